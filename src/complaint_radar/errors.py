@@ -1,0 +1,35 @@
+"""One exception hierarchy: every error a user can see says what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class ComplaintRadarError(Exception):
+    """Root of every error Complaint Radar raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigurationError(ComplaintRadarError):
+    """A setting or data file is missing or malformed."""
+
+
+class ModelError(ComplaintRadarError):
+    """A bundled or user model cannot be loaded or trained."""
+
+
+class InputError(ComplaintRadarError):
+    """The user's input cannot be processed as given (exit code 2 on the CLI)."""
+
+    exit_code = 2
+
+
+class UnsupportedFormatError(InputError):
+    """The input or output file format is not one we read or write."""
+
+
+class MissingColumnError(InputError):
+    """A column named on the command line is not in the input file."""
+
+
+class DecodeError(InputError):
+    """The input file cannot be decoded (wrong encoding or corrupt compression)."""

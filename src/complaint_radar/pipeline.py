@@ -1,0 +1,524 @@
+"""The message assessment pipeline: named batch components turning text into an Assessment (SPEC.md §3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+import pandas as pd
+
+from complaint_radar.errors import InputError
+from complaint_radar.models.registry import bundled_model_version, load_model
+from complaint_radar.scoring.emotions import dominant_emotion, fuse_emotions, lexicon_emotions
+from complaint_radar.scoring.explain import build_explanation
+from complaint_radar.scoring.labels import (
+    concrete_cause_count,
+    decide_customer_type,
+    detect_causes,
+    detect_demands,
+    detect_forms,
+)
+from complaint_radar.scoring.playbook import recommend_handling
+from complaint_radar.scoring.risk import RiskInputs, compute_risk
+from complaint_radar.scoring.stage import CUE_FLOOR, StageEvidence, cue_floor, decide_stage
+from complaint_radar.settings import Settings, get_settings
+from complaint_radar.text.cues import contact_count, detect_cues, find_spans, modifiers_at
+from complaint_radar.text.language import detect_language, is_chinese
+from complaint_radar.text.lexicon import Lexicon, load_lexicon
+from complaint_radar.text.normalize import normalize
+from complaint_radar.text.taxonomy import load_taxonomy
+from complaint_radar.types import (
+    INTENSITY_ONLY_CUES,
+    PUBLIC_CHANNELS,
+    Assessment,
+    CueCode,
+    CueHit,
+    CustomerType,
+    Emotion,
+    Handling,
+    LabelScore,
+    Polarity,
+    RiskLevel,
+    Sentiment,
+    Span,
+    Stage,
+    TypeDecision,
+)
+
+_HAS_HAN = re.compile(r"[\u3400-\u9fff]")
+_RULE_DISSATISFACTION = (0.0, 0.55, 0.8, 0.9, 0.95)
+_ESCALATION_CUES = frozenset(
+    {
+        CueCode.COMPLAINT_INTENT,
+        CueCode.REGULATOR_THREAT,
+        CueCode.MEDIA_THREAT,
+        CueCode.LEGAL_THREAT,
+        CueCode.EXTERNAL_COMPLAINT_FILED,
+        CueCode.ESCALATE_REQUEST,
+        CueCode.STAFF_ID_REQUEST,
+        CueCode.DEADLINE_ULTIMATUM,
+    }
+)
+
+
+@dataclass
+class Work:
+    """One message as it flows through the components; frozen into an Assessment at the end."""
+
+    text: str
+    channel: str | None = None
+    message_id: str | None = None
+    customer_id: str | None = None
+    speaker: str = "customer"
+    repeat_contacts: int = 0
+    norm: str = ""
+    language: str = "und"
+    p_negative: float = 0.5
+    p_model_complaint: float = 0.0
+    vader: float | None = None
+    emotion_model: dict[str, float] | None = None
+    model_spans: list[Span] = field(default_factory=list)
+    cues: list[CueHit] = field(default_factory=list)
+    negative_eval: list[Span] = field(default_factory=list)
+    problem_facts: list[Span] = field(default_factory=list)
+    emotion_lexicon: dict[str, tuple[float, list[Span]]] = field(default_factory=dict)
+
+
+class Component:
+    """A named pipeline step: `predict` reads and annotates a batch of Work items."""
+
+    name = "component"
+
+    def predict(self, batch: list[Work]) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class Normalizer(Component):
+    name = "normalize"
+
+    def predict(self, batch: list[Work]) -> None:
+        for w in batch:
+            w.norm = normalize(w.text)
+
+
+class LanguageDetector(Component):
+    name = "language"
+
+    def predict(self, batch: list[Work]) -> None:
+        for w in batch:
+            w.language = detect_language(w.text)
+
+
+class LearnedModels(Component):
+    """Batch inference of the bundled classifiers: sentiment and emotion (zh), complaints (en)."""
+
+    name = "models"
+
+    def __init__(self) -> None:
+        self.sentiment_zh = load_model("sentiment_zh")
+        self.emotion_zh = load_model("emotion_zh")
+        self.complaint_en = load_model("complaint_en")
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self.vader = SentimentIntensityAnalyzer()
+
+    def predict(self, batch: list[Work]) -> None:
+        zh = [w for w in batch if _HAS_HAN.search(w.text)]
+        en = [w for w in batch if not _HAS_HAN.search(w.text)]
+        if zh:
+            texts = [w.text for w in zh]
+            neg_col = list(self.sentiment_zh.classes_).index("negative")
+            p_neg = self.sentiment_zh.predict_proba(texts)[:, neg_col]
+            emo = self.emotion_zh.predict_proba(texts)
+            classes = [str(c) for c in self.emotion_zh.classes_]
+            for w, p, row in zip(zh, p_neg, emo, strict=True):
+                w.p_negative = float(p)
+                w.p_model_complaint = float(p) ** 1.5
+                w.emotion_model = {c: float(v) for c, v in zip(classes, row, strict=True)}
+        if en:
+            col = list(self.complaint_en.classes_).index("complaint")
+            p_c = self.complaint_en.predict_proba([w.text for w in en])[:, col]
+            for w, p in zip(en, p_c, strict=True):
+                compound = float(self.vader.polarity_scores(w.text)["compound"])
+                w.vader = compound
+                w.p_model_complaint = float(p)
+                tone = (1.0 - compound) / 2.0
+                w.p_negative = 0.5 * tone + 0.5 * float(p)
+
+
+class EvidenceFinder(Component):
+    """Lexicon evidence: escalation cues, negative evaluations, problem facts, emotion words."""
+
+    name = "cues"
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def predict(self, batch: list[Work]) -> None:
+        lx = self.lexicon
+        for w in batch:
+            w.cues = detect_cues(w.text, w.norm, lx)
+            w.negative_eval = [
+                s
+                for s in find_spans(lx.negative_evaluation, w.text, w.norm)
+                if not modifiers_at(w.norm, s.start, s.end, lx, negatable=True).negated
+            ]
+            w.problem_facts = find_spans(lx.problem_facts, w.text, w.norm)
+            w.emotion_lexicon = lexicon_emotions(w.text, w.norm, lx)
+            for hit in w.cues:
+                if hit.code is CueCode.REPEAT_CONTACT and hit.counts:
+                    w.repeat_contacts = max(w.repeat_contacts, contact_count(hit.text))
+
+
+class Pipeline:
+    """Composes the components and the decision rules; `assess_batch` is the one entry point."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.lexicon = load_lexicon()
+        self.taxonomy = load_taxonomy()
+        self.components: list[Component] = [
+            Normalizer(),
+            LanguageDetector(),
+            LearnedModels(),
+            EvidenceFinder(self.lexicon),
+        ]
+        self.model_version = bundled_model_version()
+        self.taxonomy_version = f"taxonomy {self.taxonomy.version}; lexicon {self.lexicon.version}"
+        self._models = next(c for c in self.components if isinstance(c, LearnedModels))
+
+    @property
+    def component_names(self) -> list[str]:
+        return [c.name for c in self.components] + ["rules", "handling"]
+
+    def assess_batch(self, batch: list[Work]) -> list[Assessment]:
+        scored = [w for w in batch if w.speaker == "customer"]
+        for component in self.components:
+            component.predict(scored)
+        now = datetime.now(UTC).isoformat()
+        return [self._decide(w, now) if w.speaker == "customer" else self._unscored(w, now) for w in batch]
+
+    def _decide(self, w: Work, now: str) -> Assessment:
+        s = self.settings
+        lx = self.lexicon
+        counting = [c for c in w.cues if c.counts]
+        codes = {c.code for c in counting}
+        score = self._sentiment_score(w)
+        if CueCode.SARCASM in codes:
+            score = -max(abs(score), 0.3)
+        positive_tone = score >= 0.3 and not w.negative_eval
+        strong_cue = any(
+            CUE_FLOOR.get(c.code, 0) >= 2 and c.code not in {CueCode.PRIOR_REFERENCE, CueCode.REFUND_DEMAND,
+                                                             CueCode.CANCEL_DEMAND}
+            for c in counting
+            if not (c.code is CueCode.COMPLAINT_INTENT and c.conditional)
+        )
+        negative_context = bool(w.negative_eval) or strong_cue or score <= -0.2 or w.p_negative >= 0.6
+        negative_spans = [(c.start, c.end) for c in counting if c.code not in INTENSITY_ONLY_CUES]
+        negative_spans += [(sp.start, sp.end) for sp in [*w.negative_eval, *w.problem_facts]]
+        causes = detect_causes(
+            w.text, w.norm, lx, negative_spans, negative=negative_context or bool(w.problem_facts)
+        )
+        stage_decision = decide_stage(
+            counting,
+            StageEvidence(
+                negative_context=negative_context,
+                positive_tone=positive_tone,
+                negative_evaluation=bool(w.negative_eval),
+                problem_fact=bool(w.problem_facts),
+                model_grumble=w.p_model_complaint >= 0.5,
+                model_problem=w.p_negative >= 0.5,
+                concrete_causes=concrete_cause_count(causes),
+                repeat_contacts=w.repeat_contacts,
+                channel=w.channel,
+            ),
+        )
+        stage = stage_decision.stage
+        if stage.rank >= 2:
+            score = min(score, -0.25)
+        polarity = _polarity(score)
+        if stage is Stage.NONE:
+            causes = []
+        rule_rank = max(
+            (cue_floor(c, negative_context=negative_context, positive_tone=positive_tone,
+                       repeat_contacts=w.repeat_contacts) for c in counting),
+            default=0,
+        )
+        p_rules = _RULE_DISSATISFACTION[rule_rank]
+        dissatisfaction = 1.0 - (1.0 - w.p_negative) * (1.0 - p_rules)
+        complaint_probability = max(w.p_model_complaint, 0.85 + 0.03 * (stage.rank - 2) if stage.rank >= 2 else 0.0)
+        if stage.rank < 2:
+            complaint_probability = min(complaint_probability, 0.49)
+        emotions = fuse_emotions(
+            w.emotion_model,
+            {k: v[0] for k, v in w.emotion_lexicon.items()},
+            negative_context=negative_context,
+            exclamations=sum(1 for c in counting if c.code is CueCode.EXCLAMATION_INTENSITY),
+            profanity=CueCode.PROFANITY in codes,
+            accusation=CueCode.ACCUSATION in codes,
+            escalation=bool(codes & _ESCALATION_CUES) and stage.rank >= 3,
+            sarcasm=CueCode.SARCASM in codes,
+            positive=max(0.0, score),
+        )
+        demands = detect_demands(w.text, w.norm, lx, w.cues, causes, negative=stage.rank >= 1)
+        ctype = decide_customer_type(
+            w.text,
+            w.norm,
+            lx,
+            w.cues,
+            emotions[Emotion.ANGER],
+            talkative_min_chars=s.talkative_min_chars,
+            threshold=s.customer_type_threshold,
+        )
+        risk = compute_risk(
+            RiskInputs(
+                stage_rank=stage.rank,
+                dissatisfaction=dissatisfaction if stage.rank >= 1 else 0.0,
+                anger=emotions[Emotion.ANGER] if negative_context else 0.0,
+                disgust=emotions[Emotion.DISGUST] if negative_context else 0.0,
+                sadness=emotions[Emotion.DISAPPOINTMENT_SADNESS] if negative_context else 0.0,
+                anxiety=emotions[Emotion.ANXIETY_FEAR] if negative_context else 0.0,
+                cues=frozenset(codes) if stage.rank >= 1 else frozenset(),
+                repeat_contacts=w.repeat_contacts,
+                n_causes=len(causes),
+                public_channel=w.channel in PUBLIC_CHANNELS and stage.rank >= 1,
+            )
+        )
+        model_spans = self._model_spans(w) if stage.rank >= 1 else []
+        lexical_evidence = [("negative_evaluation", sp) for sp in w.negative_eval]
+        lexical_evidence += [("problem_fact", sp) for sp in w.problem_facts]
+        explanation = build_explanation(
+            self.taxonomy,
+            w.cues,
+            causes,
+            demands,
+            emotions,
+            {k: v[1] for k, v in w.emotion_lexicon.items()},
+            model_spans,
+            stage.value,
+            w.p_negative,
+            lexical_evidence,
+        )
+        handling = recommend_handling(
+            stage=stage,
+            risk_level=risk.level,
+            customer_type=ctype.code,
+            causes=causes,
+            demands=demands,
+            cue_codes={str(c) for c in codes},
+            case_risk_threshold=s.case_risk_threshold,
+            risk_score=risk.score,
+        )
+        return Assessment(
+            message_id=w.message_id,
+            customer_id=w.customer_id,
+            text=w.text,
+            channel=w.channel,
+            language=w.language,
+            sentiment=Sentiment(polarity, round(score, 4)),
+            dissatisfaction_probability=round(dissatisfaction, 4),
+            complaint_probability=round(complaint_probability, 4),
+            is_complaint=stage.rank >= 2,
+            emotions=emotions,
+            dominant_emotion=dominant_emotion(emotions),
+            cues=tuple(w.cues),
+            stage=stage,
+            stage_evidence=stage_decision.evidence,
+            forms=tuple(detect_forms(w.cues, stage, w.channel)),
+            causes=tuple(causes),
+            demands=tuple(demands),
+            customer_type=ctype,
+            risk_score=risk.score,
+            risk_level=risk.level,
+            explanation=explanation,
+            recommended_handling=handling,
+            model_version=self.model_version,
+            taxonomy_version=self.taxonomy_version,
+            assessed_at=now,
+            extra={"risk_contributions": {k: round(v, 2) for k, v in risk.contributions.items() if v}},
+        )
+
+    def _sentiment_score(self, w: Work) -> float:
+        if w.vader is not None:
+            tone = w.vader if abs(w.vader) >= 0.05 else 0.0
+            return max(-1.0, min(1.0, 0.5 * tone + 0.5 * (1.0 - 2.0 * w.p_model_complaint)))
+        return 1.0 - 2.0 * w.p_negative
+
+    def _model_spans(self, w: Work) -> list[Span]:
+        model = self._models.complaint_en if w.vader is not None else self._models.sentiment_zh
+        target = "complaint" if w.vader is not None else "negative"
+        spans = []
+        for start, end, weight in model.explain(w.text, top_k=3, target=target):
+            if weight > 0:
+                spans.append(Span(start, end, w.text[start:end]))
+        return spans
+
+    def _unscored(self, w: Work, now: str) -> Assessment:
+        """Agent and system turns are never scored (SPEC.md §2, R6)."""
+        return empty_assessment(
+            w, self.model_version, self.taxonomy_version, now, note=f"{w.speaker} turn: not scored"
+        )
+
+
+def _polarity(score: float) -> Polarity:
+    if score <= -0.1:
+        return Polarity.NEGATIVE
+    if score >= 0.1:
+        return Polarity.POSITIVE
+    return Polarity.NEUTRAL
+
+
+def empty_assessment(
+    w: Work, model_version: str, taxonomy_version: str, now: str | None, *, note: str, valid: bool = True
+) -> Assessment:
+    """A calm, unscored Assessment (agent turns, invalid input rows)."""
+    emotions = {e.value: 0.0 for e in Emotion}
+    emotions[Emotion.NEUTRAL] = 1.0
+    return Assessment(
+        message_id=w.message_id,
+        customer_id=w.customer_id,
+        text=w.text,
+        channel=w.channel,
+        language=detect_language(w.text) if w.text else "und",
+        sentiment=Sentiment(Polarity.NEUTRAL, 0.0),
+        dissatisfaction_probability=0.0,
+        complaint_probability=0.0,
+        is_complaint=False,
+        emotions=emotions,
+        dominant_emotion=Emotion.NEUTRAL.value,
+        cues=(),
+        stage=Stage.NONE,
+        stage_evidence=(),
+        forms=(),
+        causes=(),
+        demands=(),
+        customer_type=TypeDecision(CustomerType.UNDETERMINED, 1.0),
+        risk_score=0,
+        risk_level=RiskLevel.LOW,
+        explanation=(),
+        recommended_handling=Handling("P4", "frontline_agent", False, None, (), (), (), ()),
+        model_version=model_version,
+        taxonomy_version=taxonomy_version,
+        assessed_at=now,
+        valid=valid,
+        error=None if valid else note,
+        extra={"note": note},
+    )
+
+
+class Analyzer:
+    """The public entry point: `Analyzer().assess("文本")`."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.pipeline = Pipeline(self.settings)
+
+    def assess(
+        self,
+        text: str,
+        channel: str | None = None,
+        *,
+        message_id: str | None = None,
+        customer_id: str | None = None,
+        speaker: str = "customer",
+    ) -> Assessment:
+        if not isinstance(text, str):
+            raise InputError(f"text must be a string, got {type(text).__name__}")
+        work = Work(text=text, channel=channel, message_id=message_id, customer_id=customer_id, speaker=speaker)
+        return self.pipeline.assess_batch([work])[0]
+
+    def assess_many(
+        self, items: Iterable[str | dict[str, Any]], batch_size: int | None = None
+    ) -> Iterator[Assessment]:
+        """Stream Assessments for texts or message dicts (`text`, `channel`, `message_id`, ...), in order."""
+        size = batch_size or self.settings.batch_size
+        iterator = iter(items)
+        while chunk := list(islice(iterator, size)):
+            yield from self.pipeline.assess_batch([_to_work(item) for item in chunk])
+
+    def assess_frame(
+        self,
+        df: pd.DataFrame,
+        text_column: str = "text",
+        channel_column: str | None = None,
+        id_column: str | None = None,
+    ) -> pd.DataFrame:
+        """The input frame with one flat column per assessment field appended (see `assessment_row`)."""
+        if text_column not in df.columns:
+            raise InputError(f"column {text_column!r} not found; available: {', '.join(map(str, df.columns))}")
+        items = (
+            {
+                "text": row[text_column],
+                "channel": row[channel_column] if channel_column else None,
+                "message_id": str(row[id_column]) if id_column else None,
+            }
+            for _, row in df.iterrows()
+        )
+        rows = [assessment_row(a) for a in self.assess_many(items)]
+        return pd.concat([df.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+
+
+def _to_work(item: str | dict[str, Any]) -> Work:
+    if isinstance(item, str):
+        return Work(text=item)
+    return Work(
+        text=str(item["text"]),
+        channel=item.get("channel"),
+        message_id=item.get("message_id"),
+        customer_id=item.get("customer_id"),
+        speaker=str(item.get("speaker") or "customer"),
+    )
+
+
+OUTPUT_COLUMNS = (
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "dissatisfaction_probability",
+    "complaint_probability",
+    "is_complaint",
+    "dominant_emotion",
+    "anger",
+    "stage",
+    "causes",
+    "demands",
+    "customer_type",
+    "risk_score",
+    "risk_level",
+    "cues",
+)
+
+
+def assessment_row(a: Assessment) -> dict[str, Any]:
+    """The flat row `assess-file` writes (multi-valued columns joined with `;`, cues as JSON)."""
+    import json
+
+    return {
+        "language": a.language,
+        "sentiment": a.sentiment.polarity.value,
+        "sentiment_score": a.sentiment.score,
+        "dissatisfaction_probability": a.dissatisfaction_probability,
+        "complaint_probability": a.complaint_probability,
+        "is_complaint": a.is_complaint,
+        "dominant_emotion": a.dominant_emotion,
+        "anger": a.anger,
+        "stage": a.stage.value,
+        "causes": ";".join(c.code for c in a.causes),
+        "demands": ";".join(d.code for d in a.demands),
+        "customer_type": a.customer_type.code.value,
+        "risk_score": a.risk_score,
+        "risk_level": a.risk_level.value,
+        "cues": json.dumps(
+            [
+                {"code": c.code.value, "text": c.text, "start": c.start, "end": c.end, "negated": c.negated}
+                for c in a.cues
+            ],
+            ensure_ascii=False,
+        ),
+    }
+
+

@@ -1,0 +1,1 @@
+"""Rules that turn evidence into SPEC.md decisions: stage, risk, labels, explanation, handling."""

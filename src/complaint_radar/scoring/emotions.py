@@ -1,0 +1,88 @@
+"""Emotion intensities (SPEC.md §2.7): learned probabilities fused with lexicon and cue evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from complaint_radar.text.lexicon import Lexicon
+from complaint_radar.types import Emotion, Span
+
+_NEGATIVE = (Emotion.ANGER, Emotion.DISAPPOINTMENT_SADNESS, Emotion.ANXIETY_FEAR, Emotion.DISGUST)
+_ESCALATION_FLOOR = 0.5  # anyone threatening or declaring a complaint is at least moderately angry
+
+
+def lexicon_emotions(text: str, norm: str, lexicon: Lexicon) -> dict[str, tuple[float, list[Span]]]:
+    """Per emotion: the strongest lexicon hit (scaled by a degree adverb just before it) and its spans."""
+    out: dict[str, tuple[float, list[Span]]] = {}
+    for code, wp in lexicon.emotions.items():
+        best = 0.0
+        spans: list[Span] = []
+        for m in wp.regex.finditer(norm):
+            if m.lastgroup is None or m.end() == m.start():
+                continue
+            weight = wp.weights[m.lastgroup] * _degree(norm, m.start(), lexicon)
+            best = max(best, weight)
+            spans.append(Span(m.start(), m.end(), text[m.start() : m.end()]))
+        if spans:
+            out[code] = (min(1.0, best), spans)
+    return out
+
+
+def _degree(norm: str, start: int, lexicon: Lexicon) -> float:
+    before = norm[max(0, start - 4) : start]
+    factor = 1.0
+    for word, scale in lexicon.degree.items():
+        if before.endswith(word) or before.endswith(word + " "):
+            factor = max(factor, scale) if scale >= 1 else min(factor, scale)
+    return factor
+
+
+def fuse_emotions(
+    model: Mapping[str, float] | None,
+    lexical: Mapping[str, float],
+    *,
+    negative_context: bool,
+    exclamations: int,
+    profanity: bool,
+    accusation: bool,
+    escalation: bool,
+    sarcasm: bool,
+    positive: float,
+) -> dict[str, float]:
+    """All seven intensities in [0, 1]; cues only raise negative emotions when the message is negative."""
+    scores = {e.value: 0.0 for e in Emotion}
+    for code in scores:
+        scores[code] = max((model or {}).get(code, 0.0), lexical.get(code, 0.0))
+    if model is None and positive > 0.6 and not negative_context:
+        scores[Emotion.HAPPINESS] = max(scores[Emotion.HAPPINESS], 0.5 * positive)
+    if negative_context:
+        anger = scores[Emotion.ANGER]
+        if exclamations and (anger >= 0.2 or escalation or profanity or accusation):
+            anger = min(1.0, anger + 0.15 + 0.05 * min(exclamations - 1, 2))
+        if profanity:
+            anger = max(anger, 0.7)
+        if accusation:
+            anger = max(anger, 0.6)
+        if escalation:
+            anger = max(anger, _ESCALATION_FLOOR)
+        scores[Emotion.ANGER] = anger
+        if sarcasm:
+            scores[Emotion.HAPPINESS] = min(scores[Emotion.HAPPINESS], 0.1)
+        strongest = max(scores[e] for e in _NEGATIVE)
+        scores[Emotion.NEUTRAL] = min(scores[Emotion.NEUTRAL], max(0.0, 1.0 - strongest))
+    elif model is None:
+        others = max(v for k, v in scores.items() if k != Emotion.NEUTRAL)
+        scores[Emotion.NEUTRAL] = max(scores[Emotion.NEUTRAL], 1.0 - others)
+    return {k: round(min(1.0, max(0.0, v)), 4) for k, v in scores.items()}
+
+
+def dominant_emotion(scores: Mapping[str, float]) -> str:
+    """argmax; `neutral` when every non-neutral emotion is below 0.2 (SPEC.md §3)."""
+    non_neutral = {k: v for k, v in scores.items() if k != Emotion.NEUTRAL}
+    if not non_neutral or max(non_neutral.values()) < 0.2:
+        return Emotion.NEUTRAL.value
+    return max(scores.items(), key=lambda kv: (kv[1], kv[0] == Emotion.ANGER))[0]
+
+
+def negative_emotion_codes() -> Sequence[str]:
+    return [e.value for e in _NEGATIVE]

@@ -1,0 +1,30 @@
+"""The single Settings object, read from COMPLAINT_RADAR_* environment variables or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every numeric default of SPEC.md that users may tune lives here."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPLAINT_RADAR_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".complaint_radar"), description="Where local state lives.")
+    log_level: str = Field(default="WARNING", description="Python logging level name.")
+    log_json: bool = Field(default=False, description="Emit logs as JSON lines.")
+    batch_size: int = Field(default=512, ge=1, description="Messages assessed per batch.")
+    chunk_rows: int = Field(default=5000, ge=1, description="Rows read per chunk by assess-file.")
+    talkative_min_chars: int = Field(default=300, ge=1, description="Length that marks a talkative message.")
+    customer_type_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    case_risk_threshold: int = Field(default=60, ge=0, le=100, description="Risk that opens a case.")
+    mask_pii: bool = Field(default=True, description="Mask phone/ID/bank-card/e-mail in logs and storage.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

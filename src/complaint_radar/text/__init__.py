@@ -1,0 +1,1 @@
+"""Text processing: normalisation, language detection, tokenisation, lexicons and cue detection."""

@@ -1,0 +1,136 @@
+"""Escalation-cue detection with evidence spans, negation, hypotheticals and reported speech."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from complaint_radar.text.lexicon import Lexicon
+from complaint_radar.types import CueCode, CueHit, Span
+
+_CLAUSE_BREAK = re.compile(r"[,.!?;:，。！？；：、\n]|但是|可是|不过|\bbut\b")
+_SENTENCE_BREAK = re.compile(r"[.!?;。！？；\n]")
+_SHOUT = re.compile(r"\b[A-Z]{2,}\b")
+_EN_WORD = re.compile(r"[a-z']+")
+_ZH_NUMBERS = {"二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_SINGLE_NEGATORS = frozenset("不没别无非")
+_ACRONYMS = frozenset({"ATM", "APP", "VIP", "WIFI", "CEO", "USA", "HTTP", "HTTPS", "NPS", "CSAT", "SIM", "PIN"})
+
+
+@dataclass(frozen=True, slots=True)
+class Modifiers:
+    negated: bool
+    hypothetical: bool
+    reported: bool
+    conditional: bool
+
+
+def _start_after(pattern: re.Pattern[str], text: str, end: int) -> int:
+    start = 0
+    for m in pattern.finditer(text, 0, end):
+        start = m.end()
+    return start
+
+
+def modifiers_at(norm: str, start: int, end: int, lexicon: Lexicon, *, negatable: bool) -> Modifiers:
+    """How the context before `[start, end)` qualifies the evidence there."""
+    clause = norm[_start_after(_CLAUSE_BREAK, norm, start) : start]
+    sentence = norm[_start_after(_SENTENCE_BREAK, norm, start) : start]
+    negated = False
+    if negatable:
+        window = clause[-6:]
+        near = clause[-4:]
+        if any(neg in window for neg in lexicon.negators_zh) or (
+            any(ch in _SINGLE_NEGATORS for ch in near) and not lexicon.conditional.search(window)
+        ):
+            negated = True
+        else:
+            words = _EN_WORD.findall(clause)[-3:]
+            negated = bool(words) and bool(lexicon.negators_en.search(" ".join(words)))
+    conditional = bool(lexicon.conditional.search(sentence)) or bool(lexicon.hesitant.search(clause))
+    hypothetical = bool(lexicon.hypothetical.search(sentence)) and not conditional
+    reported = bool(lexicon.reported.search(sentence))
+    return Modifiers(negated=negated, hypothetical=hypothetical, reported=reported, conditional=conditional)
+
+
+def detect_cues(text: str, norm: str, lexicon: Lexicon) -> list[CueHit]:
+    """Every cue in `text` (with `norm` = normalize(text)), ordered by position."""
+    hits: list[CueHit] = []
+    for spec in lexicon.cues:
+        for m in spec.regex.finditer(norm):
+            start, end = m.span()
+            if start == end:
+                continue
+            mods = modifiers_at(norm, start, end, lexicon, negatable=spec.negatable)
+            conditional = mods.conditional
+            if spec.code is CueCode.COMPLAINT_INTENT:
+                window = norm[max(0, start - 4) : end + 4]
+                conditional = conditional or bool(lexicon.inquiry.search(window))
+            hits.append(
+                CueHit(
+                    code=spec.code,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    negated=mods.negated,
+                    hypothetical=mods.hypothetical if spec.negatable else False,
+                    reported=mods.reported if spec.negatable else False,
+                    conditional=conditional,
+                )
+            )
+    hits.extend(_shouting(text, lexicon))
+    if not any(h.code is CueCode.EXCLAMATION_INTENSITY for h in hits):
+        hits.extend(_scattered_exclamations(text, norm))
+    hits.sort(key=lambda h: (h.start, h.end, h.code))
+    return _drop_overlaps(hits)
+
+
+def _shouting(text: str, lexicon: Lexicon) -> list[CueHit]:
+    found = []
+    for m in _SHOUT.finditer(text):
+        word = m.group(0)
+        if len(word) >= lexicon.shouting_min_letters and word not in _ACRONYMS:
+            found.append(CueHit(CueCode.EXCLAMATION_INTENSITY, m.start(), m.end(), word))
+    return found
+
+
+def _scattered_exclamations(text: str, norm: str) -> list[CueHit]:
+    """Two or more separate `!` in one message read as raised intensity, like a run does."""
+    marks = [i for i, ch in enumerate(norm) if ch == "!"]
+    if len(marks) < 2:
+        return []
+    return [CueHit(CueCode.EXCLAMATION_INTENSITY, i, i + 1, text[i : i + 1]) for i in marks]
+
+
+def _drop_overlaps(hits: list[CueHit]) -> list[CueHit]:
+    """Keep one hit per (code, overlapping span): the first, longest."""
+    kept: list[CueHit] = []
+    last_end: dict[CueCode, int] = {}
+    for hit in hits:
+        if hit.start < last_end.get(hit.code, -1):
+            continue
+        kept.append(hit)
+        last_end[hit.code] = hit.end
+    return kept
+
+
+def contact_count(hit_text: str) -> int:
+    """How many contacts a repeat-contact cue states (第三次 → 3; 好几次 → 3; unknown → 2)."""
+    digits = re.search(r"\d+", hit_text)
+    if digits:
+        return int(digits.group(0))
+    for ch in hit_text:
+        if ch in _ZH_NUMBERS:
+            return _ZH_NUMBERS[ch]
+    lowered = hit_text.lower()
+    for word, n in (("second", 2), ("third", 3), ("fourth", 4), ("fifth", 5), ("two", 2), ("three", 3)):
+        if word in lowered:
+            return n
+    if any(w in hit_text for w in ("好几", "多少", "无数", "几", "many", "several", "multiple", "keep")):
+        return 3
+    return 2
+
+
+def find_spans(pattern: re.Pattern[str], text: str, norm: str) -> list[Span]:
+    """All matches of a lexicon pattern, as spans on the original text."""
+    return [Span(m.start(), m.end(), text[m.start() : m.end()]) for m in pattern.finditer(norm) if m.end() > m.start()]

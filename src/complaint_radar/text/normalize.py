@@ -1,0 +1,61 @@
+"""Length-preserving normalisation: full-width→half-width, traditional→simplified, lower case.
+
+Every output character stands for exactly one input character, so an offset found in the normalised
+text is also an offset into the original text (SPEC.md evidence spans stay on the text as received).
+Emoji and repeated punctuation are kept: they are signals, not noise.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import zhconv.zhconv as _zhconv
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[int, str], frozenset[str], frozenset[str]]:
+    _zhconv.loaddict()
+    dicts = _zhconv.zhcdicts
+    table: dict[int, str] = {}
+    for src, dst in dicts["zh2Hans"].items():
+        if len(src) == 1 and len(dst) == 1 and src != dst:
+            table[ord(src)] = dst
+    # Full-width ASCII block and the ideographic space.
+    for code in range(0xFF01, 0xFF5F):
+        table[code] = chr(code - 0xFEE0)
+    table[0x3000] = " "
+    for extra, plain in {"“": '"', "”": '"', "‘": "'", "’": "'", "～": "~", "—": "-"}.items():
+        table[ord(extra)] = plain
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = chr(code + 32)
+    trad_only = frozenset(ch for ch in dicts["TRADONLY"] if len(ch) == 1)
+    simp_only = frozenset(ch for ch in dicts["SIMPONLY"] if len(ch) == 1)
+    return table, trad_only, simp_only
+
+
+def normalize(text: str) -> str:
+    """Return a matching form of `text` with exactly the same length."""
+    table = _tables()[0]
+    out = text.translate(table)
+    if len(out) != len(text):  # pragma: no cover - every table value is one character
+        raise AssertionError("normalisation must preserve length")
+    if not out.isascii():
+        out = "".join(_fold_char(ch) for ch in out)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    if ch.isascii():
+        return ch
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    return folded if len(folded) == 1 else ch
+
+
+def traditional_only_chars() -> frozenset[str]:
+    return _tables()[1]
+
+
+def simplified_only_chars() -> frozenset[str]:
+    return _tables()[2]
