@@ -26,7 +26,13 @@ from complaint_radar.scoring.playbook import recommend_handling
 from complaint_radar.scoring.risk import RiskInputs, compute_risk
 from complaint_radar.scoring.stage import CUE_FLOOR, StageEvidence, cue_floor, decide_stage
 from complaint_radar.settings import Settings, get_settings
-from complaint_radar.text.cues import contact_count, detect_cues, find_spans, modifiers_at
+from complaint_radar.text.cues import (
+    contact_count,
+    detect_cues,
+    find_spans,
+    modifiers_at,
+    without_discounted_cues,
+)
 from complaint_radar.text.language import detect_language, is_chinese
 from complaint_radar.text.lexicon import Lexicon, load_lexicon
 from complaint_radar.text.normalize import normalize
@@ -76,6 +82,7 @@ class Work:
     speaker: str = "customer"
     repeat_contacts: int = 0
     norm: str = ""
+    model_text: str = ""
     language: str = "und"
     p_negative: float = 0.5
     p_model_complaint: float = 0.0
@@ -130,7 +137,7 @@ class LearnedModels(Component):
         zh = [w for w in batch if _HAS_HAN.search(w.text)]
         en = [w for w in batch if not _HAS_HAN.search(w.text)]
         if zh:
-            texts = [w.text for w in zh]
+            texts = [w.model_text or w.text for w in zh]
             neg_col = list(self.sentiment_zh.classes_).index("negative")
             p_neg = self.sentiment_zh.predict_proba(texts)[:, neg_col]
             emo = self.emotion_zh.predict_proba(texts)
@@ -141,9 +148,9 @@ class LearnedModels(Component):
                 w.emotion_model = {c: float(v) for c, v in zip(classes, row, strict=True)}
         if en:
             col = list(self.complaint_en.classes_).index("complaint")
-            p_c = self.complaint_en.predict_proba([w.text for w in en])[:, col]
+            p_c = self.complaint_en.predict_proba([w.model_text or w.text for w in en])[:, col]
             for w, p in zip(en, p_c, strict=True):
-                compound = float(self.vader.polarity_scores(w.text)["compound"])
+                compound = float(self.vader.polarity_scores(w.model_text or w.text)["compound"])
                 w.vader = compound
                 w.p_model_complaint = float(p)
                 tone = (1.0 - compound) / 2.0
@@ -169,6 +176,7 @@ class EvidenceFinder(Component):
             ]
             w.problem_facts = find_spans(lx.problem_facts, w.text, w.norm)
             w.emotion_lexicon = lexicon_emotions(w.text, w.norm, lx)
+            w.model_text = without_discounted_cues(w.text, w.norm, w.cues)
             for hit in w.cues:
                 if hit.code is CueCode.REPEAT_CONTACT and hit.counts:
                     w.repeat_contacts = max(w.repeat_contacts, contact_count(hit.text))
@@ -184,8 +192,8 @@ class Pipeline:
         self.components: list[Component] = [
             Normalizer(),
             LanguageDetector(),
-            LearnedModels(),
             EvidenceFinder(self.lexicon),
+            LearnedModels(),
         ]
         self.model_version = bundled_model_version()
         self.taxonomy_version = f"taxonomy {self.taxonomy.version}; lexicon {self.lexicon.version}"
@@ -230,7 +238,7 @@ class Pipeline:
                 positive_tone=positive_tone,
                 negative_evaluation=bool(w.negative_eval),
                 problem_fact=bool(w.problem_facts),
-                model_grumble=w.p_model_complaint >= 0.5,
+                model_grumble=w.p_model_complaint >= 0.5 and _substantive(w),
                 model_problem=w.p_negative >= 0.5,
                 concrete_causes=concrete_cause_count(causes),
                 repeat_contacts=w.repeat_contacts,
@@ -362,6 +370,16 @@ class Pipeline:
         return empty_assessment(
             w, self.model_version, self.taxonomy_version, now, note=f"{w.speaker} turn: not scored"
         )
+
+
+_NON_CONTENT = re.compile(r"[\s\W_]+")
+
+
+def _substantive(w: Work) -> bool:
+    """Long enough for a model's negative reading to count as an explicit evaluation (not 嗯/算了)."""
+    content = _NON_CONTENT.sub("", w.model_text or w.text)
+    negative_words = any(k != Emotion.HAPPINESS and k != Emotion.NEUTRAL for k in w.emotion_lexicon)
+    return len(content) > 12 or bool(w.negative_eval) or negative_words
 
 
 def _polarity(score: float) -> Polarity:

@@ -108,6 +108,8 @@ def detect_demands(
         add(Demand.EXPLANATION, 0.55)
     if codes & {CueCode.LONG_WAIT, CueCode.REPEAT_CONTACT, CueCode.HARDSHIP}:
         add(Demand.EXPEDITE, 0.5)
+    if Cause.PRICE_BILLING in cause_codes and codes & {CueCode.ACCUSATION, CueCode.ABSOLUTE_LANGUAGE}:
+        add(Demand.REFUND, 0.5)
     if cause_codes & {Cause.FACILITY_SYSTEM_FAILURE, Cause.PRODUCT_QUALITY} and "坏" in norm:
         add(Demand.REPLACEMENT_REPAIR, 0.5)
     result = [

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from complaint_radar.types import CueCode, RiskLevel, THREAT_CUES
 
+# Per stage: the floor (R2), how far evidence can lift risk above it, and how fast it saturates.
+# Together these keep risk non-decreasing in stage and in every evidence point (R1).
 STAGE_FLOOR = (0, 10, 30, 60, 65)
-STAGE_WEIGHT = (0.5, 0.8, 1.0, 1.0, 1.0)
-STAGE_CAP = (29, 59, 100, 100, 100)
+STAGE_SPAN = (29, 49, 65, 38, 35)
+STAGE_SCALE = (30.0, 40.0, 50.0, 60.0, 60.0)
 
 CUE_POINTS: dict[CueCode, float] = {
     CueCode.COMPLAINT_INTENT: 6,
@@ -77,7 +80,7 @@ def compute_risk(inp: RiskInputs) -> RiskResult:
     for code in inp.cues:
         parts[f"cue:{code}"] = CUE_POINTS.get(code, 0.0)
     points = sum(parts.values())
-    score = min(STAGE_CAP[stage], STAGE_FLOOR[stage] + STAGE_WEIGHT[stage] * points)
+    score = STAGE_FLOOR[stage] + STAGE_SPAN[stage] * (1.0 - math.exp(-points / STAGE_SCALE[stage]))
     floor_reason = None
     threats = inp.cues & THREAT_CUES
     if threats:

@@ -40,7 +40,9 @@ def modifiers_at(norm: str, start: int, end: int, lexicon: Lexicon, *, negatable
     if negatable:
         window = clause[-6:]
         near = clause[-4:]
-        if any(neg in window for neg in lexicon.negators_zh) or (
+        if any(r in window for r in lexicon.rhetorical_zh):
+            negated = False
+        elif any(neg in window for neg in lexicon.negators_zh) or (
             any(ch in _SINGLE_NEGATORS for ch in near) and not lexicon.conditional.search(window)
         ):
             negated = True
@@ -129,6 +131,26 @@ def contact_count(hit_text: str) -> int:
     if any(w in hit_text for w in ("好几", "多少", "无数", "几", "many", "several", "multiple", "keep")):
         return 3
     return 2
+
+
+def clause_bounds(norm: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around `[start, end)`: from the previous clause break to the next one."""
+    left = _start_after(_CLAUSE_BREAK, norm, start)
+    nxt = _CLAUSE_BREAK.search(norm, end)
+    return left, nxt.end() if nxt else len(norm)
+
+
+def without_discounted_cues(text: str, norm: str, cues: list[CueHit]) -> str:
+    """`text` without the clauses of negated, hypothetical or reported cues (SPEC.md R6)."""
+    spans = [clause_bounds(norm, c.start, c.end) for c in cues if not c.counts]
+    if not spans:
+        return text
+    keep = [True] * len(text)
+    for start, end in spans:
+        for i in range(start, end):
+            keep[i] = False
+    rest = "".join(ch for ch, k in zip(text, keep, strict=True) if k)
+    return rest if rest.strip() else text
 
 
 def find_spans(pattern: re.Pattern[str], text: str, norm: str) -> list[Span]:

@@ -40,6 +40,7 @@ class Lexicon:
     problem_facts: re.Pattern[str]
     negative_evaluation: re.Pattern[str]
     negators_zh: tuple[str, ...]
+    rhetorical_zh: tuple[str, ...]
     negators_en: re.Pattern[str]
     hypothetical: re.Pattern[str]
     conditional: re.Pattern[str]
@@ -114,6 +115,7 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
             problem_facts=_both(raw["problem_facts"], "problem_facts"),
             negative_evaluation=_both(raw["negative_evaluation"], "negative_evaluation"),
             negators_zh=tuple(mods["negators_zh"]),
+            rhetorical_zh=tuple(mods.get("rhetorical_zh", [])),
             negators_en=_literal_words(mods["negators_en"], word_boundaries=True),
             hypothetical=_compile(
                 [re.escape(w) for w in mods["hypotheticals_zh"]]

@@ -1,0 +1,1 @@
+"""The `complaint-radar` command line: thin Typer commands over the services layer."""

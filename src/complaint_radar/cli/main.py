@@ -1,0 +1,173 @@
+"""Entry point of the `complaint-radar` command: assess, assess-file, demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from complaint_radar.errors import ComplaintRadarError, InputError
+from complaint_radar.logs import configure_logging
+
+app = typer.Typer(
+    name="complaint-radar",
+    help="Spot customer dissatisfaction before it becomes a formal complaint (Chinese first, English too).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+@app.command()
+def assess(
+    text: Annotated[str, typer.Argument(help="The customer message to assess.")],
+    channel: Annotated[
+        str | None, typer.Option(help="Channel code: chat, phone_transcript, email, review, social_post, ...")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full Assessment as JSON.")] = False,
+) -> None:
+    """Assess one message: stage, risk, emotions, causes, demands, evidence and handling guidance."""
+    from complaint_radar.cli.render import assessment_panel
+    from complaint_radar.pipeline import Analyzer
+
+    result = Analyzer().assess(text, channel=channel)
+    if as_json:
+        sys.stdout.write(result.to_json(indent=2) + "\n")
+    else:
+        console.print(assessment_panel(result))
+
+
+@app.command("assess-file")
+def assess_file_cmd(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV, JSONL (optionally .gz), Parquet or Excel.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file: .csv, .jsonl or .parquet (.gz ok).")],
+    text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
+    id_column: Annotated[str | None, typer.Option(help="Column holding the message id (kept in the output).")] = None,
+    channel_column: Annotated[str | None, typer.Option(help="Optional column holding the channel code.")] = None,
+    chunk_rows: Annotated[int | None, typer.Option(help="Rows read and assessed per chunk.", min=1)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Assess every row of a file, streaming in chunks; one output row per input row, in order.
+
+    Rows with empty or non-text input are reported with their line and reason and written as
+    invalid (`valid=false`, `error=...`); one bad row never stops the run.
+    """
+    from complaint_radar.pipeline import Analyzer
+    from complaint_radar.services.assess_file import RowProblem, assess_file
+
+    if not input_path.exists():
+        raise InputError(f"input file {input_path} does not exist; check the path")
+    analyzer = Analyzer()
+    shown = 0
+
+    def problem(p: RowProblem) -> None:
+        nonlocal shown
+        shown += 1
+        if shown <= 20:
+            err.print(f"[yellow]line {p.line}: {p.reason}[/yellow]")
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("assessing {task.fields[name]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+    )
+    with progress:
+        task = progress.add_task("assess", total=None, name=input_path.name, rate="")
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            elapsed = progress.tasks[0].elapsed or 0.0
+            done = progress.tasks[0].completed
+            progress.update(task, rate=f"{done / elapsed:,.0f} rows/s" if elapsed else "")
+
+        report = assess_file(
+            analyzer,
+            input_path,
+            output,
+            text_column=text_column,
+            id_column=id_column,
+            channel_column=channel_column,
+            chunk_rows=chunk_rows,
+            on_progress=advance,
+            on_problem=problem,
+        )
+    if shown > 20:
+        err.print(f"[yellow]... and {shown - 20} more invalid rows (see the `error` column)[/yellow]")
+    err.print(f"{report.rows} rows assessed, {report.invalid} invalid → {output}")
+
+
+@app.command()
+def demo() -> None:
+    """Assess the bundled demo messages and print a summary table."""
+    from complaint_radar.pipeline import Analyzer
+    from complaint_radar.services.demo import run_demo
+
+    summary = run_demo(Analyzer())
+    table = Table(title=f"Complaint Radar demo: {summary.scored} customer messages assessed")
+    table.add_column("stage")
+    table.add_column("messages", justify="right")
+    for stage in ("none", "latent_grumble", "explicit_grumble", "potential_complaint", "formal_complaint"):
+        table.add_row(stage, str(summary.by_stage.get(stage, 0)))
+    console.print(table)
+    levels = Table(title="risk level / language / top causes")
+    levels.add_column("risk level")
+    levels.add_column("n", justify="right")
+    levels.add_column("language")
+    levels.add_column("n", justify="right")
+    levels.add_column("cause")
+    levels.add_column("n", justify="right")
+    lv = [(k, summary.by_level.get(k, 0)) for k in ("critical", "high", "medium", "low")]
+    lang = summary.by_language.most_common(5)
+    causes = summary.by_cause.most_common(5)
+    for i in range(max(len(lv), len(lang), len(causes))):
+        row: list[str] = []
+        for seq in (lv, lang, causes):
+            row += [str(seq[i][0]), str(seq[i][1])] if i < len(seq) else ["", ""]
+        levels.add_row(*row)
+    console.print(levels)
+    top = Table(title="highest-risk messages")
+    top.add_column("risk", justify="right")
+    top.add_column("stage")
+    top.add_column("customer")
+    top.add_column("message")
+    ranked = sorted(summary.assessments, key=lambda a: -a.risk_score)[:8]
+    for a in ranked:
+        top.add_row(str(a.risk_score), a.stage.value, a.customer_id or "", a.text[:60])
+    console.print(top)
+
+
+def main() -> None:
+    configure_logging()
+    try:
+        app(standalone_mode=False)
+    except ComplaintRadarError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            err.print("aborted")
+            sys.exit(130)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Services: the only layer that combines the pipeline, file IO and (later) the store."""

@@ -1,0 +1,132 @@
+"""Assess a whole file in streaming chunks: one output row per input row, bad rows reported, not fatal."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from complaint_radar.io import TableWriter, read_chunks
+from complaint_radar.pipeline import OUTPUT_COLUMNS, Analyzer, assessment_row
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    line: int
+    reason: str
+
+
+@dataclass
+class FileReport:
+    rows: int = 0
+    invalid: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+ProgressCallback = Callable[[int], None]
+ProblemCallback = Callable[[RowProblem], None]
+
+
+def text_problem(value: Any) -> str | None:
+    """Why a cell cannot be assessed as text, or None when it can."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "missing text"
+    if not isinstance(value, str):
+        return f"non-text input ({type(value).__name__})"
+    if not value.strip():
+        return "empty text"
+    return None
+
+
+def assess_file(
+    analyzer: Analyzer,
+    input_path: Path,
+    output_path: Path,
+    *,
+    text_column: str,
+    id_column: str | None = None,
+    channel_column: str | None = None,
+    chunk_rows: int | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_problem: ProblemCallback | None = None,
+) -> FileReport:
+    required = [text_column] + [c for c in (id_column, channel_column) if c]
+    report = FileReport()
+    rows_per_chunk = chunk_rows or analyzer.settings.chunk_rows
+    with TableWriter(output_path) as writer:
+        for chunk in read_chunks(input_path, required, chunk_rows=rows_per_chunk):
+            frame = chunk.frame
+            items: list[dict[str, Any]] = []
+            problems: dict[int, str] = dict(chunk.row_errors)
+            texts = frame[text_column].tolist() if text_column in frame.columns else [None] * len(frame)
+            ids = frame[id_column].tolist() if id_column and id_column in frame.columns else [None] * len(frame)
+            channels = (
+                frame[channel_column].tolist()
+                if channel_column and channel_column in frame.columns
+                else [None] * len(frame)
+            )
+            for pos, (text, ident, channel) in enumerate(zip(texts, ids, channels, strict=True)):
+                reason = problems.get(pos) or text_problem(text)
+                if reason:
+                    problems[pos] = reason
+                    continue
+                items.append(
+                    {
+                        "text": text,
+                        "message_id": None if ident is None else str(ident),
+                        "channel": channel if isinstance(channel, str) and channel else None,
+                    }
+                )
+            assessed = iter(analyzer.assess_many(items))
+            out_rows: list[dict[str, Any]] = []
+            for pos in range(len(frame)):
+                line = chunk.first_line + pos
+                row: dict[str, Any] = {}
+                if id_column:
+                    ident = ids[pos]
+                    row[id_column] = None if ident is None else str(ident)
+                row["line"] = line
+                if pos in problems:
+                    problem = RowProblem(line, problems[pos])
+                    report.invalid += 1
+                    report.problems.append(problem)
+                    log.warning("line %d skipped: %s", line, problem.reason)
+                    if on_problem:
+                        on_problem(problem)
+                    row.update(dict.fromkeys(OUTPUT_COLUMNS))
+                    row.update(valid=False, error=problem.reason)
+                else:
+                    row.update(assessment_row(next(assessed)))
+                    row.update(valid=True, error=None)
+                out_rows.append(row)
+            writer.write(_typed_frame(out_rows))
+            report.rows += len(frame)
+            if on_progress:
+                on_progress(len(frame))
+    return report
+
+
+_FLOAT_COLUMNS = ("sentiment_score", "dissatisfaction_probability", "complaint_probability", "anger")
+_INT_COLUMNS = ("risk_score", "line")
+
+
+def _typed_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Stable column types whatever a chunk contains, so every chunk writes the same schema."""
+    frame = pd.DataFrame(rows)
+    for col in _FLOAT_COLUMNS:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    for col in _INT_COLUMNS:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+    for col in ("is_complaint", "valid"):
+        frame[col] = frame[col].astype("boolean")
+    for col in frame.columns:
+        if col not in _FLOAT_COLUMNS + _INT_COLUMNS + ("is_complaint", "valid"):
+            frame[col] = frame[col].astype("string")
+    return frame
