@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -33,7 +33,7 @@ from complaint_radar.text.cues import (
     modifiers_at,
     without_discounted_cues,
 )
-from complaint_radar.text.language import detect_language, is_chinese
+from complaint_radar.text.language import detect_language
 from complaint_radar.text.lexicon import Lexicon, load_lexicon
 from complaint_radar.text.normalize import normalize
 from complaint_radar.text.taxonomy import load_taxonomy
@@ -46,7 +46,6 @@ from complaint_radar.types import (
     CustomerType,
     Emotion,
     Handling,
-    LabelScore,
     Polarity,
     RiskLevel,
     Sentiment,
@@ -220,8 +219,8 @@ class Pipeline:
             score = -max(abs(score), 0.3)
         positive_tone = score >= 0.3 and not w.negative_eval
         strong_cue = any(
-            CUE_FLOOR.get(c.code, 0) >= 2 and c.code not in {CueCode.PRIOR_REFERENCE, CueCode.REFUND_DEMAND,
-                                                             CueCode.CANCEL_DEMAND}
+            CUE_FLOOR.get(c.code, 0) >= 2
+            and c.code not in {CueCode.PRIOR_REFERENCE, CueCode.REFUND_DEMAND, CueCode.CANCEL_DEMAND}
             for c in counting
             if not (c.code is CueCode.COMPLAINT_INTENT and c.conditional)
         )
@@ -252,13 +251,22 @@ class Pipeline:
         if stage is Stage.NONE:
             causes = []
         rule_rank = max(
-            (cue_floor(c, negative_context=negative_context, positive_tone=positive_tone,
-                       repeat_contacts=w.repeat_contacts) for c in counting),
+            (
+                cue_floor(
+                    c,
+                    negative_context=negative_context,
+                    positive_tone=positive_tone,
+                    repeat_contacts=w.repeat_contacts,
+                )
+                for c in counting
+            ),
             default=0,
         )
         p_rules = _RULE_DISSATISFACTION[rule_rank]
         dissatisfaction = 1.0 - (1.0 - w.p_negative) * (1.0 - p_rules)
-        complaint_probability = max(w.p_model_complaint, 0.85 + 0.03 * (stage.rank - 2) if stage.rank >= 2 else 0.0)
+        complaint_probability = max(
+            w.p_model_complaint, 0.85 + 0.03 * (stage.rank - 2) if stage.rank >= 2 else 0.0
+        )
         if stage.rank < 2:
             complaint_probability = min(complaint_probability, 0.49)
         emotions = fuse_emotions(
@@ -446,7 +454,9 @@ class Analyzer:
     ) -> Assessment:
         if not isinstance(text, str):
             raise InputError(f"text must be a string, got {type(text).__name__}")
-        work = Work(text=text, channel=channel, message_id=message_id, customer_id=customer_id, speaker=speaker)
+        work = Work(
+            text=text, channel=channel, message_id=message_id, customer_id=customer_id, speaker=speaker
+        )
         return self.pipeline.assess_batch([work])[0]
 
     def assess_many(
@@ -467,7 +477,9 @@ class Analyzer:
     ) -> pd.DataFrame:
         """The input frame with one flat column per assessment field appended (see `assessment_row`)."""
         if text_column not in df.columns:
-            raise InputError(f"column {text_column!r} not found; available: {', '.join(map(str, df.columns))}")
+            raise InputError(
+                f"column {text_column!r} not found; available: {', '.join(map(str, df.columns))}"
+            )
         items = (
             {
                 "text": row[text_column],
@@ -538,5 +550,3 @@ def assessment_row(a: Assessment) -> dict[str, Any]:
             ensure_ascii=False,
         ),
     }
-
-

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from complaint_radar.errors import ComplaintRadarError, InputError
@@ -46,11 +53,19 @@ def assess(
 
 @app.command("assess-file")
 def assess_file_cmd(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV, JSONL (optionally .gz), Parquet or Excel.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output file: .csv, .jsonl or .parquet (.gz ok).")],
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="CSV, JSONL (optionally .gz), Parquet or Excel.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output file: .csv, .jsonl or .parquet (.gz ok).")
+    ],
     text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
-    id_column: Annotated[str | None, typer.Option(help="Column holding the message id (kept in the output).")] = None,
-    channel_column: Annotated[str | None, typer.Option(help="Optional column holding the channel code.")] = None,
+    id_column: Annotated[
+        str | None, typer.Option(help="Column holding the message id (kept in the output).")
+    ] = None,
+    channel_column: Annotated[
+        str | None, typer.Option(help="Optional column holding the channel code.")
+    ] = None,
     chunk_rows: Annotated[int | None, typer.Option(help="Rows read and assessed per chunk.", min=1)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:

@@ -50,7 +50,8 @@ def assessment_panel(a: Assessment) -> Panel:
         why.append(f"• {item.reason_zh}  /  {item.reason_en}\n")
     h = a.recommended_handling
     todo = Text()
-    todo.append(f"{h.priority} → {h.route_to}; case: {'yes (' + str(h.case_severity) + ')' if h.create_case else 'no'}\n")
+    case = f"yes ({h.case_severity})" if h.create_case else "no"
+    todo.append(f"{h.priority} → {h.route_to}; case: {case}\n")
     for opener in h.openers[:2]:
         todo.append(f"“{opener.zh}” / {opener.en}\n", style="green")
     for line in h.guidance_zh[:3]:

@@ -40,7 +40,7 @@ def build_explanation(
                 kind="cue",
                 code=hit.code,
                 reason_zh=f"{zh}{qualifier_zh}:“{hit.text}”",
-                reason_en=f"{en}{qualifier_en}: \"{hit.text}\"",
+                reason_en=f'{en}{qualifier_en}: "{hit.text}"',
                 spans=(Span(hit.start, hit.end, hit.text),),
             )
         )
@@ -48,9 +48,15 @@ def build_explanation(
         zh, en = taxonomy.label("cause", cause.code)
         quote = cause.spans[0].text if cause.spans else ""
         items.append(
-            ExplanationItem("cause", cause.code, f"原因:{zh}(“{quote}”)", f"cause: {en} (\"{quote}\")", cause.spans[:3])
+            ExplanationItem(
+                "cause", cause.code, f"原因:{zh}(“{quote}”)", f'cause: {en} ("{quote}")', cause.spans[:3]
+            )
         )
-    negatives = {k: v for k, v in emotions.items() if k in ("anger", "disappointment_sadness", "anxiety_fear", "disgust")}
+    negatives = {
+        k: v
+        for k, v in emotions.items()
+        if k in ("anger", "disappointment_sadness", "anxiety_fear", "disgust")
+    }
     if negatives:
         code, value = max(negatives.items(), key=lambda kv: kv[1])
         if value >= 0.5:
@@ -58,29 +64,34 @@ def build_explanation(
             spans = tuple(emotion_spans.get(code, ())) or tuple(model_spans)
             items.append(
                 ExplanationItem(
-                    "emotion", code, f"情绪:{zh}(强度{value:.2f})", f"emotion: {en} (intensity {value:.2f})", spans[:3]
+                    "emotion",
+                    code,
+                    f"情绪:{zh}(强度{value:.2f})",
+                    f"emotion: {en} (intensity {value:.2f})",
+                    spans[:3],
                 )
             )
     for demand in demands[:1]:
         zh, en = taxonomy.label("demand", demand.code)
-        items.append(
-            ExplanationItem("demand", demand.code, f"诉求:{zh}", f"demand: {en}", demand.spans[:3])
-        )
+        items.append(ExplanationItem("demand", demand.code, f"诉求:{zh}", f"demand: {en}", demand.spans[:3]))
     if stage_code != "none" and model_spans and negative_sentiment >= 0.5:
         words = "、".join(s.text for s in model_spans[:3])
+        words_en = ", ".join(s.text for s in model_spans[:3])
         items.append(
             ExplanationItem(
                 "sentiment",
                 "negative",
                 f"整体语气负面(概率{negative_sentiment:.2f}),关键词:{words}",
-                f"negative tone (p={negative_sentiment:.2f}); key words: {', '.join(s.text for s in model_spans[:3])}",
+                f"negative tone (p={negative_sentiment:.2f}); key words: {words_en}",
                 tuple(model_spans[:3]),
             )
         )
     if stage_code != "none" and not any(i.kind == "cue" for i in items):
         for kind, span in lexical_evidence[:2]:
             zh, en = _EVIDENCE_LABELS[kind]
-            items.insert(0, ExplanationItem("evidence", kind, f"{zh}:“{span.text}”", f"{en}: \"{span.text}\"", (span,)))
+            items.insert(
+                0, ExplanationItem("evidence", kind, f"{zh}:“{span.text}”", f'{en}: "{span.text}"', (span,))
+            )
     return tuple(items[:MAX_ITEMS])
 
 

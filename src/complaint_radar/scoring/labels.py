@@ -69,7 +69,9 @@ def detect_causes(
                 kept.append(span)
                 confidence = max(confidence, 0.6)
         if kept:
-            found.append(LabelScore(code, round(confidence + min(0.1, 0.03 * (len(kept) - 1)), 3), tuple(kept)))
+            found.append(
+                LabelScore(code, round(confidence + min(0.1, 0.03 * (len(kept) - 1)), 3), tuple(kept))
+            )
     found.sort(key=lambda ls: (-ls.confidence, ls.code))
     return found
 
@@ -79,7 +81,13 @@ def concrete_cause_count(causes: Sequence[LabelScore]) -> int:
 
 
 def detect_demands(
-    text: str, norm: str, lexicon: Lexicon, cues: Sequence[CueHit], causes: Sequence[LabelScore], *, negative: bool
+    text: str,
+    norm: str,
+    lexicon: Lexicon,
+    cues: Sequence[CueHit],
+    causes: Sequence[LabelScore],
+    *,
+    negative: bool,
 ) -> list[LabelScore]:
     """Stated positions, plus the ones a cue or cause implies (a broken promise asks to be honoured)."""
     scores: dict[str, float] = {}
@@ -113,8 +121,7 @@ def detect_demands(
     if cause_codes & {Cause.FACILITY_SYSTEM_FAILURE, Cause.PRODUCT_QUALITY} and "坏" in norm:
         add(Demand.REPLACEMENT_REPAIR, 0.5)
     result = [
-        LabelScore(code, round(conf, 3), tuple(_dedupe(spans.get(code, []))))
-        for code, conf in scores.items()
+        LabelScore(code, round(conf, 3), tuple(_dedupe(spans.get(code, [])))) for code, conf in scores.items()
     ]
     result.sort(key=lambda ls: (-ls.confidence, ls.code))
     return result
@@ -159,12 +166,16 @@ def decide_customer_type(
 ) -> TypeDecision:
     """SPEC.md §2.6: the best-supported type, or `undetermined` below `threshold`."""
     codes = Counter(c.code for c in cues if c.counts)
-    angry = anger if anger >= 0.7 else (
-        0.5 * anger
-        + 0.25 * bool(codes[CueCode.PROFANITY])
-        + 0.2 * bool(codes[CueCode.ACCUSATION])
-        + 0.15 * bool(codes[CueCode.EXCLAMATION_INTENSITY])
-        + 0.1 * bool(codes[CueCode.ABSOLUTE_LANGUAGE])
+    angry = (
+        anger
+        if anger >= 0.7
+        else (
+            0.5 * anger
+            + 0.25 * bool(codes[CueCode.PROFANITY])
+            + 0.2 * bool(codes[CueCode.ACCUSATION])
+            + 0.15 * bool(codes[CueCode.EXCLAMATION_INTENSITY])
+            + 0.1 * bool(codes[CueCode.ABSOLUTE_LANGUAGE])
+        )
     )
     prepared_hits = {m.group(0) for m in lexicon.customer_type["well_prepared"].finditer(norm)}
     prepared = min(1.0, 0.2 * len(prepared_hits) + 0.15 * bool(codes[CueCode.DEADLINE_ULTIMATUM]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from complaint_radar.types import CueCode, RiskLevel, THREAT_CUES
+from complaint_radar.types import THREAT_CUES, CueCode, RiskLevel
 
 # Per stage: the floor (R2), how far evidence can lift risk above it, and how fast it saturates.
 # Together these keep risk non-decreasing in stage and in every evidence point (R1).
@@ -93,7 +93,9 @@ def compute_risk(inp: RiskInputs) -> RiskResult:
         score = max(score, 80.0)
         floor_reason = "external_complaint_filed"
     final = int(min(100, round(score)))
-    return RiskResult(score=final, level=RiskLevel.from_score(final), contributions=parts, floor_reason=floor_reason)
+    return RiskResult(
+        score=final, level=RiskLevel.from_score(final), contributions=parts, floor_reason=floor_reason
+    )
 
 
 def _unit(x: float) -> float:

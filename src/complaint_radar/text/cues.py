@@ -14,7 +14,9 @@ _SHOUT = re.compile(r"\b[A-Z]{2,}\b")
 _EN_WORD = re.compile(r"[a-z']+")
 _ZH_NUMBERS = {"二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _SINGLE_NEGATORS = frozenset("不没别无非")
-_ACRONYMS = frozenset({"ATM", "APP", "VIP", "WIFI", "CEO", "USA", "HTTP", "HTTPS", "NPS", "CSAT", "SIM", "PIN"})
+_ACRONYMS = frozenset(
+    {"ATM", "APP", "VIP", "WIFI", "CEO", "USA", "HTTP", "HTTPS", "NPS", "CSAT", "SIM", "PIN"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +90,14 @@ def detect_cues(text: str, norm: str, lexicon: Lexicon) -> list[CueHit]:
 
 
 def _shouting(text: str, lexicon: Lexicon) -> list[CueHit]:
-    found = []
-    for m in _SHOUT.finditer(text):
-        word = m.group(0)
-        if len(word) >= lexicon.shouting_min_letters and word not in _ACRONYMS:
-            found.append(CueHit(CueCode.EXCLAMATION_INTENSITY, m.start(), m.end(), word))
-    return found
+    """ALL-CAPS words; short ones (CFPB, ATM) are read as acronyms unless several are shouted."""
+    words = [m for m in _SHOUT.finditer(text) if m.group(0) not in _ACRONYMS]
+    several = sum(1 for m in words if len(m.group(0)) >= lexicon.shouting_min_letters) >= 2
+    return [
+        CueHit(CueCode.EXCLAMATION_INTENSITY, m.start(), m.end(), m.group(0))
+        for m in words
+        if len(m.group(0)) > lexicon.shouting_min_letters or (several and len(m.group(0)) >= 3)
+    ]
 
 
 def _scattered_exclamations(text: str, norm: str) -> list[CueHit]:
@@ -155,4 +159,8 @@ def without_discounted_cues(text: str, norm: str, cues: list[CueHit]) -> str:
 
 def find_spans(pattern: re.Pattern[str], text: str, norm: str) -> list[Span]:
     """All matches of a lexicon pattern, as spans on the original text."""
-    return [Span(m.start(), m.end(), text[m.start() : m.end()]) for m in pattern.finditer(norm) if m.end() > m.start()]
+    return [
+        Span(m.start(), m.end(), text[m.start() : m.end()])
+        for m in pattern.finditer(norm)
+        if m.end() > m.start()
+    ]

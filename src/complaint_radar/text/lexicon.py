@@ -145,7 +145,9 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
             shouting_min_letters=int(raw.get("shouting_min_letters", 4)),
         )
     except (KeyError, ValueError, TypeError) as exc:
-        raise ConfigurationError(f"lexicon is malformed ({exc!r}); compare it with text/data/lexicon.yaml") from exc
+        raise ConfigurationError(
+            f"lexicon is malformed ({exc!r}); compare it with text/data/lexicon.yaml"
+        ) from exc
 
 
 @lru_cache(maxsize=1)
