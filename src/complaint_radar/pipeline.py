@@ -29,8 +29,9 @@ from complaint_radar.settings import Settings, get_settings
 from complaint_radar.text.cues import (
     contact_count,
     detect_cues,
-    find_spans,
+    Scan,
     modifiers_at,
+    spans_of,
     without_discounted_cues,
 )
 from complaint_radar.text.language import detect_language
@@ -88,6 +89,7 @@ class Work:
     vader: float | None = None
     emotion_model: dict[str, float] | None = None
     model_spans: list[Span] = field(default_factory=list)
+    scan: Scan = field(default_factory=dict)
     cues: list[CueHit] = field(default_factory=list)
     negative_eval: list[Span] = field(default_factory=list)
     problem_facts: list[Span] = field(default_factory=list)
@@ -167,14 +169,15 @@ class EvidenceFinder(Component):
     def predict(self, batch: list[Work]) -> None:
         lx = self.lexicon
         for w in batch:
-            w.cues = detect_cues(w.text, w.norm, lx)
+            w.scan = lx.index.scan(w.norm)
+            w.cues = detect_cues(w.text, w.norm, lx, w.scan)
             w.negative_eval = [
                 s
-                for s in find_spans(lx.negative_evaluation, w.text, w.norm)
+                for s in spans_of(w.scan, "negative_evaluation", w.text)
                 if not modifiers_at(w.norm, s.start, s.end, lx, negatable=True).negated
             ]
-            w.problem_facts = find_spans(lx.problem_facts, w.text, w.norm)
-            w.emotion_lexicon = lexicon_emotions(w.text, w.norm, lx)
+            w.problem_facts = spans_of(w.scan, "problem_facts", w.text)
+            w.emotion_lexicon = lexicon_emotions(w.text, w.norm, lx, w.scan)
             w.model_text = without_discounted_cues(w.text, w.norm, w.cues)
             for hit in w.cues:
                 if hit.code is CueCode.REPEAT_CONTACT and hit.counts:
@@ -228,7 +231,7 @@ class Pipeline:
         negative_spans = [(c.start, c.end) for c in counting if c.code not in INTENSITY_ONLY_CUES]
         negative_spans += [(sp.start, sp.end) for sp in [*w.negative_eval, *w.problem_facts]]
         causes = detect_causes(
-            w.text, w.norm, lx, negative_spans, negative=negative_context or bool(w.problem_facts)
+            w.text, w.norm, lx, w.scan, negative_spans, negative=negative_context or bool(w.problem_facts)
         )
         stage_decision = decide_stage(
             counting,
@@ -280,11 +283,12 @@ class Pipeline:
             sarcasm=CueCode.SARCASM in codes,
             positive=max(0.0, score),
         )
-        demands = detect_demands(w.text, w.norm, lx, w.cues, causes, negative=stage.rank >= 1)
+        demands = detect_demands(w.text, w.norm, lx, w.scan, w.cues, causes, negative=stage.rank >= 1)
         ctype = decide_customer_type(
             w.text,
             w.norm,
             lx,
+            w.scan,
             w.cues,
             emotions[Emotion.ANGER],
             talkative_min_chars=s.talkative_min_chars,

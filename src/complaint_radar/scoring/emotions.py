@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from complaint_radar.text.cues import Scan
 from complaint_radar.text.lexicon import Lexicon
 from complaint_radar.types import Emotion, Span
 
@@ -11,20 +12,17 @@ _NEGATIVE = (Emotion.ANGER, Emotion.DISAPPOINTMENT_SADNESS, Emotion.ANXIETY_FEAR
 _ESCALATION_FLOOR = 0.5  # anyone threatening or declaring a complaint is at least moderately angry
 
 
-def lexicon_emotions(text: str, norm: str, lexicon: Lexicon) -> dict[str, tuple[float, list[Span]]]:
+def lexicon_emotions(
+    text: str, norm: str, lexicon: Lexicon, scan: Scan
+) -> dict[str, tuple[float, list[Span]]]:
     """Per emotion: the strongest lexicon hit (scaled by a degree adverb just before it) and its spans."""
     out: dict[str, tuple[float, list[Span]]] = {}
-    for code, wp in lexicon.emotions.items():
-        best = 0.0
-        spans: list[Span] = []
-        for m in wp.regex.finditer(norm):
-            if m.lastgroup is None or m.end() == m.start():
-                continue
-            weight = wp.weights[m.lastgroup] * _degree(norm, m.start(), lexicon)
-            best = max(best, weight)
-            spans.append(Span(m.start(), m.end(), text[m.start() : m.end()]))
-        if spans:
-            out[code] = (min(1.0, best), spans)
+    for code in lexicon.emotion_codes:
+        found = scan.get(f"emotion:{code}")
+        if not found:
+            continue
+        best = max(weight * _degree(norm, start, lexicon) for start, _, weight in found)
+        out[code] = (min(1.0, best), [Span(a, b, text[a:b]) for a, b, _ in found])
     return out
 
 

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from complaint_radar.text.cues import find_spans
+from complaint_radar.text.cues import Scan, spans_of
 from complaint_radar.text.lexicon import Lexicon
 from complaint_radar.types import (
     PUBLIC_CHANNELS,
@@ -48,15 +48,21 @@ def _sentence_of(bounds: list[tuple[int, int]], pos: int) -> tuple[int, int]:
 
 
 def detect_causes(
-    text: str, norm: str, lexicon: Lexicon, negative_spans: Sequence[tuple[int, int]], *, negative: bool
+    text: str,
+    norm: str,
+    lexicon: Lexicon,
+    scan: Scan,
+    negative_spans: Sequence[tuple[int, int]],
+    *,
+    negative: bool,
 ) -> list[LabelScore]:
     """Causes whose evidence sits in a sentence that also carries negative evidence."""
     if not negative:
         return []
     bounds = sentence_bounds(norm)
     found: list[LabelScore] = []
-    for code, pattern in lexicon.causes.items():
-        spans = find_spans(pattern, text, norm)
+    for code in lexicon.cause_codes:
+        spans = spans_of(scan, f"cause:{code}", text)
         kept: list[Span] = []
         confidence = 0.0
         for span in spans:
@@ -84,6 +90,7 @@ def detect_demands(
     text: str,
     norm: str,
     lexicon: Lexicon,
+    scan: Scan,
     cues: Sequence[CueHit],
     causes: Sequence[LabelScore],
     *,
@@ -99,8 +106,8 @@ def detect_demands(
 
     if not negative:
         return []
-    for code, pattern in lexicon.demands.items():
-        found = find_spans(pattern, text, norm)
+    for code in lexicon.demand_codes:
+        found = spans_of(scan, f"demand:{code}", text)
         if found:
             add(code, 0.8, found)
     counting = [c for c in cues if c.counts]
@@ -158,6 +165,7 @@ def decide_customer_type(
     text: str,
     norm: str,
     lexicon: Lexicon,
+    scan: Scan,
     cues: Sequence[CueHit],
     anger: float,
     *,
@@ -177,7 +185,7 @@ def decide_customer_type(
             + 0.1 * bool(codes[CueCode.ABSOLUTE_LANGUAGE])
         )
     )
-    prepared_hits = {m.group(0) for m in lexicon.customer_type["well_prepared"].finditer(norm)}
+    prepared_hits = {norm[a:b] for a, b, _ in scan.get("type:well_prepared", ())}
     prepared = min(1.0, 0.2 * len(prepared_hits) + 0.15 * bool(codes[CueCode.DEADLINE_ULTIMATUM]))
     content = re.sub(r"[\s\W_]+", "", norm)
     talkative = 0.0
@@ -185,7 +193,7 @@ def decide_customer_type(
         talkative = 0.6 + (0.2 if _repeats_itself(content) else 0.0)
     taciturn = 0.0
     if len(content) <= 12:
-        taciturn = 0.7 if lexicon.customer_type["taciturn"].search(norm.strip()) else 0.4
+        taciturn = 0.7 if scan.get("type:taciturn") else 0.4
     candidates = [
         (CustomerType.EXTREMELY_ANGRY, angry),
         (CustomerType.WELL_PREPARED, prepared),

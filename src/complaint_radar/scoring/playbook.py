@@ -74,6 +74,28 @@ def recommend_handling(
     case_risk_threshold: int,
     risk_score: int,
 ) -> Handling:
+    """The §5 playbook for this message; cached, since few distinct combinations occur."""
+    return _handling(
+        stage,
+        risk_level,
+        customer_type,
+        frozenset(c.code for c in causes),
+        tuple(d.code for d in demands),
+        frozenset(cue_codes),
+        risk_score >= case_risk_threshold,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _handling(
+    stage: Stage,
+    risk_level: RiskLevel,
+    customer_type: CustomerType,
+    cause_codes: frozenset[str],
+    demand_codes: tuple[str, ...],
+    cue_codes: frozenset[str],
+    risk_opens_case: bool,
+) -> Handling:
     pb = load_playbook()
     steps: list[str] = []
     if stage.rank >= 1:
@@ -86,15 +108,15 @@ def recommend_handling(
         "stage": stage.value,
         "stage_rank": stage.rank,
         "customer_type": customer_type.value,
-        "cause": {c.code for c in causes},
+        "cause": cause_codes,
         "cue": cue_codes,
         "step": {str(s) for s in steps},
     }
     opener_ids = [oid for oid, spec in pb.openers.items() if _opener_applies(spec["applies_to"], ctx)]
-    create_case = stage.rank >= 3 or risk_score >= case_risk_threshold
+    create_case = stage.rank >= 3 or risk_opens_case
     escalated = stage.rank >= 3 or risk_level is RiskLevel.CRITICAL or CueCode.ESCALATE_REQUEST in cue_codes
     route = Role.SUPERVISOR if escalated else Role.FRONTLINE_AGENT
-    questions = [pb.questions[d.code] for d in demands if d.code in pb.questions][:2]
+    questions = [pb.questions[d] for d in demand_codes if d in pb.questions][:2]
     if stage.rank >= 1 and not questions:
         questions = [pb.questions["default"]]
     guidance_zh = list(pb.stage_guidance[stage.value]["zh"])

@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass
 
 from complaint_radar.text.lexicon import Lexicon
+from complaint_radar.text.matcher import Hit
 from complaint_radar.types import CueCode, CueHit, Span
+
+Scan = dict[str, list[Hit]]
 
 _CLAUSE_BREAK = re.compile(r"[,.!?;:，。！？；：、\n]|但是|可是|不过|\bbut\b")
 _SENTENCE_BREAK = re.compile(r"[.!?;。！？；\n]")
@@ -57,14 +60,11 @@ def modifiers_at(norm: str, start: int, end: int, lexicon: Lexicon, *, negatable
     return Modifiers(negated=negated, hypothetical=hypothetical, reported=reported, conditional=conditional)
 
 
-def detect_cues(text: str, norm: str, lexicon: Lexicon) -> list[CueHit]:
-    """Every cue in `text` (with `norm` = normalize(text)), ordered by position."""
+def detect_cues(text: str, norm: str, lexicon: Lexicon, scan: Scan) -> list[CueHit]:
+    """Every cue in `text` (`norm` = normalize(text), `scan` = lexicon.index.scan(norm)), by position."""
     hits: list[CueHit] = []
     for spec in lexicon.cues:
-        for m in spec.regex.finditer(norm):
-            start, end = m.span()
-            if start == end:
-                continue
+        for start, end, _ in scan.get(f"cue:{spec.code}", ()):
             mods = modifiers_at(norm, start, end, lexicon, negatable=spec.negatable)
             conditional = mods.conditional
             if spec.code is CueCode.COMPLAINT_INTENT:
@@ -85,7 +85,7 @@ def detect_cues(text: str, norm: str, lexicon: Lexicon) -> list[CueHit]:
     hits.extend(_shouting(text, lexicon))
     if not any(h.code is CueCode.EXCLAMATION_INTENSITY for h in hits):
         hits.extend(_scattered_exclamations(text, norm))
-    hits.sort(key=lambda h: (h.start, h.end, h.code))
+    hits.sort(key=lambda h: (h.start, -h.end, h.code))
     return _drop_overlaps(hits)
 
 
@@ -157,10 +157,12 @@ def without_discounted_cues(text: str, norm: str, cues: list[CueHit]) -> str:
     return rest if rest.strip() else text
 
 
-def find_spans(pattern: re.Pattern[str], text: str, norm: str) -> list[Span]:
-    """All matches of a lexicon pattern, as spans on the original text."""
-    return [
-        Span(m.start(), m.end(), text[m.start() : m.end()])
-        for m in pattern.finditer(norm)
-        if m.end() > m.start()
-    ]
+def spans_of(scan: Scan, key: str, text: str) -> list[Span]:
+    """The non-overlapping matches of one lexicon key, as spans on the original text."""
+    spans: list[Span] = []
+    last_end = -1
+    for start, end, _ in scan.get(key, ()):
+        if start >= last_end:
+            spans.append(Span(start, end, text[start:end]))
+            last_end = end
+    return spans
