@@ -225,7 +225,7 @@ class Pipeline:
             CUE_FLOOR.get(c.code, 0) >= 2
             and c.code not in {CueCode.PRIOR_REFERENCE, CueCode.REFUND_DEMAND, CueCode.CANCEL_DEMAND}
             for c in counting
-            if not (c.code is CueCode.COMPLAINT_INTENT and c.conditional)
+            if not (c.code is CueCode.COMPLAINT_INTENT and c.inquiry)
         )
         negative_context = bool(w.negative_eval) or strong_cue or score <= -0.2 or w.p_negative >= 0.6
         negative_spans = [(c.start, c.end) for c in counting if c.code not in INTENSITY_ONLY_CUES]

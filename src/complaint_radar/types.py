@@ -215,6 +215,7 @@ class CueHit:
     hypothetical: bool = False
     reported: bool = False
     conditional: bool = False
+    inquiry: bool = False
 
     @property
     def counts(self) -> bool:

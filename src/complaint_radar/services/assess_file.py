@@ -66,7 +66,9 @@ def assess_file(
             items: list[dict[str, Any]] = []
             problems: dict[int, str] = dict(chunk.row_errors)
             texts = frame[text_column].tolist() if text_column in frame.columns else [None] * len(frame)
-            ids = frame[id_column].tolist() if id_column and id_column in frame.columns else [None] * len(frame)
+            ids = (
+                frame[id_column].tolist() if id_column and id_column in frame.columns else [None] * len(frame)
+            )
             channels = (
                 frame[channel_column].tolist()
                 if channel_column and channel_column in frame.columns
@@ -87,7 +89,7 @@ def assess_file(
             assessed = iter(analyzer.assess_many(items))
             out_rows: list[dict[str, Any]] = []
             for pos in range(len(frame)):
-                line = chunk.first_line + pos
+                line = chunk.line(pos)
                 row: dict[str, Any] = {}
                 if id_column:
                     ident = ids[pos]

@@ -66,10 +66,9 @@ def detect_cues(text: str, norm: str, lexicon: Lexicon, scan: Scan) -> list[CueH
     for spec in lexicon.cues:
         for start, end, _ in scan.get(f"cue:{spec.code}", ()):
             mods = modifiers_at(norm, start, end, lexicon, negatable=spec.negatable)
-            conditional = mods.conditional
-            if spec.code is CueCode.COMPLAINT_INTENT:
-                window = norm[max(0, start - 4) : end + 4]
-                conditional = conditional or bool(lexicon.inquiry.search(window))
+            inquiry = spec.code is CueCode.COMPLAINT_INTENT and bool(
+                lexicon.inquiry.search(norm[max(0, start - 4) : end + 4])
+            )
             hits.append(
                 CueHit(
                     code=spec.code,
@@ -79,7 +78,8 @@ def detect_cues(text: str, norm: str, lexicon: Lexicon, scan: Scan) -> list[CueH
                     negated=mods.negated,
                     hypothetical=mods.hypothetical if spec.negatable else False,
                     reported=mods.reported if spec.negatable else False,
-                    conditional=conditional,
+                    conditional=mods.conditional,
+                    inquiry=inquiry,
                 )
             )
     hits.extend(_shouting(text, lexicon))
