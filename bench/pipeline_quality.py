@@ -62,8 +62,8 @@ def main() -> None:
         macro = f1_score(s.test_labels, frame["dominant_emotion"], average="macro")
         rows.append(
             f"| smp2020_ewect (emotion) | {len(s.test_texts):,} | anger F1 (`dominant_emotion`) | "
-            f"**{by_dominant:.3f}** | anger F1 (`anger` ≥ 0.5) {by_threshold:.3f}; macro-F1 over the six data "
-            f"classes {macro:.3f} | {len(s.test_texts) / secs:,.0f} |"
+            f"**{by_dominant:.3f}** | anger F1 (`anger` ≥ 0.5) {by_threshold:.3f}; "
+            f"macro-F1 over the six data classes {macro:.3f} | {len(s.test_texts) / secs:,.0f} |"
         )
         s = splits["twitter_complaints"]
         frame, secs = assess(s.test_texts, work, "twitter")
@@ -71,8 +71,9 @@ def main() -> None:
         f1 = f1_score(gold, frame["is_complaint"].astype(bool))
         by_prob = f1_score(gold, frame["complaint_probability"] >= 0.5)
         rows.append(
-            f"| twitter_complaints (en) | {len(s.test_texts):,} | complaint F1 (`is_complaint`) | **{f1:.3f}** "
-            f"| F1 of `complaint_probability` ≥ 0.5: {by_prob:.3f} | {len(s.test_texts) / secs:,.0f} |"
+            f"| twitter_complaints (en) | {len(s.test_texts):,} | complaint F1 (`is_complaint`) | "
+            f"**{f1:.3f}** | F1 of `complaint_probability` ≥ 0.5: {by_prob:.3f} "
+            f"| {len(s.test_texts) / secs:,.0f} |"
         )
     lines = [
         "## Quality of the whole product (through `assess-file`)",

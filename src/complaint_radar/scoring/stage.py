@@ -65,7 +65,7 @@ def cue_floor(hit: CueHit, *, negative_context: bool, positive_tone: bool, repea
     if hit.code is CueCode.COMPLAINT_INTENT and hit.inquiry:
         floor = 3 if negative_context else 1
     elif hit.code is CueCode.COMPLAINT_INTENT and hit.conditional:
-        floor = 3
+        floor = 3  # a conditional or hesitant complaint is a potential complaint
     elif hit.code is CueCode.REPEAT_CONTACT and repeat_contacts >= 3:
         floor = 3
     elif hit.code in CONTEXT_DEPENDENT and not negative_context:

@@ -61,7 +61,11 @@ def assess_file(
     report = FileReport()
     rows_per_chunk = chunk_rows or analyzer.settings.chunk_rows
     with TableWriter(output_path) as writer:
-        for chunk in read_chunks(input_path, required, chunk_rows=rows_per_chunk):
+        options = {text_column: "--text-column"}
+        options.update(
+            {c: flag for c, flag in ((id_column, "--id-column"), (channel_column, "--channel-column")) if c}
+        )
+        for chunk in read_chunks(input_path, required, chunk_rows=rows_per_chunk, column_options=options):
             frame = chunk.frame
             items: list[dict[str, Any]] = []
             problems: dict[int, str] = dict(chunk.row_errors)

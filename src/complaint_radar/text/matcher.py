@@ -8,8 +8,8 @@ pass over the text's characters finds the literals present, and only those entri
 from __future__ import annotations
 
 import re
-import re._constants as sre_c
-import re._parser as sre_parse
+import re._constants as sre_c  # type: ignore[import-not-found]
+import re._parser as sre_parse  # type: ignore[import-not-found]
 from collections import defaultdict
 from dataclasses import dataclass
 

@@ -1,0 +1,49 @@
+"""Run every benchmark and assemble docs/benchmarks.md from their sections.
+
+Run: .venv/bin/python bench/run_all.py --data ../shared/data   (or `make bench`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SECTIONS = [
+    ("quality.py", DOCS / "benchmarks_quality.md"),
+    ("pipeline_quality.py", DOCS / "benchmarks_pipeline.md"),
+    ("throughput.py", DOCS / "benchmarks_speed.md"),
+]
+HEADER = """# Benchmarks
+
+Every figure here comes from a command in this repository, run on the machine named in its section;
+rerun them all with `make bench` (needs `../shared/data`). Held-out test splits are made by
+`complaint_radar.models.datasets`: deduplicate each file (whitespace-stripped, lower-cased text),
+then hold out a seeded hash share of the keys, and drop from every training part any text whose key
+is held out anywhere. Peers are measured in the same run on the same texts; speed is reported as
+ratios because the machines are noisy.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--skip-run", action="store_true", help="Only reassemble existing sections.")
+    args = parser.parse_args()
+    if not args.skip_run:
+        for script, out in SECTIONS:
+            cmd = [sys.executable, str(ROOT / "bench" / script), "--data", str(args.data), "--out", str(out)]
+            subprocess.run(cmd, check=True, cwd=ROOT)
+    parts = [HEADER]
+    for _, out in SECTIONS:
+        if out.exists():
+            parts.append(out.read_text(encoding="utf-8"))
+    (DOCS / "benchmarks.md").write_text("\n".join(parts), encoding="utf-8")
+    print(f"wrote {DOCS / 'benchmarks.md'}")
+
+
+if __name__ == "__main__":
+    main()
