@@ -27,9 +27,11 @@ from complaint_radar.scoring.risk import RiskInputs, compute_risk
 from complaint_radar.scoring.stage import CUE_FLOOR, StageEvidence, cue_floor, decide_stage
 from complaint_radar.settings import Settings, get_settings
 from complaint_radar.text.cues import (
+    Scan,
     contact_count,
     detect_cues,
-    Scan,
+    discounted_clauses,
+    drop_discounted,
     modifiers_at,
     spans_of,
     without_discounted_cues,
@@ -46,6 +48,7 @@ from complaint_radar.types import (
     CueHit,
     CustomerType,
     Emotion,
+    ExplanationItem,
     Handling,
     Polarity,
     RiskLevel,
@@ -135,8 +138,8 @@ class LearnedModels(Component):
         self.vader = SentimentIntensityAnalyzer()
 
     def predict(self, batch: list[Work]) -> None:
-        zh = [w for w in batch if _HAS_HAN.search(w.text)]
-        en = [w for w in batch if not _HAS_HAN.search(w.text)]
+        zh = [w for w in batch if _HAS_HAN.search(w.model_text or w.text)]
+        en = [w for w in batch if not _HAS_HAN.search(w.model_text or w.text)]
         if zh:
             texts = [w.model_text or w.text for w in zh]
             neg_col = list(self.sentiment_zh.classes_).index("negative")
@@ -145,7 +148,9 @@ class LearnedModels(Component):
             classes = [str(c) for c in self.emotion_zh.classes_]
             for w, p, row in zip(zh, p_neg, emo, strict=True):
                 w.p_negative = float(p)
-                w.p_model_complaint = float(p) ** 1.5
+                # A review model calls any problem "negative"; only a clearly negative reading is an
+                # explicit evaluation (explicit_grumble needs p_negative >= ~0.82).
+                w.p_model_complaint = max(0.0, 2.0 * float(p) - 1.0) ** 1.5
                 w.emotion_model = {c: float(v) for c, v in zip(classes, row, strict=True)}
         if en:
             col = list(self.complaint_en.classes_).index("complaint")
@@ -169,8 +174,9 @@ class EvidenceFinder(Component):
     def predict(self, batch: list[Work]) -> None:
         lx = self.lexicon
         for w in batch:
-            w.scan = lx.index.scan(w.norm)
-            w.cues = detect_cues(w.text, w.norm, lx, w.scan)
+            scan = lx.index.scan(w.norm)
+            w.cues = detect_cues(w.text, w.norm, lx, scan)
+            w.scan = drop_discounted(scan, discounted_clauses(w.norm, w.cues))
             w.negative_eval = [
                 s
                 for s in spans_of(w.scan, "negative_evaluation", w.text)
@@ -217,6 +223,11 @@ class Pipeline:
         lx = self.lexicon
         counting = [c for c in w.cues if c.counts]
         codes = {c.code for c in counting}
+        if _calm_inquiry(w, codes):
+            # The review-trained sentiment model reads any question as a complaint; a polite
+            # question (请问/想咨询/could you) with no negative word or cue is not one.
+            w.p_negative = min(w.p_negative, 0.45)
+            w.p_model_complaint = 0.0
         score = self._sentiment_score(w)
         if CueCode.SARCASM in codes:
             score = -max(abs(score), 0.3)
@@ -227,7 +238,7 @@ class Pipeline:
             for c in counting
             if not (c.code is CueCode.COMPLAINT_INTENT and c.inquiry)
         )
-        negative_context = bool(w.negative_eval) or strong_cue or score <= -0.2 or w.p_negative >= 0.6
+        negative_context = bool(w.negative_eval) or strong_cue or w.p_negative >= 0.8
         negative_spans = [(c.start, c.end) for c in counting if c.code not in INTENSITY_ONLY_CUES]
         negative_spans += [(sp.start, sp.end) for sp in [*w.negative_eval, *w.problem_facts]]
         causes = detect_causes(
@@ -308,21 +319,29 @@ class Pipeline:
                 public_channel=w.channel in PUBLIC_CHANNELS and stage.rank >= 1,
             )
         )
-        model_spans = self._model_spans(w) if stage.rank >= 1 else []
         lexical_evidence = [("negative_evaluation", sp) for sp in w.negative_eval]
         lexical_evidence += [("problem_fact", sp) for sp in w.problem_facts]
-        explanation = build_explanation(
-            self.taxonomy,
-            w.cues,
-            causes,
-            demands,
-            emotions,
-            {k: v[1] for k, v in w.emotion_lexicon.items()},
-            model_spans,
-            stage.value,
-            w.p_negative,
-            lexical_evidence,
-        )
+        emotion_spans = {k: v[1] for k, v in w.emotion_lexicon.items()}
+
+        def explain(model_spans: list[Span]) -> tuple[ExplanationItem, ...]:
+            return build_explanation(
+                self.taxonomy,
+                w.cues,
+                causes,
+                demands,
+                emotions,
+                emotion_spans,
+                model_spans,
+                stage.value,
+                w.p_negative,
+                lexical_evidence,
+            )
+
+        explanation = explain([])
+        needs_reason = stage.rank >= 1 or risk.level is not RiskLevel.LOW
+        if needs_reason and not any(item.spans for item in explanation):
+            # Only the learned model saw the problem: show the n-grams that drove it (R8).
+            explanation = explain(self._model_spans(w))
         handling = recommend_handling(
             stage=stage,
             risk_level=risk.level,
@@ -392,6 +411,12 @@ def _substantive(w: Work) -> bool:
     content = _NON_CONTENT.sub("", w.model_text or w.text)
     negative_words = any(k != Emotion.HAPPINESS and k != Emotion.NEUTRAL for k in w.emotion_lexicon)
     return len(content) > 12 or bool(w.negative_eval) or negative_words
+
+
+def _calm_inquiry(w: Work, codes: set[CueCode]) -> bool:
+    negative_cues = codes - INTENSITY_ONLY_CUES
+    negative_words = any(k not in (Emotion.NEUTRAL, Emotion.HAPPINESS) for k in w.emotion_lexicon)
+    return Emotion.NEUTRAL in w.emotion_lexicon and not (w.negative_eval or negative_cues or negative_words)
 
 
 def _polarity(score: float) -> Polarity:

@@ -40,7 +40,9 @@ def test_language_detection(text: str, expected: str) -> None:
 
 def _cues(text: str) -> dict[CueCode, list[bool]]:
     found: dict[CueCode, list[bool]] = {}
-    for hit in detect_cues(text, normalize(text), load_lexicon()):
+    norm = normalize(text)
+    lexicon = load_lexicon()
+    for hit in detect_cues(text, norm, lexicon, lexicon.index.scan(norm)):
         found.setdefault(hit.code, []).append(hit.counts)
     return found
 
@@ -80,5 +82,7 @@ def test_family_words_are_not_profanity() -> None:
 
 def test_spans_index_the_original_text() -> None:
     text = "我們的客服態度太差了!!我要投訴你們"
-    for hit in detect_cues(text, normalize(text), load_lexicon()):
+    norm = normalize(text)
+    lexicon = load_lexicon()
+    for hit in detect_cues(text, norm, lexicon, lexicon.index.scan(norm)):
         assert text[hit.start : hit.end] == hit.text

@@ -96,7 +96,8 @@ def assess_file_cmd(
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
         console=err,
-        disable=quiet,
+        transient=True,
+        disable=quiet or not err.is_terminal,
     )
     with progress:
         task = progress.add_task("assess", total=None, name=input_path.name, rate="")
@@ -168,7 +169,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except ComplaintRadarError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
         sys.exit(exc.exit_code)
     except Exception as exc:
         import click

@@ -92,6 +92,16 @@ def build_explanation(
             items.insert(
                 0, ExplanationItem("evidence", kind, f"{zh}:“{span.text}”", f'{en}: "{span.text}"', (span,))
             )
+    if not items and (stage_code != "none" or negative_sentiment >= 0.5):
+        # Nothing in the text to point at: reference the learned model's reading as the signal (R8).
+        items.append(
+            ExplanationItem(
+                "sentiment",
+                "negative",
+                f"模型判断语气偏负面(概率{negative_sentiment:.2f})",
+                f"the sentiment model reads the tone as negative (p={negative_sentiment:.2f})",
+            )
+        )
     return tuple(items[:MAX_ITEMS])
 
 

@@ -174,15 +174,20 @@ def decide_customer_type(
 ) -> TypeDecision:
     """SPEC.md §2.6: the best-supported type, or `undetermined` below `threshold`."""
     codes = Counter(c.code for c in cues if c.counts)
+    # High anger alone is not enough: an extremely angry customer also shows it (!!, swearing, accusing).
+    shows_it = bool(
+        codes[CueCode.PROFANITY] or codes[CueCode.ACCUSATION] or codes[CueCode.EXCLAMATION_INTENSITY]
+    )
     angry = (
         anger
-        if anger >= 0.7
-        else (
+        if anger >= 0.7 and shows_it
+        else min(
+            0.69,
             0.5 * anger
             + 0.25 * bool(codes[CueCode.PROFANITY])
             + 0.2 * bool(codes[CueCode.ACCUSATION])
             + 0.15 * bool(codes[CueCode.EXCLAMATION_INTENSITY])
-            + 0.1 * bool(codes[CueCode.ABSOLUTE_LANGUAGE])
+            + 0.1 * bool(codes[CueCode.ABSOLUTE_LANGUAGE]),
         )
     )
     prepared_hits = {norm[a:b] for a, b, _ in scan.get("type:well_prepared", ())}

@@ -10,8 +10,8 @@ from complaint_radar.types import THREAT_CUES, CueCode, RiskLevel
 # Per stage: the floor (R2), how far evidence can lift risk above it, and how fast it saturates.
 # Together these keep risk non-decreasing in stage and in every evidence point (R1).
 STAGE_FLOOR = (0, 10, 30, 60, 65)
-STAGE_SPAN = (29, 49, 65, 38, 35)
-STAGE_SCALE = (30.0, 40.0, 50.0, 60.0, 60.0)
+STAGE_SPAN = (29, 45, 60, 38, 35)
+STAGE_SCALE = (30.0, 40.0, 55.0, 60.0, 60.0)
 
 CUE_POINTS: dict[CueCode, float] = {
     CueCode.COMPLAINT_INTENT: 6,
@@ -38,7 +38,7 @@ CUE_POINTS: dict[CueCode, float] = {
     CueCode.EXCLAMATION_INTENSITY: 2,
     CueCode.ABSOLUTE_LANGUAGE: 1,
     CueCode.URGENCY: 1,
-    CueCode.HARDSHIP: 4,
+    CueCode.HARDSHIP: 5,
 }
 
 
@@ -74,7 +74,7 @@ def compute_risk(inp: RiskInputs) -> RiskResult:
         "sadness_anxiety": 4.0 * max(_unit(inp.sadness), _unit(inp.anxiety)),
         "causes": 2.0 * min(inp.n_causes, 3),
         "public_channel": 5.0 if inp.public_channel else 0.0,
-        "high_intensity": 4.0 if max(inp.anger, inp.disgust) >= 0.7 else 0.0,
+        "high_intensity": 5.0 if max(inp.anger, inp.disgust) >= 0.7 else 0.0,
         "repeat_count": 2.0 if inp.repeat_contacts >= 3 else 0.0,
     }
     for code in inp.cues:

@@ -144,9 +144,26 @@ def clause_bounds(norm: str, start: int, end: int) -> tuple[int, int]:
     return left, nxt.end() if nxt else len(norm)
 
 
+def discounted_clauses(norm: str, cues: list[CueHit]) -> list[tuple[int, int]]:
+    """The clauses holding negated, hypothetical or reported cues: they move nothing (SPEC.md R6)."""
+    return [clause_bounds(norm, c.start, c.end) for c in cues if not c.counts]
+
+
+def drop_discounted(scan: Scan, clauses: list[tuple[int, int]]) -> Scan:
+    """`scan` without the lexicon evidence (other than cues) found inside discounted clauses."""
+    if not clauses:
+        return scan
+    return {
+        key: hits
+        if key.startswith("cue:")
+        else [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in clauses)]
+        for key, hits in scan.items()
+    }
+
+
 def without_discounted_cues(text: str, norm: str, cues: list[CueHit]) -> str:
     """`text` without the clauses of negated, hypothetical or reported cues (SPEC.md R6)."""
-    spans = [clause_bounds(norm, c.start, c.end) for c in cues if not c.counts]
+    spans = discounted_clauses(norm, cues)
     if not spans:
         return text
     keep = [True] * len(text)

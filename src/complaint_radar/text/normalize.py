@@ -7,23 +7,25 @@ Emoji and repeated punctuation are kept: they are signals, not noise.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from functools import lru_cache
-
-import zhconv.zhconv as _zhconv
+from importlib import resources
 
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[dict[int, str], frozenset[str], frozenset[str]]:
-    _zhconv.loaddict()
-    dicts = _zhconv.zhcdicts
+    # zhconv ships the MediaWiki conversion tables as JSON; read them directly (its own loader
+    # leaves the file handle open).
+    with resources.files("zhconv").joinpath("zhcdict.json").open("rb") as fh:
+        dicts = json.load(fh)
     table: dict[int, str] = {}
     for src, dst in dicts["zh2Hans"].items():
         if len(src) == 1 and len(dst) == 1 and src != dst:
             table[ord(src)] = dst
     # Full-width ASCII block and the ideographic space.
     for code in range(0xFF01, 0xFF5F):
-        table[code] = chr(code - 0xFEE0)
+        table[code] = chr(code - 0xFEE0).lower()
     table[0x3000] = " "
     for extra, plain in {"“": '"', "”": '"', "‘": "'", "’": "'", "～": "~", "—": "-"}.items():
         table[ord(extra)] = plain
