@@ -24,7 +24,7 @@ from complaint_radar.scoring.labels import (
 )
 from complaint_radar.scoring.playbook import recommend_handling
 from complaint_radar.scoring.risk import RiskInputs, compute_risk
-from complaint_radar.scoring.stage import CUE_FLOOR, StageEvidence, cue_floor, decide_stage
+from complaint_radar.scoring.stage import CONTEXT_DEPENDENT, CUE_FLOOR, StageEvidence, cue_floor, decide_stage
 from complaint_radar.settings import Settings, get_settings
 from complaint_radar.text.cues import (
     Scan,
@@ -226,19 +226,19 @@ class Pipeline:
         if _calm_inquiry(w, codes):
             # The review-trained sentiment model reads any question as a complaint; a polite
             # question (请问/想咨询/could you) with no negative word or cue is not one.
-            w.p_negative = min(w.p_negative, 0.45)
+            w.p_negative = min(w.p_negative, 0.5)
             w.p_model_complaint = 0.0
         score = self._sentiment_score(w)
-        if CueCode.SARCASM in codes:
-            score = -max(abs(score), 0.3)
-        positive_tone = score >= 0.3 and not w.negative_eval
         strong_cue = any(
-            CUE_FLOOR.get(c.code, 0) >= 2
-            and c.code not in {CueCode.PRIOR_REFERENCE, CueCode.REFUND_DEMAND, CueCode.CANCEL_DEMAND}
+            CUE_FLOOR.get(c.code, 0) >= 2 and c.code not in CONTEXT_DEPENDENT
             for c in counting
             if not (c.code is CueCode.COMPLAINT_INTENT and c.inquiry)
         )
         negative_context = bool(w.negative_eval) or strong_cue or w.p_negative >= 0.8
+        if CueCode.SARCASM in codes and negative_context:
+            # 呵呵 is often a friendly laugh; it turns praise into blame only in a negative message.
+            score = -max(abs(score), 0.3)
+        positive_tone = score >= 0.3 and not w.negative_eval
         negative_spans = [(c.start, c.end) for c in counting if c.code not in INTENSITY_ONLY_CUES]
         negative_spans += [(sp.start, sp.end) for sp in [*w.negative_eval, *w.problem_facts]]
         causes = detect_causes(
@@ -259,7 +259,7 @@ class Pipeline:
             ),
         )
         stage = stage_decision.stage
-        if stage.rank >= 2:
+        if stage.rank >= 3:
             score = min(score, -0.25)
         polarity = _polarity(score)
         if stage is Stage.NONE:
@@ -413,16 +413,26 @@ def _substantive(w: Work) -> bool:
     return len(content) > 12 or bool(w.negative_eval) or negative_words
 
 
+_QUESTION = re.compile(
+    r"[?吗呢]|怎么|如何|多少|哪|能不能|可不可以|是否|\b(?:how|when|where|what|can|could)\b"
+)
+
+
 def _calm_inquiry(w: Work, codes: set[CueCode]) -> bool:
-    negative_cues = codes - INTENSITY_ONLY_CUES
+    """A polite question (请问…吗?) with no negative word, cue or problem, that no model is sure about."""
+    if w.vader is not None:  # English goes to the complaint model, trained for exactly this
+        return False
+    if Emotion.NEUTRAL not in w.emotion_lexicon or not _QUESTION.search(w.norm) or w.p_negative >= 0.9:
+        return False
     negative_words = any(k not in (Emotion.NEUTRAL, Emotion.HAPPINESS) for k in w.emotion_lexicon)
-    return Emotion.NEUTRAL in w.emotion_lexicon and not (w.negative_eval or negative_cues or negative_words)
+    return not (w.negative_eval or w.problem_facts or (codes - INTENSITY_ONLY_CUES) or negative_words)
 
 
 def _polarity(score: float) -> Polarity:
-    if score <= -0.1:
+    """Neutral is kept for a score at (or within rounding of) zero, such as a calm inquiry."""
+    if score <= -0.02:
         return Polarity.NEGATIVE
-    if score >= 0.1:
+    if score >= 0.02:
         return Polarity.POSITIVE
     return Polarity.NEUTRAL
 

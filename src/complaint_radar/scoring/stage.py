@@ -32,8 +32,17 @@ CUE_FLOOR: dict[CueCode, int] = {
     CueCode.PUBLIC_APPEAL: 2,
 }
 
-# Cues whose words are also used calmly (退款到账了, 上次谢谢你): full floor only with negative context.
-CONTEXT_DEPENDENT = frozenset({CueCode.PRIOR_REFERENCE, CueCode.REFUND_DEMAND, CueCode.CANCEL_DEMAND})
+# Cues whose words are also used calmly or casually (退款到账了, 上次谢谢你, 呵呵, "holy crap"):
+# full floor only with negative context.
+CONTEXT_DEPENDENT = frozenset(
+    {
+        CueCode.PRIOR_REFERENCE,
+        CueCode.REFUND_DEMAND,
+        CueCode.CANCEL_DEMAND,
+        CueCode.SARCASM,
+        CueCode.PROFANITY,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
