@@ -170,8 +170,8 @@ def without_discounted_cues(text: str, norm: str, cues: list[CueHit]) -> str:
     for start, end in spans:
         for i in range(start, end):
             keep[i] = False
-    rest = "".join(ch for ch, k in zip(text, keep, strict=True) if k)
-    return rest if rest.strip() else text
+    rest = "".join(ch for ch, k in zip(text, keep, strict=True) if k).strip(" ,，、;；:：")
+    return rest or text
 
 
 def spans_of(scan: Scan, key: str, text: str) -> list[Span]:
