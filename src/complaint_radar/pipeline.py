@@ -430,9 +430,9 @@ def _calm_inquiry(w: Work, codes: set[CueCode]) -> bool:
 
 def _polarity(score: float) -> Polarity:
     """Neutral is kept for a score at (or within rounding of) zero, such as a calm inquiry."""
-    if score <= -0.02:
+    if score <= -0.005:
         return Polarity.NEGATIVE
-    if score >= 0.02:
+    if score >= 0.005:
         return Polarity.POSITIVE
     return Polarity.NEUTRAL
 

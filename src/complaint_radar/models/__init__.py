@@ -1,0 +1,1 @@
+"""Learned text classifiers bundled with Complaint Radar: features, model, training, registry."""

@@ -1,0 +1,205 @@
+"""Train every bundled model from the shared data, deterministically, and write artifacts and model cards.
+
+Run: python -m complaint_radar.models.train --data <shared data> --out src/complaint_radar/models/artifacts
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from complaint_radar.models.datasets import (
+    SOURCE_BY_NAME,
+    SPLIT_SEED,
+    TEST_FRACTION,
+    load_splits,
+    training_set,
+)
+from complaint_radar.models.linear import TextClassifier
+from complaint_radar.models.metrics import classification_summary
+from complaint_radar.models.specs import MODEL_DATE, SPECS, ModelSpec
+
+ROOT = Path(__file__).resolve().parents[3]
+CARDS = ROOT / "docs" / "model_cards"
+
+
+def train_one(spec: ModelSpec, data: Path, out: Path) -> dict[str, Any]:
+    """Fit `spec` on the joined training parts, score its held-out test sets, save artifact + metadata."""
+    splits = load_splits(data)
+    texts, labels, origin = training_set(splits, list(spec.sources))
+    started = time.perf_counter()
+    model = TextClassifier(**spec.params).fit(texts, labels)
+    fit_seconds = time.perf_counter() - started
+    classes = [str(c) for c in model.classes_]
+    test: dict[str, dict[str, float]] = {}
+    for name in spec.eval_sets:
+        s = splits[name]
+        proba = model.predict_proba(s.test_texts)
+        pred = [str(v) for v in model.decide(proba)]
+        test[name] = classification_summary(s.test_labels, pred, classes, proba)
+        if spec.params.get("f1_class"):  # also the plain argmax (p >= 0.5) that callers of predict_proba see
+            argmax = [classes[i] for i in proba.argmax(axis=1)]
+            test[f"{name} (argmax, p ≥ 0.5)"] = classification_summary(s.test_labels, argmax, classes, proba)
+    per_source = {name: origin.count(name) for name in spec.sources}
+    metadata: dict[str, Any] = {
+        "name": spec.name,
+        "date": MODEL_DATE,
+        "description": spec.description,
+        "selection": spec.selection,
+        "target_metric": spec.target_metric,
+        "training": {
+            "sources": {
+                n: {"file": SOURCE_BY_NAME[n].path, "licence": SOURCE_BY_NAME[n].licence}
+                for n in spec.sources
+            },
+            "rows_per_source_after_cross_file_dedupe": per_source,
+            "rows": len(texts),
+            "fit_seconds": round(fit_seconds, 1),
+        },
+        "split": {
+            "seed": SPLIT_SEED,
+            "test_fraction": TEST_FRACTION,
+            "method": "dedupe key = text without whitespace, lower-cased; a key is held out iff "
+            "blake2b(key, salt='split13') mod 1e6 < 0.15e6 (same decision in every file); "
+            "train rows whose key is held out anywhere are dropped",
+            "per_source": {n: splits[n].summary() for n in spec.eval_sets},
+        },
+        "test_metrics": test,
+    }
+    target_dir = out / spec.name
+    if target_dir.exists():
+        shutil.rmtree(target_dir)
+    model.save(target_dir, metadata)
+    metadata["artifact_bytes"] = sum(p.stat().st_size for p in target_dir.iterdir())
+    metadata["classes"] = classes
+    metadata["threshold"] = float(model.threshold_)
+    metadata["params"] = model.get_params()
+    return metadata
+
+
+def model_card(meta: dict[str, Any]) -> str:
+    """Markdown model card from the training metadata."""
+    tr, split = meta["training"], meta["split"]
+    lines = [
+        f"# Model card: `{meta['name']}`",
+        "",
+        f"- **What:** {meta['description']}.",
+        f"- **Classes:** {', '.join(f'`{c}`' for c in meta['classes'])}",
+        f"- **Date:** {meta['date']} · **artifact:** `src/complaint_radar/models/artifacts/{meta['name']}/` "
+        f"({meta['artifact_bytes'] / 1e6:.1f} MB: `weights.npz` plain arrays + `model.json`; no pickle)",
+        "- **Model:** `complaint_radar.models.linear.TextClassifier`: hashed character n-grams "
+        "of the normalised "
+        "text + hashed word n-grams (rjieba for Chinese, a word regex for Latin script), sublinear TF-IDF, "
+        "L2 rows; one-vs-rest linear heads stacked and calibrated by a logistic regression fitted on 3-fold "
+        "out-of-fold scores, collapsed into one weight matrix.",
+        f"- **Parameters:** `{ {k: v for k, v in meta['params'].items() if k not in ('batch_size',)} }`",
+        f"- **Training time:** {tr['fit_seconds']} s ({tr['rows']:,} texts).",
+        *(
+            [
+                f"- **Decision rule:** `predict` says `{meta['params']['f1_class']}` "
+                "when its calibrated probability "
+                f"is ≥ {meta['threshold']:.2f} (chosen on out-of-fold training scores for that class's F1); "
+                "`predict_proba` itself is calibrated and unshifted."
+            ]
+            if meta["params"].get("f1_class")
+            else []
+        ),
+        "",
+        "## Data",
+        "",
+        "| source | file | training rows used | licence as stated by the source |",
+        "|---|---|---|---|",
+    ]
+    for name, src in tr["sources"].items():
+        used = tr["rows_per_source_after_cross_file_dedupe"][name]
+        lines.append(f"| {name} | `{src['file']}` | {used:,} | {src['licence']} |")
+    lines += [
+        "",
+        "Rows are counted after deduplicating the joined training parts (a text present in several files is "
+        "used once; keys seen with conflicting labels are dropped).",
+        "",
+        "## Deduplication and held-out split",
+        "",
+        f"Deduplicate first, then split: {split['method']}. Seed {split['seed']}, test fraction "
+        f"{split['test_fraction']}. No test text (by dedupe key) is in the training data "
+        "of any bundled model. "
+        "Hyper-parameters were chosen on a second split of the training part only "
+        "(`python -m complaint_radar.models.tune`), never on the test part.",
+        "",
+        f"Model selection: {meta['selection']}",
+        "",
+        "| evaluation set | rows read | after dedupe | train | test |",
+        "|---|---|---|---|---|",
+    ]
+    for name, s in split["per_source"].items():
+        lines.append(
+            f"| {name} | {s['rows_read']:,} | {s['rows_after_dedupe']:,} | {s['train']:,} | {s['test']:,} |"
+        )
+    lines += [
+        "",
+        "## Held-out test metrics",
+        "",
+        "| test set | n | accuracy | macro-F1 | per-class F1 | ECE |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, m in meta["test_metrics"].items():
+        per_class = ", ".join(f"{k[3:]} {v:.3f}" for k, v in m.items() if k.startswith("f1_"))
+        lines.append(
+            f"| {name} | {int(m['n']):,} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | {per_class} "
+            f"| {m['ece']:.4f} |"
+        )
+    lines += [
+        "",
+        "ECE: top-label expected calibration error, 15 equal-width bins. Comparison with baselines: "
+        "`docs/benchmarks_quality.md`.",
+        "",
+        "## Intended use",
+        "",
+        "One signal among several in Complaint Radar's assessment of customer messages (dissatisfaction, "
+        "emotion, complaint stage); its spans (`explain`) are shown as evidence next to the lexicon cues. "
+        "It is not meant to decide anything about a customer on its own.",
+        "",
+        "## Limitations",
+        "",
+        "- A bag of n-grams: no word order beyond bigrams/trigrams, weak on sarcasm, negated praise and "
+        "long mixed reviews; accuracy is below fine-tuned transformers "
+        "(see the published figures in the data README).",
+        "- Trained on reviews / Weibo posts / tweets of the listed sources and periods; other channels "
+        "(chat, e-mail, call transcripts) and domains will score lower.",
+        "- The training data's licences are research-oriented or unstated: check them before redistribution.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="the shared data directory")
+    parser.add_argument("--out", type=Path, required=True, help="artifacts directory (one folder per model)")
+    parser.add_argument("--model", choices=sorted(SPECS), action="append", help="only these models")
+    parser.add_argument("--cards", type=Path, default=CARDS, help="where to write the model cards")
+    args = parser.parse_args(argv)
+    args.cards.mkdir(parents=True, exist_ok=True)
+    total = time.perf_counter()
+    for name in args.model or list(SPECS):
+        meta = train_one(SPECS[name], args.data, args.out)
+        (args.cards / f"{name}.md").write_text(model_card(meta), encoding="utf-8")
+        summary = {
+            k: {m: v[m] for m in ("accuracy", "macro_f1", meta["target_metric"])}
+            for k, v in meta["test_metrics"].items()
+        }
+        print(
+            f"{name}: {meta['training']['fit_seconds']} s, "
+            f"{meta['artifact_bytes'] / 1e6:.1f} MB, test {summary}",
+            flush=True,
+        )
+    print(f"total {time.perf_counter() - total:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
