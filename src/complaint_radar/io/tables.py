@@ -46,17 +46,18 @@ def read_chunks(
     valid object) before any row is yielded.  ``column_options`` maps a column to the option that named it,
     e.g. ``{"txt": "--text-column"}``, so the error can say which option to fix.
 
-    Raises (all InputError, exit code 2) UnsupportedFormatError for an unknown extension (at once, before the
-    first ``next``), InputError for a missing / empty / unreadable file or malformed CSV quoting,
-    MissingColumnError for absent required columns, DecodeError for non-UTF-8 text, binary content or corrupt
-    compression / Parquet / xlsx.  Errors other than the extension surface on the first ``next``, except
-    decoding or corruption found later in the file, which surfaces when reached (with its line number).
+    Raises (all InputError, exit code 2) UnsupportedFormatError for an unknown extension, InputError for a
+    missing / zero-byte / blank file or malformed CSV quoting, MissingColumnError for absent required columns,
+    DecodeError for non-UTF-8 text, binary content or corrupt compression / Parquet / xlsx.  An unknown
+    extension, a missing or a zero-byte file raise at the call itself; the rest on the first ``next``,
+    except decoding or corruption found later in the file, which raises when reached (with its line number).
     """
     if isinstance(columns_required, str):
         raise TypeError("columns_required must be a list of column names, not a single string")
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
     fmt = detect_format(path)
+    _checked_input(Path(path), os.fspath(path))
     return _read(Path(path), os.fspath(path), fmt, list(columns_required), chunk_rows, column_options)
 
 
@@ -68,7 +69,6 @@ def _read(
     chunk_rows: int,
     options: Mapping[str, str] | None,
 ) -> Iterator[Chunk]:
-    _checked_input(path, source)
     gz = fmt.endswith(".gz")
     if fmt.startswith("csv"):
         yield from read_csv(path, source, gz, required, chunk_rows, options)
