@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from complaint_radar.errors import InputError
+from complaint_radar.models.linear import TextClassifier
 from complaint_radar.models.registry import bundled_model_version, load_model
 from complaint_radar.scoring.emotions import dominant_emotion, fuse_emotions, lexicon_emotions
 from complaint_radar.scoring.explain import build_explanation
@@ -40,6 +41,7 @@ from complaint_radar.text.language import detect_language
 from complaint_radar.text.lexicon import Lexicon, load_lexicon
 from complaint_radar.text.normalize import normalize
 from complaint_radar.text.taxonomy import load_taxonomy
+from complaint_radar.text.tokenize import tokenize
 from complaint_radar.types import (
     INTENSITY_ONLY_CUES,
     PUBLIC_CHANNELS,
@@ -161,6 +163,29 @@ class LearnedModels(Component):
                 w.p_model_complaint = float(p)
                 tone = (1.0 - compound) / 2.0
                 w.p_negative = 0.5 * tone + 0.5 * float(p)
+        self._word_evidence(zh, self.sentiment_zh, "negative")
+        self._word_evidence(en, self.complaint_en, "complaint")
+
+    @staticmethod
+    def _word_evidence(batch: list[Work], model: TextClassifier, target: str) -> None:
+        """For messages only the model finds negative: the words it rates most `target` on their own.
+
+        One batched call over all candidate words keeps this cheap enough for every message."""
+        needing = [w for w in batch if w.p_negative >= 0.5 and not _has_lexical_evidence(w)]
+        tokens = [[t for t in tokenize(w.text) if _WORDLIKE.search(t[0])] for w in needing]
+        words = [t[0] for toks in tokens for t in toks]
+        if not words:
+            return
+        col = [str(c) for c in model.classes_].index(target)
+        scores = model.predict_proba(words)[:, col]
+        at = 0
+        for w, toks in zip(needing, tokens, strict=True):
+            mine = scores[at : at + len(toks)]
+            at += len(toks)
+            best = sorted(range(len(toks)), key=lambda j: (-mine[j], toks[j][1]))[:3]
+            w.model_spans = [
+                Span(toks[j][1], toks[j][2], w.text[toks[j][1] : toks[j][2]]) for j in best if mine[j] >= 0.6
+            ]
 
 
 class EvidenceFinder(Component):
@@ -341,7 +366,7 @@ class Pipeline:
         needs_reason = stage.rank >= 1 or risk.level is not RiskLevel.LOW
         if needs_reason and not any(item.spans for item in explanation):
             # Only the learned model saw the problem: show the n-grams that drove it (R8).
-            explanation = explain(self._model_spans(w))
+            explanation = explain(w.model_spans)
         handling = recommend_handling(
             stage=stage,
             risk_level=risk.level,
@@ -387,15 +412,6 @@ class Pipeline:
             return max(-1.0, min(1.0, 0.5 * tone + 0.5 * (1.0 - 2.0 * w.p_model_complaint)))
         return 1.0 - 2.0 * w.p_negative
 
-    def _model_spans(self, w: Work) -> list[Span]:
-        model = self._models.complaint_en if w.vader is not None else self._models.sentiment_zh
-        target = "complaint" if w.vader is not None else "negative"
-        spans = []
-        for start, end, weight in model.explain(w.text, top_k=3, target=target):
-            if weight > 0:
-                spans.append(Span(start, end, w.text[start:end]))
-        return spans
-
     def _unscored(self, w: Work, now: str) -> Assessment:
         """Agent and system turns are never scored (SPEC.md §2, R6)."""
         return empty_assessment(
@@ -416,6 +432,14 @@ def _substantive(w: Work) -> bool:
 _QUESTION = re.compile(
     r"[?吗呢]|怎么|如何|多少|哪|能不能|可不可以|是否|\b(?:how|when|where|what|can|could)\b"
 )
+
+
+_WORDLIKE = re.compile(r"[\u3400-\u9fffA-Za-z]")
+
+
+def _has_lexical_evidence(w: Work) -> bool:
+    counting = any(c.counts and c.code not in INTENSITY_ONLY_CUES for c in w.cues)
+    return counting or bool(w.negative_eval or w.problem_facts)
 
 
 def _calm_inquiry(w: Work, codes: set[CueCode]) -> bool:
