@@ -286,7 +286,7 @@ class Pipeline:
         stage = stage_decision.stage
         if stage.rank >= 3:
             score = min(score, -0.25)
-        polarity = _polarity(score)
+        polarity = _polarity(score, 0.1 if w.vader is not None else 0.0)
         if stage is Stage.NONE:
             causes = []
         rule_rank = max(
@@ -452,11 +452,12 @@ def _calm_inquiry(w: Work, codes: set[CueCode]) -> bool:
     return not (w.negative_eval or w.problem_facts or (codes - INTENSITY_ONLY_CUES) or negative_words)
 
 
-def _polarity(score: float) -> Polarity:
-    """Neutral is kept for a score at (or within rounding of) zero, such as a calm inquiry."""
-    if score <= -0.005:
+def _polarity(score: float, neutral_band: float) -> Polarity:
+    """Chinese: the binary sentiment model decides, neutral only for a calm inquiry (score 0).
+    English: VADER's three-way tone, so a band around zero is neutral."""
+    if score < -neutral_band:
         return Polarity.NEGATIVE
-    if score >= 0.005:
+    if score > neutral_band:
         return Polarity.POSITIVE
     return Polarity.NEUTRAL
 
