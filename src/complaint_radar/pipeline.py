@@ -91,6 +91,7 @@ class Work:
     language: str = "und"
     p_negative: float = 0.5
     p_model_complaint: float = 0.0
+    complaint_threshold: float = 0.5
     vader: float | None = None
     emotion_model: dict[str, float] | None = None
     model_spans: list[Span] = field(default_factory=list)
@@ -161,6 +162,8 @@ class LearnedModels(Component):
                 compound = float(self.vader.polarity_scores(w.model_text or w.text)["compound"])
                 w.vader = compound
                 w.p_model_complaint = float(p)
+                # The decision threshold chosen for complaint F1 on out-of-fold training scores.
+                w.complaint_threshold = float(getattr(self.complaint_en, "threshold_", 0.5))
                 tone = (1.0 - compound) / 2.0
                 w.p_negative = 0.5 * tone + 0.5 * float(p)
         self._word_evidence(zh, self.sentiment_zh, "negative")
@@ -276,7 +279,7 @@ class Pipeline:
                 positive_tone=positive_tone,
                 negative_evaluation=bool(w.negative_eval),
                 problem_fact=bool(w.problem_facts),
-                model_grumble=w.p_model_complaint >= 0.5 and _substantive(w),
+                model_grumble=w.p_model_complaint >= w.complaint_threshold and _substantive(w),
                 model_problem=w.p_negative >= 0.5,
                 concrete_causes=concrete_cause_count(causes),
                 repeat_contacts=w.repeat_contacts,
