@@ -28,6 +28,7 @@ from complaint_radar.models.datasets import load_splits, training_set  # noqa: E
 from complaint_radar.models.metrics import classification_summary  # noqa: E402
 from complaint_radar.models.registry import load_model  # noqa: E402
 from complaint_radar.models.specs import SPECS  # noqa: E402
+from machine import cpu_model  # noqa: E402 - bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SEED = 7
@@ -40,16 +41,6 @@ def pin_one_core() -> str:
         os.sched_setaffinity(0, {cpu})
         return f"pinned to CPU {cpu} with sched_setaffinity, BLAS threads = 1"
     return "single-threaded (BLAS threads = 1)"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def timed(fn: Callable[[list[str]], np.ndarray], texts: list[str]) -> tuple[np.ndarray, float]:

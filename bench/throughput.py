@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from machine import cpu_model
+
 ROOT = Path(__file__).resolve().parents[1]
 ONE_CORE = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -78,16 +80,6 @@ def snownlp_rate(texts: list[str]) -> float:
     for text in texts:
         SnowNLP(text).sentiments  # noqa: B018 - the computation is the point
     return len(texts) / (time.perf_counter() - start)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:
