@@ -8,7 +8,12 @@ from complaint_radar.text.cues import Scan
 from complaint_radar.text.lexicon import Lexicon
 from complaint_radar.types import Emotion, Span
 
-_NEGATIVE = (Emotion.ANGER, Emotion.DISAPPOINTMENT_SADNESS, Emotion.ANXIETY_FEAR, Emotion.DISGUST)
+# Plain strings in the hot path: attribute access on an Enum class is slow.
+_ALL = tuple(e.value for e in Emotion)
+ANGER, HAPPINESS, NEUTRAL = Emotion.ANGER.value, Emotion.HAPPINESS.value, Emotion.NEUTRAL.value
+_NEGATIVE = tuple(
+    e.value for e in (Emotion.ANGER, Emotion.DISAPPOINTMENT_SADNESS, Emotion.ANXIETY_FEAR, Emotion.DISGUST)
+)
 _ESCALATION_FLOOR = 0.5  # anyone threatening or declaring a complaint is at least moderately angry
 
 
@@ -48,13 +53,12 @@ def fuse_emotions(
     positive: float,
 ) -> dict[str, float]:
     """All seven intensities in [0, 1]; cues only raise negative emotions when the message is negative."""
-    scores = {e.value: 0.0 for e in Emotion}
-    for code in scores:
-        scores[code] = max((model or {}).get(code, 0.0), lexical.get(code, 0.0))
-    if model is None and positive > 0.6 and not negative_context:
-        scores[Emotion.HAPPINESS] = max(scores[Emotion.HAPPINESS], 0.5 * positive)
+    model = model or {}
+    scores = {code: max(model.get(code, 0.0), lexical.get(code, 0.0)) for code in _ALL}
+    if not model and positive > 0.6 and not negative_context:
+        scores[HAPPINESS] = max(scores[HAPPINESS], 0.5 * positive)
     if negative_context:
-        anger = scores[Emotion.ANGER]
+        anger = scores[ANGER]
         if exclamations and (anger >= 0.2 or escalation or profanity or accusation):
             anger = min(1.0, anger + 0.15 + 0.05 * min(exclamations - 1, 2))
         if profanity:
@@ -63,24 +67,24 @@ def fuse_emotions(
             anger = max(anger, 0.6)
         if escalation:
             anger = max(anger, _ESCALATION_FLOOR)
-        scores[Emotion.ANGER] = anger
+        scores[ANGER] = anger
         if sarcasm:
-            scores[Emotion.HAPPINESS] = min(scores[Emotion.HAPPINESS], 0.1)
+            scores[HAPPINESS] = min(scores[HAPPINESS], 0.1)
         strongest = max(scores[e] for e in _NEGATIVE)
-        scores[Emotion.NEUTRAL] = min(scores[Emotion.NEUTRAL], max(0.0, 1.0 - strongest))
-    elif model is None:
-        others = max(v for k, v in scores.items() if k != Emotion.NEUTRAL)
-        scores[Emotion.NEUTRAL] = max(scores[Emotion.NEUTRAL], 1.0 - others)
+        scores[NEUTRAL] = min(scores[NEUTRAL], max(0.0, 1.0 - strongest))
+    elif not model:
+        others = max(v for k, v in scores.items() if k != NEUTRAL)
+        scores[NEUTRAL] = max(scores[NEUTRAL], 1.0 - others)
     return {k: round(min(1.0, max(0.0, v)), 4) for k, v in scores.items()}
 
 
 def dominant_emotion(scores: Mapping[str, float]) -> str:
     """argmax; `neutral` when every non-neutral emotion is below 0.2 (SPEC.md §3)."""
-    non_neutral = {k: v for k, v in scores.items() if k != Emotion.NEUTRAL}
+    non_neutral = {k: v for k, v in scores.items() if k != NEUTRAL}
     if not non_neutral or max(non_neutral.values()) < 0.2:
-        return Emotion.NEUTRAL.value
-    return max(scores.items(), key=lambda kv: (kv[1], kv[0] == Emotion.ANGER))[0]
+        return NEUTRAL
+    return max(scores.items(), key=lambda kv: (kv[1], kv[0] == ANGER))[0]
 
 
 def negative_emotion_codes() -> Sequence[str]:
-    return [e.value for e in _NEGATIVE]
+    return list(_NEGATIVE)

@@ -8,6 +8,7 @@ Emoji and repeated punctuation are kept: they are signals, not noise.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -42,9 +43,13 @@ def normalize(text: str) -> str:
     out = text.translate(table)
     if len(out) != len(text):  # pragma: no cover - every table value is one character
         raise AssertionError("normalisation must preserve length")
-    if not out.isascii():
+    if not out.isascii() and _NEEDS_FOLD.search(out):
         out = "".join(_fold_char(ch) for ch in out)
     return out
+
+
+# Characters that NFKC or lower-casing may still change after the table: not ASCII, not CJK.
+_NEEDS_FOLD = re.compile(r"[^\x00-\x7f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
 @lru_cache(maxsize=4096)
