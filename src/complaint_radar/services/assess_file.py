@@ -103,7 +103,7 @@ def assess_file(
                     problem = RowProblem(line, problems[pos])
                     report.invalid += 1
                     report.problems.append(problem)
-                    log.warning("line %d skipped: %s", line, problem.reason)
+                    log.info("line %d skipped: %s", line, problem.reason)
                     if on_problem:
                         on_problem(problem)
                     row.update(dict.fromkeys(OUTPUT_COLUMNS))
