@@ -1,0 +1,1 @@
+"""REST API (FastAPI): routers per resource, auth by API key and role; thin over services."""

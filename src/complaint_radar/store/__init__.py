@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 models, session factory, repositories and Alembic migrations."""
