@@ -33,3 +33,19 @@ class MissingColumnError(InputError):
 
 class DecodeError(InputError):
     """The input file cannot be decoded (wrong encoding or corrupt compression)."""
+
+
+class CaseError(ComplaintRadarError):
+    """A case-management rule (SPEC.md §6) forbids what was asked."""
+
+
+class CaseTransitionError(CaseError):
+    """The case cannot move to the requested state from its current state."""
+
+
+class CasePermissionError(CaseError):
+    """The acting role may not perform this case action."""
+
+
+class CaseInputError(CaseError, InputError):
+    """A case action was given invalid values (missing reason, CSAT out of range, naive time…)."""

@@ -188,6 +188,17 @@ class HandlingStep(StrEnum):
     FOLLOW_UP = "follow_up"
 
 
+class FishboneCategory(StrEnum):
+    """Root-cause categories of the fishbone diagram (SPEC.md §7.6, 人机料法环测)."""
+
+    MAN = "man"
+    MACHINE = "machine"
+    MATERIAL = "material"
+    METHOD = "method"
+    ENVIRONMENT = "environment"
+    MEASUREMENT = "measurement"
+
+
 class Role(StrEnum):
     FRONTLINE_AGENT = "frontline_agent"
     SUPERVISOR = "supervisor"
