@@ -139,55 +139,61 @@ class LearnedModels(Component):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self.vader = SentimentIntensityAnalyzer()
+        self._word_scores: dict[int, dict[str, float]] = {}
 
     def predict(self, batch: list[Work]) -> None:
-        zh = [w for w in batch if _HAS_HAN.search(w.model_text or w.text)]
-        en = [w for w in batch if not _HAS_HAN.search(w.model_text or w.text)]
+        zh: list[Work] = []
+        en: list[Work] = []
+        for w in batch:
+            (zh if _HAS_HAN.search(w.model_text or w.text) else en).append(w)
         if zh:
             texts = [w.model_text or w.text for w in zh]
             neg_col = list(self.sentiment_zh.classes_).index("negative")
-            p_neg = self.sentiment_zh.predict_proba(texts)[:, neg_col]
-            emo = self.emotion_zh.predict_proba(texts)
+            p_neg = self.sentiment_zh.predict_proba(texts)[:, neg_col].tolist()
+            emo = self.emotion_zh.predict_proba(texts).tolist()
             classes = [str(c) for c in self.emotion_zh.classes_]
             for w, p, row in zip(zh, p_neg, emo, strict=True):
-                w.p_negative = float(p)
+                w.p_negative = p
                 # A review model calls any problem "negative"; only a clearly negative reading is an
                 # explicit evaluation (explicit_grumble needs p_negative >= ~0.82).
-                w.p_model_complaint = max(0.0, 2.0 * float(p) - 1.0) ** 1.5
-                w.emotion_model = {c: float(v) for c, v in zip(classes, row, strict=True)}
+                w.p_model_complaint = max(0.0, 2.0 * p - 1.0) ** 1.5
+                w.emotion_model = dict(zip(classes, row, strict=True))
         if en:
             col = list(self.complaint_en.classes_).index("complaint")
-            p_c = self.complaint_en.predict_proba([w.model_text or w.text for w in en])[:, col]
+            p_c = self.complaint_en.predict_proba([w.model_text or w.text for w in en])[:, col].tolist()
+            # The decision threshold chosen for complaint F1 on out-of-fold training scores.
+            threshold = float(getattr(self.complaint_en, "threshold_", 0.5))
             for w, p in zip(en, p_c, strict=True):
                 compound = float(self.vader.polarity_scores(w.model_text or w.text)["compound"])
                 w.vader = compound
-                w.p_model_complaint = float(p)
-                # The decision threshold chosen for complaint F1 on out-of-fold training scores.
-                w.complaint_threshold = float(getattr(self.complaint_en, "threshold_", 0.5))
+                w.p_model_complaint = p
+                w.complaint_threshold = threshold
                 tone = (1.0 - compound) / 2.0
-                w.p_negative = 0.5 * tone + 0.5 * float(p)
+                w.p_negative = 0.5 * tone + 0.5 * p
         self._word_evidence(zh, self.sentiment_zh, "negative")
         self._word_evidence(en, self.complaint_en, "complaint")
 
-    @staticmethod
-    def _word_evidence(batch: list[Work], model: TextClassifier, target: str) -> None:
+    def _word_evidence(self, batch: list[Work], model: TextClassifier, target: str) -> None:
         """For messages only the model finds negative: the words it rates most `target` on their own.
 
-        One batched call over all candidate words keeps this cheap enough for every message."""
+        A word's score depends on the word alone, so scores are remembered (words follow Zipf's law);
+        new words are scored in one batched call."""
         needing = [w for w in batch if w.p_negative >= 0.5 and not _has_lexical_evidence(w)]
         tokens = [[t for t in tokenize(w.text) if _WORDLIKE.search(t[0])] for w in needing]
-        words = [t[0] for toks in tokens for t in toks]
-        if not words:
-            return
-        col = [str(c) for c in model.classes_].index(target)
-        scores = model.predict_proba(words)[:, col]
-        at = 0
+        cache = self._word_scores.setdefault(id(model), {})
+        new = list({t[0] for toks in tokens for t in toks if t[0] not in cache})
+        if new:
+            if len(cache) + len(new) > _WORD_CACHE_SIZE:
+                cache.clear()
+            col = [str(c) for c in model.classes_].index(target)
+            cache.update(zip(new, model.predict_proba(new)[:, col].tolist(), strict=True))
         for w, toks in zip(needing, tokens, strict=True):
-            mine = scores[at : at + len(toks)]
-            at += len(toks)
-            best = sorted(range(len(toks)), key=lambda j: (-mine[j], toks[j][1]))[:3]
+            scores = [cache[t[0]] for t in toks]
+            best = sorted(range(len(toks)), key=lambda j: (-scores[j], toks[j][1]))[:3]
             w.model_spans = [
-                Span(toks[j][1], toks[j][2], w.text[toks[j][1] : toks[j][2]]) for j in best if mine[j] >= 0.6
+                Span(toks[j][1], toks[j][2], w.text[toks[j][1] : toks[j][2]])
+                for j in best
+                if scores[j] >= 0.6
             ]
 
 
@@ -367,7 +373,7 @@ class Pipeline:
 
         explanation = explain([])
         needs_reason = stage.rank >= 1 or risk.level is not RiskLevel.LOW
-        if needs_reason and not any(item.spans for item in explanation):
+        if needs_reason and w.model_spans and not any(item.spans for item in explanation):
             # Only the learned model saw the problem: show the n-grams that drove it (R8).
             explanation = explain(w.model_spans)
         handling = recommend_handling(
@@ -437,6 +443,7 @@ _QUESTION = re.compile(
 )
 
 
+_WORD_CACHE_SIZE = 200_000
 _WORDLIKE = re.compile(r"[\u3400-\u9fffA-Za-z]")
 
 

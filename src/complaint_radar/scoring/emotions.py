@@ -22,10 +22,10 @@ def lexicon_emotions(
 ) -> dict[str, tuple[float, list[Span]]]:
     """Per emotion: the strongest lexicon hit (scaled by a degree adverb just before it) and its spans."""
     out: dict[str, tuple[float, list[Span]]] = {}
-    for code in lexicon.emotion_codes:
-        found = scan.get(f"emotion:{code}")
-        if not found:
+    for key, found in scan.items():
+        if not key.startswith("emotion:") or not found:
             continue
+        code = key[8:]
         best = max(weight * _degree(norm, start, lexicon) for start, _, weight in found)
         out[code] = (min(1.0, best), [Span(a, b, text[a:b]) for a, b, _ in found])
     return out
@@ -80,10 +80,15 @@ def fuse_emotions(
 
 def dominant_emotion(scores: Mapping[str, float]) -> str:
     """argmax; `neutral` when every non-neutral emotion is below 0.2 (SPEC.md §3)."""
-    non_neutral = {k: v for k, v in scores.items() if k != NEUTRAL}
-    if not non_neutral or max(non_neutral.values()) < 0.2:
+    strongest = max((v for k, v in scores.items() if k != NEUTRAL), default=0.0)
+    if strongest < 0.2:
         return NEUTRAL
-    return max(scores.items(), key=lambda kv: (kv[1], kv[0] == ANGER))[0]
+    best, best_key = NEUTRAL, (-1.0, False)
+    for code, value in scores.items():  # first maximum wins, anger wins ties
+        key = (value, code == ANGER)
+        if key > best_key:
+            best, best_key = code, key
+    return best
 
 
 def negative_emotion_codes() -> Sequence[str]:

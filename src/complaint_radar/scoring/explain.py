@@ -52,25 +52,22 @@ def build_explanation(
                 "cause", cause.code, f"原因:{zh}(“{quote}”)", f'cause: {en} ("{quote}")', cause.spans[:3]
             )
         )
-    negatives = {
-        k: v
-        for k, v in emotions.items()
-        if k in ("anger", "disappointment_sadness", "anxiety_fear", "disgust")
-    }
-    if negatives:
-        code, value = max(negatives.items(), key=lambda kv: kv[1])
-        if value >= 0.5:
-            zh, en = taxonomy.label("emotion", code)
-            spans = tuple(emotion_spans.get(code, ())) or tuple(model_spans)
-            items.append(
-                ExplanationItem(
-                    "emotion",
-                    code,
-                    f"情绪:{zh}(强度{value:.2f})",
-                    f"emotion: {en} (intensity {value:.2f})",
-                    spans[:3],
-                )
+    code, value = "", 0.0
+    for candidate in _NEGATIVE_EMOTIONS:  # the first strongest negative emotion
+        if emotions.get(candidate, 0.0) > value:
+            code, value = candidate, emotions[candidate]
+    if value >= 0.5:
+        zh, en = taxonomy.label("emotion", code)
+        spans = tuple(emotion_spans.get(code, ())) or tuple(model_spans)
+        items.append(
+            ExplanationItem(
+                "emotion",
+                code,
+                f"情绪:{zh}(强度{value:.2f})",
+                f"emotion: {en} (intensity {value:.2f})",
+                spans[:3],
             )
+        )
     for demand in demands[:1]:
         zh, en = taxonomy.label("demand", demand.code)
         items.append(ExplanationItem("demand", demand.code, f"诉求:{zh}", f"demand: {en}", demand.spans[:3]))
@@ -105,6 +102,7 @@ def build_explanation(
     return tuple(items[:MAX_ITEMS])
 
 
+_NEGATIVE_EMOTIONS = ("anger", "disappointment_sadness", "anxiety_fear", "disgust")
 _EVIDENCE_LABELS = {
     "negative_evaluation": ("负面评价", "negative evaluation"),
     "problem_fact": ("问题陈述", "problem reported"),

@@ -23,6 +23,7 @@ from complaint_radar.types import (
     TypeDecision,
 )
 
+_NON_CONTENT = re.compile(r"[\s\W_]+")
 _SENTENCE = re.compile(r"[^.!?;。！？；\n]+[.!?;。！？；\n]*")
 _POSITIVE_NEAR = re.compile(r"很好|不错|满意|挺好|给力|感谢|谢谢|\bgood\b|\bgreat\b|\bthanks?\b|\bnice\b")
 _CONCRETE_CAUSES = frozenset(c.value for c in Cause) - {Cause.EXPECTATION_GAP.value, Cause.OTHER.value}
@@ -61,7 +62,7 @@ def detect_causes(
         return []
     bounds = sentence_bounds(norm)
     found: list[LabelScore] = []
-    for code in lexicon.cause_codes:
+    for code in _present(scan, "cause:"):
         spans = spans_of(scan, f"cause:{code}", text)
         kept: list[Span] = []
         confidence = 0.0
@@ -80,6 +81,11 @@ def detect_causes(
             )
     found.sort(key=lambda ls: (-ls.confidence, ls.code))
     return found
+
+
+def _present(scan: Scan, prefix: str) -> list[str]:
+    """Codes of one lexicon family (`cause:`, `demand:`) with hits in `scan` (a scan has few keys)."""
+    return [key[len(prefix) :] for key in scan if key.startswith(prefix)]
 
 
 def concrete_cause_count(causes: Sequence[LabelScore]) -> int:
@@ -106,10 +112,8 @@ def detect_demands(
 
     if not negative:
         return []
-    for code in lexicon.demand_codes:
-        found = spans_of(scan, f"demand:{code}", text)
-        if found:
-            add(code, 0.8, found)
+    for code in _present(scan, "demand:"):
+        add(code, 0.8, spans_of(scan, f"demand:{code}", text))
     counting = [c for c in cues if c.counts]
     codes = {c.code for c in counting}
     cause_codes = {c.code for c in causes}
@@ -173,26 +177,27 @@ def decide_customer_type(
     threshold: float,
 ) -> TypeDecision:
     """SPEC.md §2.6: the best-supported type, or `undetermined` below `threshold`."""
-    codes = Counter(c.code for c in cues if c.counts)
+    codes = {c.code for c in cues if c.counts}
+    profanity = CueCode.PROFANITY in codes
+    accusation = CueCode.ACCUSATION in codes
+    exclaiming = CueCode.EXCLAMATION_INTENSITY in codes
     # High anger alone is not enough: an extremely angry customer also shows it (!!, swearing, accusing).
-    shows_it = bool(
-        codes[CueCode.PROFANITY] or codes[CueCode.ACCUSATION] or codes[CueCode.EXCLAMATION_INTENSITY]
-    )
+    shows_it = profanity or accusation or exclaiming
     angry = (
         anger
         if anger >= 0.7 and shows_it
         else min(
             0.69,
             0.5 * anger
-            + 0.25 * bool(codes[CueCode.PROFANITY])
-            + 0.2 * bool(codes[CueCode.ACCUSATION])
-            + 0.15 * bool(codes[CueCode.EXCLAMATION_INTENSITY])
-            + 0.1 * bool(codes[CueCode.ABSOLUTE_LANGUAGE]),
+            + 0.25 * profanity
+            + 0.2 * accusation
+            + 0.15 * exclaiming
+            + 0.1 * (CueCode.ABSOLUTE_LANGUAGE in codes),
         )
     )
     prepared_hits = {norm[a:b] for a, b, _ in scan.get("type:well_prepared", ())}
-    prepared = min(1.0, 0.2 * len(prepared_hits) + 0.15 * bool(codes[CueCode.DEADLINE_ULTIMATUM]))
-    content = re.sub(r"[\s\W_]+", "", norm)
+    prepared = min(1.0, 0.2 * len(prepared_hits) + 0.15 * (CueCode.DEADLINE_ULTIMATUM in codes))
+    content = _NON_CONTENT.sub("", norm)
     talkative = 0.0
     if len(content) >= talkative_min_chars:
         talkative = 0.6 + (0.2 if _repeats_itself(content) else 0.0)
@@ -205,7 +210,10 @@ def decide_customer_type(
         (CustomerType.TALKATIVE, talkative),
         (CustomerType.TACITURN, taciturn),
     ]
-    code, confidence = max(candidates, key=lambda kv: kv[1])
+    code, confidence = candidates[0]
+    for candidate in candidates[1:]:
+        if candidate[1] > confidence:
+            code, confidence = candidate
     if confidence < threshold:
         return TypeDecision(CustomerType.UNDETERMINED, round(1.0 - confidence, 3))
     return TypeDecision(code, round(min(1.0, confidence), 3))

@@ -1,8 +1,9 @@
 """Fast multi-pattern matching: a literal prefilter decides which lexicon regexes can match a text.
 
 Python's regex engine tries every branch of a large alternation at every position, which is slow
-for a lexicon of ~1,000 entries. Each entry instead gets the longest literal it must contain; one
-pass over the text's characters finds the literals present, and only those entries' regexes run.
+for a lexicon of ~1,000 entries. Each entry instead gets the literals one of which it must contain, indexed
+by the literal's first two characters (or its only one); the text's own character pairs look up the
+few literals that can be present, and only those entries' regexes run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re._constants as sre_c  # type: ignore[import-not-found]
 import re._parser as sre_parse  # type: ignore[import-not-found]
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from complaint_radar.errors import ConfigurationError
 
@@ -26,22 +28,55 @@ class Entry:
 Hit = tuple[int, int, float]
 
 
-def required_literal(pattern: str) -> str | None:
-    """The longest literal every match of `pattern` contains (top-level literal run), if any."""
-    best = ""
+def _alternatives(items: Any) -> set[str] | None:
+    """Literals one of which every match of the parsed (sub)pattern `items` contains, or None."""
+    best: set[str] | None = None
     run: list[str] = []
-    for op, av in sre_parse.parse(pattern):
+
+    def consider(option: set[str] | None) -> None:
+        nonlocal best
+        if option and (best is None or _better(option, best)):
+            best = option
+
+    for op, av in items:
         if op is sre_c.LITERAL:
             run.append(chr(av))
             continue
         if op is sre_c.AT:
             continue
-        if len(run) > len(best):
-            best = "".join(run)
+        consider({"".join(run)} if run else None)
         run = []
-    if len(run) > len(best):
-        best = "".join(run)
-    return best or None
+        consider(_item_alternatives(op, av))
+    consider({"".join(run)} if run else None)
+    return best
+
+
+def _item_alternatives(op: Any, av: Any) -> set[str] | None:
+    if op is sre_c.SUBPATTERN:
+        return _alternatives(av[-1])
+    if op is sre_c.BRANCH:
+        options: set[str] = set()
+        for branch in av[1]:
+            found = _alternatives(branch)
+            if not found:
+                return None
+            options |= found
+        return options
+    if op is sre_c.IN and all(kind is sre_c.LITERAL for kind, _ in av):
+        return {chr(code) for _, code in av}
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
+        return _alternatives(av[2])
+    return None
+
+
+def _better(a: set[str], b: set[str]) -> bool:
+    """Longer shortest literal first (rarer in text), then fewer alternatives."""
+    return (min(map(len, a)), -len(a)) > (min(map(len, b)), -len(b))
+
+
+def required_literals(pattern: str) -> set[str] | None:
+    """Literals one of which every match of `pattern` contains (the most selective such set), if any."""
+    return _alternatives(sre_parse.parse(pattern))
 
 
 class PatternIndex:
@@ -49,7 +84,8 @@ class PatternIndex:
 
     def __init__(self, entries: list[tuple[str, str, float]]) -> None:
         self._entries: list[Entry] = []
-        self._by_first: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        # key: a literal's first two characters (or its only character) -> (literal, entry index)
+        self._by_head: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self._always: list[int] = []
         for key, pattern, weight in entries:
             try:
@@ -60,21 +96,26 @@ class PatternIndex:
                 ) from exc
             idx = len(self._entries)
             self._entries.append(Entry(key, regex, weight))
-            literal = required_literal(pattern)
-            if literal:
-                self._by_first[literal[0]].append((literal, idx))
+            literals = required_literals(pattern)
+            if literals:
+                for literal in literals:
+                    self._by_head[literal[:2]].append((literal, idx))
             else:
                 self._always.append(idx)
+
+        self._heads = frozenset(self._by_head)
 
     def keys(self) -> set[str]:
         return {e.key for e in self._entries}
 
     def scan(self, norm: str) -> dict[str, list[Hit]]:
         candidates = set(self._always)
-        by_first = self._by_first
-        for ch in set(norm):
-            for literal, idx in by_first.get(ch, ()):
-                if idx not in candidates and (len(literal) == 1 or literal in norm):
+        by_head = self._by_head
+        heads = set(norm)
+        heads.update(map(str.__add__, norm, norm[1:]))
+        for head in heads & self._heads:
+            for literal, idx in by_head[head]:
+                if len(literal) <= 2 or literal in norm:
                     candidates.add(idx)
         hits: dict[str, list[Hit]] = defaultdict(list)
         for idx in sorted(candidates):
