@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -599,8 +600,6 @@ OUTPUT_COLUMNS = (
 
 def assessment_row(a: Assessment) -> dict[str, Any]:
     """The flat row `assess-file` writes (multi-valued columns joined with `;`, cues as JSON)."""
-    import json
-
     return {
         "language": a.language,
         "sentiment": a.sentiment.polarity.value,

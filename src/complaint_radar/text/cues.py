@@ -63,8 +63,11 @@ def modifiers_at(norm: str, start: int, end: int, lexicon: Lexicon, *, negatable
 def detect_cues(text: str, norm: str, lexicon: Lexicon, scan: Scan) -> list[CueHit]:
     """Every cue in `text` (`norm` = normalize(text), `scan` = lexicon.index.scan(norm)), by position."""
     hits: list[CueHit] = []
-    for spec in lexicon.cues:
-        for start, end, _ in scan.get(f"cue:{spec.code}", ()):
+    for key, found in scan.items():
+        spec = lexicon.cue_by_key.get(key)
+        if spec is None:
+            continue
+        for start, end, _ in found:
             mods = modifiers_at(norm, start, end, lexicon, negatable=spec.negatable)
             inquiry = spec.code is CueCode.COMPLAINT_INTENT and bool(
                 lexicon.inquiry.search(norm[max(0, start - 4) : end + 4])
@@ -102,9 +105,9 @@ def _shouting(text: str, lexicon: Lexicon) -> list[CueHit]:
 
 def _scattered_exclamations(text: str, norm: str) -> list[CueHit]:
     """Two or more separate `!` in one message read as raised intensity, like a run does."""
-    marks = [i for i, ch in enumerate(norm) if ch == "!"]
-    if len(marks) < 2:
+    if norm.count("!") < 2:
         return []
+    marks = [i for i, ch in enumerate(norm) if ch == "!"]
     return [CueHit(CueCode.EXCLAMATION_INTENSITY, i, i + 1, text[i : i + 1]) for i in marks]
 
 

@@ -42,6 +42,7 @@ class Lexicon:
     hesitant: re.Pattern[str]
     degree: dict[str, float]
     shouting_min_letters: int
+    cue_by_key: dict[str, CueSpec]  # scan key `cue:<code>` -> its spec
 
 
 def _words(zh: list[str], en: list[str], where: str) -> re.Pattern[str]:
@@ -86,6 +87,10 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
                 CueSpec(code=CueCode(code), negatable=bool(entry.get("negatable", False)))
                 for code, entry in raw["cues"].items()
             ),
+            cue_by_key={
+                f"cue:{code}": CueSpec(code=CueCode(code), negatable=bool(entry.get("negatable", False)))
+                for code, entry in raw["cues"].items()
+            },
             cause_codes=tuple(raw["causes"]),
             demand_codes=tuple(raw["demands"]),
             emotion_codes=tuple(raw["emotions"]),
