@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     customer_type_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     case_risk_threshold: int = Field(default=60, ge=0, le=100, description="Risk that opens a case.")
     mask_pii: bool = Field(default=True, description="Mask phone/ID/bank-card/e-mail in logs and storage.")
+    profile_weights_file: Path | None = Field(
+        default=None,
+        description="YAML overriding customer profile weights (customers/data/profile_weights.yaml).",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,200 @@
+"""One customer's timeline as of a moment: sorted inputs, decay, satisfied closures, SignalHit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from complaint_radar.customers.signals import CaseSignal, MessageSignal
+from complaint_radar.customers.timeline import BehaviourEvent, EventKind, SkippedEvent, event_kinds
+from complaint_radar.customers.weights import ProfileWeights
+from complaint_radar.types import Stage
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class SignalHit:
+    """One signal's strength p in [0, 1], the ids of the items behind it, and facts for its reason text."""
+
+    code: str
+    p: float
+    evidence: tuple[str, ...] = ()
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """A case closed with confirmed satisfaction `age` days ago: its issue stops contributing (SPEC §4)."""
+
+    age: float
+    topic: str | None
+
+
+Item = MessageSignal | BehaviourEvent
+
+
+class History:
+    """A customer's messages, events and cases up to `now` (later items are ignored), sorted by time.
+
+    Times are turned into float ages once here: tz-aware datetime arithmetic dominates the profile's
+    cost otherwise.
+    """
+
+    __slots__ = (
+        "_age",
+        "_topic",
+        "_ts",
+        "by_kind",
+        "cases",
+        "closures",
+        "events",
+        "messages",
+        "now",
+        "now_ts",
+        "skipped",
+        "weights",
+    )
+
+    def __init__(
+        self,
+        messages: Iterable[MessageSignal],
+        events: Iterable[BehaviourEvent],
+        cases: Iterable[CaseSignal],
+        now: datetime,
+        weights: ProfileWeights,
+        *,
+        _ts: dict[int, float] | None = None,
+    ) -> None:
+        known = event_kinds()
+        stamps = self._ts = {} if _ts is None else _ts
+        self.now = now
+        self.now_ts = now_ts = now.timestamp()
+        self.weights = weights
+        self._age: dict[int, float] = {}
+        self._topic: dict[int, str | None] = {}
+        timed_messages = [(_stamp(stamps, m), m) for m in messages]
+        timed_messages = [(ts, m) for ts, m in timed_messages if ts <= now_ts]
+        timed_messages.sort(key=lambda item: item[0])
+        self.messages = [m for _, m in timed_messages]
+        for ts, m in timed_messages:
+            self._age[id(m)] = (now_ts - ts) / DAY
+        timed_events: list[tuple[float, BehaviourEvent]] = []
+        skipped: list[SkippedEvent] = []
+        for e in events:
+            if e.kind not in known:
+                skipped.append(SkippedEvent(e.event_id, f"unknown kind {e.kind!r}"))
+                continue
+            ts = _stamp(stamps, e)
+            if ts <= now_ts:
+                timed_events.append((ts, e))
+        timed_events.sort(key=lambda item: item[0])
+        self.events = [e for _, e in timed_events]
+        self.skipped = tuple(skipped)
+        self.by_kind: dict[str, list[BehaviourEvent]] = {}
+        for ts, e in timed_events:
+            self._age[id(e)] = (now_ts - ts) / DAY
+            self.by_kind.setdefault(e.kind, []).append(e)
+        self.cases = [c for c in cases if c.opened_at.timestamp() <= now_ts]
+        closures = [
+            Closure(self.age(e), self.topic(e))
+            for e in self.by_kind.get(EventKind.CASE_CLOSED, ())
+            if e.attributes.get("satisfied") is True
+        ]
+        for c in self.cases:
+            if c.satisfied is True and c.resolved_at is not None and not c.open:
+                age = self.age_days(c.resolved_at)
+                if c.resolved_at.timestamp() <= now_ts:
+                    closures.append(Closure(age, c.topic))
+        self.closures = closures
+
+    def subset(self, now: datetime) -> History:
+        """The same customer as of an earlier moment."""
+        return History(self.messages, self.events, self.cases, now, self.weights, _ts=self._ts)
+
+    def topic(self, item: Item) -> str | None:
+        key = id(item)
+        if key not in self._topic:
+            self._topic[key] = item.topic if isinstance(item, MessageSignal) else event_topic(item)
+        return self._topic[key]
+
+    def age(self, item: Item) -> float:
+        """Days from the item to `now` (items of this history only)."""
+        return self._age[id(item)]
+
+    def age_days(self, at: datetime) -> float:
+        return max(0.0, (self.now_ts - at.timestamp()) / DAY)
+
+    def decay(self, item: Item, half_life_days: float) -> float:
+        return float(0.5 ** (self._age[id(item)] / half_life_days))
+
+    def resolved(self, item: Item) -> bool:
+        """Whether a satisfied closure of this item's issue came after it (SPEC.md §4)."""
+        if not self.closures:
+            return False
+        age, topic = self._age[id(item)], self.topic(item)
+        return any(
+            c.age <= age and (c.topic is None or topic is None or c.topic == topic) for c in self.closures
+        )
+
+    def resolution(self, item: Item) -> float:
+        return self.weights.messages.resolved_factor if self.resolved(item) else 1.0
+
+    def recent_events(self, *kinds: str, days: float | None = None) -> list[BehaviourEvent]:
+        horizon = self.weights.behaviour.window_days if days is None else days
+        age = self._age
+        found = [e for kind in kinds for e in self.by_kind.get(kind, ()) if age[id(e)] <= horizon]
+        if len(kinds) > 1:
+            found.sort(key=lambda e: -age[id(e)])
+        return found
+
+    def recent_messages(self, days: float) -> list[MessageSignal]:
+        age = self._age
+        return [m for m in self.messages if age[id(m)] <= days]
+
+
+def _stamp(stamps: dict[int, float], item: Item) -> float:
+    key = id(item)
+    ts = stamps.get(key)
+    if ts is None:
+        ts = stamps[key] = item.at.timestamp()
+    return ts
+
+
+_RANK = {stage: stage.rank for stage in Stage}
+
+
+def effective_rank(m: MessageSignal) -> int:
+    """The stage rank as profile evidence: a bare question about how to complain counts as a grumble."""
+    rank = _RANK[m.stage]
+    return min(rank, Stage.EXPLICIT_GRUMBLE.rank) if m.inquiry_only else rank
+
+
+def event_topic(e: BehaviourEvent) -> str | None:
+    for key in ("topic", "order_id", "thread_id", "case_id"):
+        value = e.attributes.get(key)
+        if value not in (None, ""):
+            return str(value).upper()
+    return None
+
+
+def noisy_or(ps: Iterable[float]) -> float:
+    """1 − Π(1 − p): independent chances combined; never lower than any one of them."""
+    keep = 1.0
+    for p in ps:
+        keep *= 1.0 - min(1.0, max(0.0, p))
+    return 1.0 - keep
+
+
+def family(
+    code: str, parts: list[tuple[float, str]], cap: float, facts: Mapping[str, Any]
+) -> SignalHit | None:
+    """Several occurrences of one kind of evidence, combined and capped so one family alone stays bounded."""
+    live = [(p, ref) for p, ref in parts if p > 0.0]
+    if not live:
+        return None
+    live.sort(key=lambda item: -item[0])
+    p = min(cap, noisy_or(p for p, _ in live))
+    return SignalHit(code, p, tuple(dict.fromkeys(ref for _, ref in live[:5])), facts)
