@@ -6,7 +6,7 @@ SHARED ?= ../shared/data
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-fast lint models bench install install-test clean
+.PHONY: demo test test-fast lint models bench install install-test postgres-server clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(TSTAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@$(MAKE) --no-print-directory postgres-server
 	touch $@
+
+## postgres-server: Debian's PostgreSQL server (initdb, pg_ctl); the storage tests start a throwaway cluster
+postgres-server:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
+	  || [ -x "$$COMPLAINT_RADAR_PG_BINDIR/initdb" ]; then :; else \
+	  echo "Installing Debian's postgresql package (the storage tests need initdb and pg_ctl)"; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
+	fi
 
 install: $(STAMP)
 install-test: $(TSTAMP)

@@ -1,12 +1,90 @@
-"""Shared fixtures: one Analyzer for the session (loading models once)."""
+"""Shared fixtures: one Analyzer for the session (loading models once); SQLite/PostgreSQL databases."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from complaint_radar import Analyzer
+from complaint_radar.store import make_engine, make_session_factory
+from complaint_radar.store.migrate import upgrade
+from complaint_radar.store.testing import PostgresCluster, PostgresUnavailableError, start_cluster
 
 
 @pytest.fixture(scope="session")
 def analyzer() -> Analyzer:
     return Analyzer()
+
+
+# Databases for the storage tests: every test that asks for `db_url` runs once on SQLite and once on
+# a throwaway PostgreSQL server (one per xdist worker), each time on a fresh, migrated database.
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL server for this test process; missing binaries fail the tests (never skip)."""
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailableError as exc:
+        pytest.fail(f"PostgreSQL tests cannot run: {exc}", pytrace=False)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: PostgresCluster) -> str:
+    """A migrated database that each PostgreSQL test database is copied from."""
+    name = pg_cluster.create_database("complaint_radar_template")
+    upgrade(pg_cluster.url(name))
+    return name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite_template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of a fresh, empty (never migrated) database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    name = cluster.create_database()
+    yield cluster.url(name)
+    cluster.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of a fresh database migrated to head."""
+    if request.param == "sqlite":
+        path = tmp_path / "complaint_radar.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    name = cluster.create_database(template=request.getfixturevalue("pg_template"))
+    yield cluster.url(name)
+    cluster.drop_database(name)
+
+
+@pytest.fixture()
+def db_engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def db_session(db_engine: Engine) -> Iterator[Session]:
+    with make_session_factory(db_engine)() as session:
+        yield session

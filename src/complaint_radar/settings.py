@@ -27,6 +27,10 @@ class Settings(BaseSettings):
         default=None,
         description="YAML overriding customer profile weights (customers/data/profile_weights.yaml).",
     )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL (e.g. postgresql+psycopg://user@host/db); default: SQLite under data_dir.",
+    )
 
 
 @lru_cache(maxsize=1)

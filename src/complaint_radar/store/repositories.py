@@ -1,0 +1,258 @@
+"""Queries and writes the services need: timelines, cases and case numbers, audit, API keys, profiles, alerts.
+
+Functions take a Session and leave committing to the caller (`session_scope`); they flush when the
+caller needs generated ids back. Domain rules (risk, case transitions, SLA) live in `customers/` and
+`cases/`; these functions only store and fetch their data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, or_, select, update
+from sqlalchemy.orm import Session
+
+from complaint_radar.store.columns import utcnow
+from complaint_radar.store.db import dialect_insert
+from complaint_radar.store.ingest import ensure_customers
+from complaint_radar.store.models import (
+    Alert,
+    AlertRule,
+    ApiKey,
+    AuditEvent,
+    Case,
+    CaseNumberCounter,
+    Event,
+    Message,
+    RiskProfileSnapshot,
+    User,
+)
+
+OPEN_CASE_STATES: tuple[str, ...] = ("new", "acknowledged", "in_progress", "awaiting_customer", "reopened")
+"""SPEC.md §6 states in which a case still needs work (resolved, closed and cancelled do not)."""
+
+CASE_NUMBER_PREFIX = "CR"
+API_KEY_PREFIX = "cr_"
+
+_COUNTERS: Table = CaseNumberCounter.metadata.tables[CaseNumberCounter.__tablename__]
+_ALERTS: Table = Alert.metadata.tables[Alert.__tablename__]
+
+
+def customer_timeline(
+    session: Session,
+    customer_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Message | Event]:
+    """A customer's messages and events with `since <= occurred_at < until`, oldest first.
+
+    At equal times messages come before events, each in insertion order.
+    """
+    messages = select(Message).where(Message.customer_id == customer_id)
+    events = select(Event).where(Event.customer_id == customer_id)
+    if since is not None:
+        messages = messages.where(Message.occurred_at >= since)
+        events = events.where(Event.occurred_at >= since)
+    if until is not None:
+        messages = messages.where(Message.occurred_at < until)
+        events = events.where(Event.occurred_at < until)
+    found_messages: list[Message | Event] = list(
+        session.scalars(messages.order_by(Message.occurred_at, Message.id))
+    )
+    found_events: list[Message | Event] = list(session.scalars(events.order_by(Event.occurred_at, Event.id)))
+    return list(heapq.merge(found_messages, found_events, key=_occurred_at))
+
+
+def _occurred_at(row: Message | Event) -> datetime:
+    return row.occurred_at
+
+
+def allocate_case_number(session: Session, year: int) -> str:
+    """The next public case number of `year`, e.g. CR-2026-000123 (gap-free unless rolled back)."""
+    session.connection().execute(
+        dialect_insert(session, _COUNTERS).on_conflict_do_nothing(),
+        [{"year": year, "last_value": 0}],
+    )
+    number = session.execute(
+        update(_COUNTERS)
+        .where(_COUNTERS.c.year == year)
+        .values(last_value=_COUNTERS.c.last_value + 1)
+        .returning(_COUNTERS.c.last_value)
+    ).scalar_one()
+    return f"{CASE_NUMBER_PREFIX}-{year}-{number:06d}"
+
+
+def new_case_identity(session: Session, opened_at: datetime) -> tuple[str, str]:
+    """A fresh (case id, case number) pair: the domain needs both before it builds a case."""
+    return uuid.uuid4().hex, allocate_case_number(session, opened_at.astimezone(UTC).year)
+
+
+def add_case(session: Session, case: Case) -> Case:
+    """Store a new case; one without id or number gets them from `new_case_identity`."""
+    if case.customer_id is not None:
+        ensure_customers(session, [case.customer_id])
+    if not case.id or not case.case_number:
+        case_id, number = new_case_identity(session, case.opened_at)
+        case.id = case.id or case_id
+        case.case_number = case.case_number or number
+    session.add(case)
+    session.flush()
+    return case
+
+
+def case_by_number(session: Session, case_number: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.case_number == case_number)).one_or_none()
+
+
+def open_cases(session: Session, customer_id: str, *, states: Sequence[str] = OPEN_CASE_STATES) -> list[Case]:
+    """The customer's cases in one of `states`, oldest first."""
+    statement = (
+        select(Case)
+        .where(Case.customer_id == customer_id, Case.state.in_(states))
+        .order_by(Case.opened_at, Case.id)
+    )
+    return list(session.scalars(statement))
+
+
+def append_audit(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    actor: str,
+    role: str | None,
+    old_values: dict[str, Any] | None = None,
+    new_values: dict[str, Any] | None = None,
+    reason: str | None = None,
+    occurred_at: datetime | None = None,
+) -> AuditEvent:
+    """Append one audit record (the table refuses updates and deletes); `role` None means the system."""
+    event = AuditEvent(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        actor=actor,
+        role=role,
+        old_values=old_values,
+        new_values=new_values,
+        reason=reason,
+        occurred_at=occurred_at or utcnow(),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def audit_trail(session: Session, entity_type: str, entity_id: str) -> list[AuditEvent]:
+    """Every audit record of one entity, oldest first."""
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    return list(session.scalars(statement))
+
+
+def hash_api_key(raw_key: str) -> str:
+    """SHA-256 hex of a key. Keys are 256-bit random tokens, so a fast unsalted hash is enough."""
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+
+def issue_api_key(
+    session: Session,
+    user: User,
+    *,
+    label: str | None = None,
+    rate_limit_per_minute: int | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[str, ApiKey]:
+    """Create a key for `user`; the raw key is returned once and never stored."""
+    raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        user_id=user.id,
+        key_hash=hash_api_key(raw_key),
+        key_prefix=raw_key[: len(API_KEY_PREFIX) + 6],
+        label=label,
+        active=True,
+        rate_limit_per_minute=rate_limit_per_minute,
+        expires_at=expires_at,
+    )
+    session.add(key)
+    session.flush()
+    return raw_key, key
+
+
+@dataclass(frozen=True, slots=True)
+class KeyOwner:
+    """A usable API key and the user it belongs to."""
+
+    key: ApiKey
+    user: User
+
+
+def find_api_key(session: Session, key_hash: str, *, now: datetime | None = None) -> KeyOwner | None:
+    """The active, unexpired key with this hash whose user is active; None otherwise."""
+    now = now or utcnow()
+    statement = (
+        select(ApiKey, User)
+        .join(User, User.id == ApiKey.user_id)
+        .where(
+            ApiKey.key_hash == key_hash,
+            ApiKey.active.is_(True),
+            User.active.is_(True),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+        )
+    )
+    row = session.execute(statement).one_or_none()
+    return None if row is None else KeyOwner(key=row[0], user=row[1])
+
+
+def save_profile(session: Session, snapshot: RiskProfileSnapshot) -> RiskProfileSnapshot:
+    """Append a risk profile snapshot (snapshots are history: never overwritten)."""
+    ensure_customers(session, [snapshot.customer_id])
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def latest_profile(session: Session, customer_id: str) -> RiskProfileSnapshot | None:
+    """The most recently computed profile of a customer."""
+    statement = (
+        select(RiskProfileSnapshot)
+        .where(RiskProfileSnapshot.customer_id == customer_id)
+        .order_by(RiskProfileSnapshot.computed_at.desc(), RiskProfileSnapshot.id.desc())
+        .limit(1)
+    )
+    return session.scalars(statement).first()
+
+
+def enabled_alert_rules(session: Session) -> list[AlertRule]:
+    return list(session.scalars(select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)))
+
+
+def record_alert(session: Session, alert: Alert) -> Alert | None:
+    """Store an alert unless its rule already fired with the same `dedup_key`; None when it had."""
+    if alert.customer_id is not None:
+        ensure_customers(session, [alert.customer_id])
+    values = {
+        column.key: getattr(alert, column.key)
+        for column in _ALERTS.columns
+        if column.key != "id" and getattr(alert, column.key) is not None
+    }
+    values.setdefault("fired_at", utcnow())
+    values.setdefault("status", "open")
+    values.setdefault("payload", {})
+    statement = (
+        dialect_insert(session, _ALERTS).values(values).on_conflict_do_nothing().returning(_ALERTS.c.id)
+    )
+    new_id = session.execute(statement).scalar_one_or_none()
+    return None if new_id is None else session.get(Alert, new_id)
