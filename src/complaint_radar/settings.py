@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     talkative_min_chars: int = Field(default=300, ge=1, description="Length that marks a talkative message.")
     customer_type_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     case_risk_threshold: int = Field(default=60, ge=0, le=100, description="Risk that opens a case.")
+    sla_file: Path | None = Field(
+        default=None, description="YAML file replacing the bundled case SLA policy (cases/data/sla.yaml)."
+    )
+    case_max_critical_per_agent: int = Field(
+        default=2,
+        ge=1,
+        description="Concurrent critical cases one agent may own before assignment skips them.",
+    )
     mask_pii: bool = Field(default=True, description="Mask phone/ID/bank-card/e-mail in logs and storage.")
     profile_weights_file: Path | None = Field(
         default=None,
