@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from case_helpers import AGENT, SUP, T0, assessment, at, drive, new_case
@@ -530,3 +532,11 @@ def test_s18_external_complaint_opens_a_critical_case_at_the_manager_tier(analyz
 def test_s17_calm_message_opens_no_case(analyzer: Analyzer) -> None:
     calm = analyzer.assess("问题已经解决了,谢谢你们,服务很好!", channel="chat", customer_id="c1")
     assert auto_open(calm, "s17", "CR-s17", T0) is None
+
+
+def test_the_examples_in_docs_cases_md_run() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "cases.md").read_text("utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.DOTALL)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "docs/cases.md", "exec"), {})
