@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from case_helpers import AGENT, assessment, at, drive, new_case
 
 from complaint_radar.cases import (
+    WALL_CLOCK,
     BusinessCalendar,
     CaseAction,
     CaseState,
@@ -178,3 +180,12 @@ def test_times_in_another_zone_are_the_same_instants() -> None:
     case = new_case(Severity.MEDIUM, now=FRIDAY_4PM.astimezone(UTC))
     ack = clock(case, Milestone.ACKNOWLEDGE, at(23, 10).astimezone(UTC))
     assert ack.due_at == at(23, 11) and ack.elapsed_fraction == 0.75
+
+
+def test_wall_clock_and_business_hours_survive_a_daylight_saving_change() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    saturday = datetime(2026, 3, 28, 20, 0, tzinfo=berlin)  # clocks go forward on Sunday 29 March
+    assert WALL_CLOCK.add_seconds(saturday, 24 * 3600) == datetime(2026, 3, 29, 21, 0, tzinfo=berlin)
+    cal = BusinessCalendar(timezone="Europe/Berlin")
+    assert cal.add_seconds(saturday, 3600) == datetime(2026, 3, 30, 10, 0, tzinfo=berlin)
+    assert cal.elapsed_seconds(saturday, datetime(2026, 3, 30, 10, 0, tzinfo=berlin)) == 3600

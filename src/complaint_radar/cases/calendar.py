@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from complaint_radar.errors import ConfigurationError
+
+
+def seconds_between(start: datetime, end: datetime) -> float:
+    """Real seconds from `start` to `end` (through UTC, so a DST change in between counts)."""
+    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
 
 
 class Clock(Protocol):
@@ -22,10 +27,10 @@ class WallClock:
     """Every second counts (critical cases, and targets written in m/h/d)."""
 
     def elapsed_seconds(self, start: datetime, end: datetime) -> float:
-        return max(0.0, (end - start).total_seconds())
+        return max(0.0, seconds_between(start, end))
 
     def add_seconds(self, start: datetime, seconds: float) -> datetime:
-        return start + timedelta(seconds=seconds)
+        return (start.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(start.tzinfo)
 
 
 WALL_CLOCK = WallClock()
@@ -72,14 +77,20 @@ class BusinessCalendar:
         return day.weekday() in self.weekdays and day not in self.holidays
 
     def _window(self, day: date) -> tuple[datetime, datetime]:
+        """The day's opening hours in UTC (UTC arithmetic stays right across DST changes)."""
         tz = self.tz
-        return datetime.combine(day, self.opens, tzinfo=tz), datetime.combine(day, self.closes, tzinfo=tz)
+        opens, closes = (
+            datetime.combine(day, self.opens, tzinfo=tz),
+            datetime.combine(day, self.closes, tzinfo=tz),
+        )
+        return opens.astimezone(UTC), closes.astimezone(UTC)
 
     def local_date(self, instant: datetime) -> date:
         return instant.astimezone(self.tz).date()
 
     def elapsed_seconds(self, start: datetime, end: datetime) -> float:
         """Business seconds in `[start, end)`."""
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return 0.0
         total = 0.0
@@ -95,6 +106,7 @@ class BusinessCalendar:
     def add_seconds(self, start: datetime, seconds: float) -> datetime:
         """The instant when `seconds` of business time have passed since `start`."""
         remaining = max(0.0, seconds)
+        zone, start = start.tzinfo, start.astimezone(UTC)
         day = self.local_date(start)
         # A year of consecutive non-working days means a broken calendar, not a long weekend.
         for _ in range(366 * 50):
@@ -104,7 +116,7 @@ class BusinessCalendar:
                 if begin < w_end or (remaining == 0 and begin <= w_end):
                     available = (w_end - begin).total_seconds()
                     if remaining <= available:
-                        return (begin + timedelta(seconds=remaining)).astimezone(start.tzinfo)
+                        return (begin + timedelta(seconds=remaining)).astimezone(zone)
                     remaining -= available
             day += timedelta(days=1)
         raise ConfigurationError("business calendar has no working time left; check weekdays and holidays.")

@@ -15,6 +15,7 @@ from complaint_radar.cases.audit import (
     require_role,
     require_time,
 )
+from complaint_radar.cases.calendar import seconds_between
 from complaint_radar.cases.lifecycle import open_case
 from complaint_radar.cases.model import Case, CaseAction, CaseOrigin, CaseUpdate
 from complaint_radar.cases.policy import SlaConfig, default_sla_config
@@ -107,7 +108,7 @@ def find_attachable(
     for case in open_cases:
         if case.customer_id != customer_id or not case.is_open:
             continue
-        if now - case.latest_contact_at > window:
+        if seconds_between(case.latest_contact_at, now) > window.total_seconds():
             continue
         keys = {name: getattr(case, name) for name in wanted}
         same = [n for n, v in wanted.items() if v is not None and keys[n] == v]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -281,7 +281,9 @@ class Case:
     @property
     def paused_seconds(self) -> float:
         """Wall-clock seconds spent in finished `awaiting_customer` pauses."""
-        return sum((p.end - p.start for p in self.pauses), timedelta()).total_seconds()
+        return sum(
+            (p.end.astimezone(UTC) - p.start.astimezone(UTC) for p in self.pauses), timedelta()
+        ).total_seconds()
 
     def has_mark(self, milestone: Milestone, state: SlaState, cycle: int) -> bool:
         return any(m.milestone is milestone and m.state is state and m.cycle == cycle for m in self.sla_marks)

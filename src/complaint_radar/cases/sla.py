@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from complaint_radar.cases.audit import SYSTEM_ACTOR, make_event, require_time
-from complaint_radar.cases.calendar import Clock
+from complaint_radar.cases.calendar import Clock, seconds_between
 from complaint_radar.cases.model import (
     Case,
     CaseAction,
@@ -71,8 +71,8 @@ def _clock(
     deadline = case.regulator_deadline
     if milestone is Milestone.RESOLVE and deadline is not None and deadline < due:
         due, source = deadline, "regulator"
-        span = (deadline - start).total_seconds()
-        wall = (end - start).total_seconds()
+        span = seconds_between(start, deadline)
+        wall = seconds_between(start, end)
         fraction = wall / span if span > 0 else (1.0 if end >= deadline else 0.0)
         elapsed_late = end > deadline
     else:
