@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -328,21 +328,37 @@ class Assessment:
         return {c.code for c in self.cues if c.counts or not counting_only}
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict (enums become their codes)."""
-        data = asdict(self)
-        return _plain(data)  # type: ignore[no-any-return]
+        """A JSON-serialisable dict (enums become their codes): `dataclasses.asdict` without its deep copies,
+        which cost more than assessing the message when assessments are stored in bulk."""
+        return _plain(self)  # type: ignore[no-any-return]
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
 
+_SCALARS = (str, int, float, bool)
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+    if value is None or type(value) in _SCALARS:
+        return value
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, IntEnum):
         return int(value)
+    # Scalars are tested inline: most leaves are strings and floats, and a call per leaf is the cost.
+    if isinstance(value, dict):
+        return {str(k): v if type(v) in _SCALARS else _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [v if type(v) in _SCALARS else _plain(v) for v in value]
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: v if type(v := getattr(value, name)) in _SCALARS else _plain(v) for name in names}
     return value
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    if cls not in _FIELD_NAMES:
+        _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls)) if is_dataclass(cls) else None
+    return _FIELD_NAMES[cls]
