@@ -6,15 +6,15 @@ psycopg in Python for every batch, which caps it at a few thousand rows per seco
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from psycopg import Connection, sql
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.orm import Session
 
-from complaint_radar.store.columns import as_utc
+from complaint_radar.store.columns import UTCDateTime, as_utc
 from complaint_radar.store.db import dump_json
 
 
@@ -39,9 +39,12 @@ def copy_insert(
             ).format(stage, column_list, sql.Identifier(table.name))
         )
         cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
+        plan = [(name, _converter(table, name)) for name in columns]
         with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(stage, column_list)) as copy:
             for row in rows:
-                copy.write_row([_copy_value(row[c]) for c in columns])
+                copy.write_row(
+                    [row[name] if convert is None else convert(row[name]) for name, convert in plan]
+                )
         cursor.execute(
             sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) DO NOTHING RETURNING {}").format(
                 sql.Identifier(table.name),
@@ -55,10 +58,19 @@ def copy_insert(
         return cursor.fetchall()
 
 
-def _copy_value(value: Any) -> Any:
-    """What the column types would have bound: JSON text, aware UTC datetimes."""
-    if isinstance(value, dict | list):
-        return dump_json(value)
-    if isinstance(value, datetime):
-        return as_utc(value)
-    return value
+def _converter(table: Table, name: str) -> Callable[[Any], Any] | None:
+    """What the column's type would have done on bind: JSON to text, datetimes checked and made UTC."""
+    column_type = table.c[name].type
+    if isinstance(column_type, UTCDateTime):
+        return _utc_or_none
+    if isinstance(column_type, JSON):
+        return _json_or_none
+    return None
+
+
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else as_utc(value)
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else dump_json(value)
