@@ -171,6 +171,11 @@ class LearnedModels(Component):
                 w.complaint_threshold = threshold
                 tone = (1.0 - compound) / 2.0
                 w.p_negative = 0.5 * tone + 0.5 * p
+
+    def word_evidence(self, batch: list[Work]) -> None:
+        """The words behind a model-only reading, for the explanation (R8); set on `Work.model_spans`."""
+        zh = [w for w in batch if w.vader is None]
+        en = [w for w in batch if w.vader is not None]
         self._word_evidence(zh, self.sentiment_zh, "negative")
         self._word_evidence(en, self.complaint_en, "complaint")
 
@@ -246,14 +251,21 @@ class Pipeline:
     def component_names(self) -> list[str]:
         return [c.name for c in self.components] + ["rules", "handling"]
 
-    def assess_batch(self, batch: list[Work]) -> list[Assessment]:
+    def assess_batch(self, batch: list[Work], *, explain: bool = True) -> list[Assessment]:
+        """Assess a batch. `explain=False` leaves `explanation` empty (bulk scoring that writes only
+        the label columns skips the reasons' cost)."""
         scored = [w for w in batch if w.speaker == "customer"]
         for component in self.components:
             component.predict(scored)
+        if explain:
+            self._models.word_evidence(scored)
         now = datetime.now(UTC).isoformat()
-        return [self._decide(w, now) if w.speaker == "customer" else self._unscored(w, now) for w in batch]
+        return [
+            self._decide(w, now, explain) if w.speaker == "customer" else self._unscored(w, now)
+            for w in batch
+        ]
 
-    def _decide(self, w: Work, now: str) -> Assessment:
+    def _decide(self, w: Work, now: str, explain: bool = True) -> Assessment:
         s = self.settings
         lx = self.lexicon
         counting = [c for c in w.cues if c.counts]
@@ -354,29 +366,31 @@ class Pipeline:
                 public_channel=w.channel in PUBLIC_CHANNELS and stage.rank >= 1,
             )
         )
-        lexical_evidence = [("negative_evaluation", sp) for sp in w.negative_eval]
-        lexical_evidence += [("problem_fact", sp) for sp in w.problem_facts]
-        emotion_spans = {k: v[1] for k, v in w.emotion_lexicon.items()}
+        explanation: tuple[ExplanationItem, ...] = ()
+        if explain:
+            lexical_evidence = [("negative_evaluation", sp) for sp in w.negative_eval]
+            lexical_evidence += [("problem_fact", sp) for sp in w.problem_facts]
+            emotion_spans = {k: v[1] for k, v in w.emotion_lexicon.items()}
 
-        def explain(model_spans: list[Span]) -> tuple[ExplanationItem, ...]:
-            return build_explanation(
-                self.taxonomy,
-                w.cues,
-                causes,
-                demands,
-                emotions,
-                emotion_spans,
-                model_spans,
-                stage.value,
-                w.p_negative,
-                lexical_evidence,
-            )
+            def reasons(model_spans: list[Span]) -> tuple[ExplanationItem, ...]:
+                return build_explanation(
+                    self.taxonomy,
+                    w.cues,
+                    causes,
+                    demands,
+                    emotions,
+                    emotion_spans,
+                    model_spans,
+                    stage.value,
+                    w.p_negative,
+                    lexical_evidence,
+                )
 
-        explanation = explain([])
-        needs_reason = stage.rank >= 1 or risk.level is not RiskLevel.LOW
-        if needs_reason and w.model_spans and not any(item.spans for item in explanation):
-            # Only the learned model saw the problem: show the n-grams that drove it (R8).
-            explanation = explain(w.model_spans)
+            explanation = reasons([])
+            needs_reason = stage.rank >= 1 or risk.level is not RiskLevel.LOW
+            if needs_reason and w.model_spans and not any(item.spans for item in explanation):
+                # Only the learned model saw the problem: show the n-grams that drove it (R8).
+                explanation = reasons(w.model_spans)
         handling = recommend_handling(
             stage=stage,
             risk_level=risk.level,
@@ -535,13 +549,18 @@ class Analyzer:
         return self.pipeline.assess_batch([work])[0]
 
     def assess_many(
-        self, items: Iterable[str | dict[str, Any]], batch_size: int | None = None
+        self,
+        items: Iterable[str | dict[str, Any]],
+        batch_size: int | None = None,
+        *,
+        explain: bool = True,
     ) -> Iterator[Assessment]:
-        """Stream Assessments for texts or message dicts (`text`, `channel`, `message_id`, ...), in order."""
+        """Stream Assessments for texts or message dicts (`text`, `channel`, `message_id`, ...), in order.
+        `explain=False` skips the reasons (`explanation` stays empty) for bulk label scoring."""
         size = batch_size or self.settings.batch_size
         iterator = iter(items)
         while chunk := list(islice(iterator, size)):
-            yield from self.pipeline.assess_batch([_to_work(item) for item in chunk])
+            yield from self.pipeline.assess_batch([_to_work(item) for item in chunk], explain=explain)
 
     def assess_frame(
         self,
@@ -563,7 +582,7 @@ class Analyzer:
             }
             for _, row in df.iterrows()
         )
-        rows = [assessment_row(a) for a in self.assess_many(items)]
+        rows = [assessment_row(a) for a in self.assess_many(items, explain=False)]
         return pd.concat([df.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
 
 
@@ -623,3 +642,20 @@ def assessment_row(a: Assessment) -> dict[str, Any]:
             ensure_ascii=False,
         ),
     }
+
+
+def explanation_json(a: Assessment) -> str:
+    """The reasons of an Assessment as one JSON cell (the `--explain` column of `assess-file`)."""
+    return json.dumps(
+        [
+            {
+                "kind": item.kind,
+                "code": item.code,
+                "reason_zh": item.reason_zh,
+                "reason_en": item.reason_en,
+                "spans": [[sp.start, sp.end, sp.text] for sp in item.spans],
+            }
+            for item in a.explanation
+        ],
+        ensure_ascii=False,
+    )
