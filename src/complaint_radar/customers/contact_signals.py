@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from complaint_radar.customers.history import History, SignalHit, effective_rank, event_topic
+from complaint_radar.customers.history import (
+    History,
+    SignalHit,
+    effective_rank,
+    event_topic,
+    evidence_rank,
+    supported,
+)
 from complaint_radar.customers.signals import MessageSignal
 from complaint_radar.customers.timeline import BehaviourEvent, EventKind
 from complaint_radar.text.taxonomy import load_taxonomy
@@ -20,6 +27,8 @@ def message_strength(h: History, m: MessageSignal) -> float:
         return 0.0
     risk = min(m.risk_score, w.inquiry_cap) if m.inquiry_only else m.risk_score
     factor = 1.0 if rank >= Stage.POTENTIAL_COMPLAINT.rank else w.grumble_factor
+    if not supported(m):
+        factor *= w.unsupported_factor
     return risk / 100.0 * factor * h.decay(m, w.half_life_days) * h.resolution(m)
 
 
@@ -51,8 +60,8 @@ def recent_stage(h: History) -> SignalHit | None:
 def negative_trend(h: History) -> SignalHit | None:
     """≥ 2 messages at stage ≥ 2 in the window, or a message at stage ≥ 2 after a milder one (escalation)."""
     w = h.weights.trend
-    live = [m for m in h.recent_messages(w.window_days) if effective_rank(m) >= 1 and not h.resolved(m)]
-    ranks = [effective_rank(m) for m in live]
+    live = [m for m in h.recent_messages(w.window_days) if evidence_rank(m) >= 1 and not h.resolved(m)]
+    ranks = [evidence_rank(m) for m in live]
     strong = [m for m, r in zip(live, ranks, strict=True) if r >= Stage.EXPLICIT_GRUMBLE.rank]
     lowest_so_far = 99
     rising = False
@@ -73,42 +82,38 @@ def negative_trend(h: History) -> SignalHit | None:
 @dataclass(frozen=True, slots=True)
 class _Contact:
     age: float
-    weight: float
     keys: frozenset[str]
     ref: str
 
 
 def repeat_contact(h: History) -> tuple[SignalHit | None, float]:
-    """Contacts about one issue in the window, and their weighted count (≥ 3: stage ≥ potential_complaint).
+    """Dissatisfied contacts about one issue in the window, and their weighted count (≥ 3: stage ≥ 3).
 
-    A contact is a message or a call; turns closer than the session gap are one contact. Calm messages
-    and plain calls count half. The count is the largest set of contacts pairwise a session gap apart,
-    so adding a contact never lowers it (R1). Unkeyed contacts may belong to any issue.
+    A contact is a message naming a problem (stage ≥ 2, or a latent grumble with a cue, cause or order)
+    or a call with friction; turns closer than the session gap are one contact. The issue is the order or
+    thread named; a contact naming none may be about any issue and counts `unkeyed_weight`. The count is
+    the largest set of contacts pairwise a session gap apart, so adding a contact never lowers it (R1).
     """
     w = h.weights.repeat
     contacts: list[_Contact] = []
     for m in h.recent_messages(w.window_days):
-        if not h.resolved(m):
-            weight = 1.0 if effective_rank(m) >= 1 else w.calm_contact_weight
-            contacts.append(
-                _Contact(h.age(m), weight, frozenset({m.topic} if m.topic else m.causes), m.message_id)
-            )
+        if evidence_rank(m) >= Stage.LATENT_GRUMBLE.rank and not h.resolved(m):
+            contacts.append(_Contact(h.age(m), frozenset({m.topic} if m.topic else ()), m.message_id))
     for e in h.recent_events(EventKind.CALL, days=w.window_days):
         topic = event_topic(e)
-        if not h.resolved(e):
-            weight = w.friction_call_weight if call_friction(h, e) > 0 else w.calm_contact_weight
-            contacts.append(_Contact(h.age(e), weight, frozenset({topic} if topic else ()), e.event_id))
+        if call_friction(h, e) > 0 and not h.resolved(e):
+            contacts.append(_Contact(h.age(e), frozenset({topic} if topic else ()), e.event_id))
     if len(contacts) < 2:
-        return None, float(len(contacts))
+        return None, 0.0
     contacts.sort(key=lambda c: -c.age)
     gap = w.session_gap_hours / 24.0
     best_count = 0.0
     best_ids: tuple[str, ...] = ()
     for key in [None, *sorted({k for c in contacts for k in c.keys})]:
         group = [c for c in contacts if not c.keys or key in c.keys]
-        full = _packing([c.age for c in group if c.weight >= 1.0], gap)
+        keyed = _packing([c.age for c in group if c.keys], gap)
         every = _packing([c.age for c in group], gap)
-        count = full + 0.5 * (every - full)
+        count = keyed + w.unkeyed_weight * (every - keyed)
         if count > best_count:
             best_count, best_ids = count, tuple(c.ref for c in group)
     if best_count < 2.0:

@@ -172,6 +172,17 @@ def effective_rank(m: MessageSignal) -> int:
     return min(rank, Stage.EXPLICIT_GRUMBLE.rank) if m.inquiry_only else rank
 
 
+def supported(m: MessageSignal) -> bool:
+    """Whether the message names its problem (a cue, a cause or an order), not only the model's hunch."""
+    return bool(m.cues or m.causes or m.topic) or effective_rank(m) >= Stage.EXPLICIT_GRUMBLE.rank
+
+
+def evidence_rank(m: MessageSignal) -> int:
+    """The stage rank the profile builds on: an unsupported latent grumble (often a calm question) is 0."""
+    rank = effective_rank(m)
+    return 0 if rank == Stage.LATENT_GRUMBLE.rank and not supported(m) else rank
+
+
 def event_topic(e: BehaviourEvent) -> str | None:
     for key in ("topic", "order_id", "thread_id", "case_id"):
         value = e.attributes.get(key)

@@ -16,7 +16,7 @@ import yaml
 
 from complaint_radar.customers import behaviour_signals as bs
 from complaint_radar.customers import contact_signals as cs
-from complaint_radar.customers.history import History, SignalHit, effective_rank, noisy_or
+from complaint_radar.customers.history import History, SignalHit, effective_rank, evidence_rank, noisy_or
 from complaint_radar.customers.signals import CaseSignal, MessageSignal
 from complaint_radar.customers.timeline import BehaviourEvent, EventKind, SkippedEvent
 from complaint_radar.customers.weights import ProfileWeights
@@ -291,7 +291,7 @@ def _current_stage(h: History, scored: _Scored, codes: set[str]) -> Stage:
     rank = 0
     for m in h.recent_messages(w.window_days):
         if not h.resolved(m):
-            rank = max(rank, effective_rank(m) - int(h.age(m) // w.half_life_days))
+            rank = max(rank, evidence_rank(m) - int(h.age(m) // w.half_life_days))
     if scored.repeat_count >= 3.0:
         rank = max(rank, Stage.POTENTIAL_COMPLAINT.rank)
     if codes - {"recent_stage", "negative_trend", "repeat_contact", "public_negative_mention"}:
@@ -309,7 +309,7 @@ def _predicted_form(h: History, level: RiskLevel, stage: Stage, codes: set[str])
         return Form.NEGATIVE_REVIEW.value
     if level in (RiskLevel.HIGH, RiskLevel.CRITICAL) or stage.rank >= Stage.POTENTIAL_COMPLAINT.rank:
         return Form.DIRECT_COMPLAINT.value
-    dissatisfied = [m for m in live if effective_rank(m) >= Stage.LATENT_GRUMBLE.rank]
+    dissatisfied = [m for m in live if evidence_rank(m) >= Stage.LATENT_GRUMBLE.rank]
     taciturn = bool(live) and live[-1].customer_type == "taciturn"
     if codes & _DECLINE and (len(dissatisfied) <= 1 or taciturn):
         return Form.SILENT_CHURN.value
@@ -332,7 +332,7 @@ def _next_action(
     elif level is RiskLevel.MEDIUM:
         horizon = h.weights.actions.recent_contact_days
         direct = any(
-            m.channel not in PUBLIC_CHANNELS and effective_rank(m) >= Stage.LATENT_GRUMBLE.rank
+            m.channel not in PUBLIC_CHANNELS and evidence_rank(m) >= Stage.LATENT_GRUMBLE.rank
             for m in h.recent_messages(horizon)
         )
         if direct or _open_cases(h) or codes & {"csat_drop", "nps_drop"}:

@@ -28,6 +28,7 @@ class MessageWeights(_Section):
     grumble_factor: Unit
     inquiry_cap: Annotated[int, Field(ge=0, le=100)]
     resolved_factor: Unit
+    unsupported_factor: Unit
     public_p: Unit
 
 
@@ -47,8 +48,7 @@ class RepeatWeights(_Section):
     p_two: Unit
     p_three: Unit
     floor_three: Annotated[int, Field(ge=0, le=100)]
-    calm_contact_weight: Unit
-    friction_call_weight: Unit
+    unkeyed_weight: Unit
 
 
 class CaseWeights(_Section):
