@@ -49,3 +49,27 @@ class CasePermissionError(CaseError):
 
 class CaseInputError(CaseError, InputError):
     """A case action was given invalid values (missing reason, CSAT out of range, naive time…)."""
+
+
+class NotFoundError(InputError):
+    """A record named by the caller (case, customer, API key, alert) does not exist."""
+
+
+class AccessError(ComplaintRadarError):
+    """The caller may not do what was asked right now: no or bad credentials, wrong role, too many requests."""
+
+
+class AuthenticationError(AccessError):
+    """No API key was given, or the key is unknown, revoked or expired."""
+
+
+class PermissionDeniedError(AccessError):
+    """The caller's role (or scope: own cases, own team) does not allow this action."""
+
+
+class RateLimitError(AccessError):
+    """Too many requests with one API key; `retry_after` says how many seconds to wait."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
