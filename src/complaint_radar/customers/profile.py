@@ -26,6 +26,7 @@ MAX_REASONS = 5
 _EXTERNAL = {CueCode.EXTERNAL_COMPLAINT_FILED, CueCode.REGULATOR_THREAT, CueCode.LEGAL_THREAT}
 _PUBLIC = {CueCode.MEDIA_THREAT, CueCode.NEGATIVE_REVIEW_THREAT, CueCode.PUBLIC_APPEAL}
 _DECLINE = {"reduced_purchase", "usage_decline", "exit_behaviour"}
+_CONVERSATION = {"recent_stage", "negative_trend", "repeat_contact", "public_negative_mention"}
 _OPENERS = {
     "repeat_contact": "op_repeat",
     "branch_wait": "op_wait",
@@ -188,7 +189,7 @@ def compute_profile(
         else Trend.STABLE
     )
     codes = {hit.code for hit in scored.hits}
-    stage = _current_stage(h, scored, codes)
+    stage = _current_stage(h, scored)
     predicted = stage
     if level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
         predicted = Stage.from_rank(max(stage.rank, Stage.POTENTIAL_COMPLAINT.rank))
@@ -285,7 +286,7 @@ def _reasons(scored: _Scored) -> tuple[Reason, ...]:
     return tuple(reasons)
 
 
-def _current_stage(h: History, scored: _Scored, codes: set[str]) -> Stage:
+def _current_stage(h: History, scored: _Scored) -> Stage:
     """Max over recent unresolved messages (one rank lower per half-life elapsed) and signals (SPEC §2.3)."""
     w = h.weights.messages
     rank = 0
@@ -294,7 +295,8 @@ def _current_stage(h: History, scored: _Scored, codes: set[str]) -> Stage:
             rank = max(rank, evidence_rank(m) - int(h.age(m) // w.half_life_days))
     if scored.repeat_count >= 3.0:
         rank = max(rank, Stage.POTENTIAL_COMPLAINT.rank)
-    if codes - {"recent_stage", "negative_trend", "repeat_contact", "public_negative_mention"}:
+    floor = h.weights.behaviour.stage_min_p
+    if any(hit.code not in _CONVERSATION and hit.p >= floor for hit in scored.hits):
         rank = max(rank, Stage.LATENT_GRUMBLE.rank)
     return Stage.from_rank(rank)
 
@@ -327,9 +329,9 @@ def _next_action(
     )
     if level is RiskLevel.CRITICAL or breached or stage is Stage.FORMAL_COMPLAINT:
         code = ActionCode.SUPERVISOR_REVIEW
-    elif level is RiskLevel.HIGH:
-        code = ActionCode.PRIORITY_CALLBACK
-    elif level is RiskLevel.MEDIUM:
+    elif level in (RiskLevel.HIGH, RiskLevel.MEDIUM):
+        # A customer who reached us directly expects an answer; one seen only through behaviour or public
+        # posts has not asked, so we reach out first (D0 case 2).
         horizon = h.weights.actions.recent_contact_days
         direct = any(
             m.channel not in PUBLIC_CHANNELS and evidence_rank(m) >= Stage.LATENT_GRUMBLE.rank

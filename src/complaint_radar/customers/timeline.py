@@ -137,7 +137,10 @@ def parse_event(row: Mapping[str, Any]) -> BehaviourEvent:
     if spec is None:
         known = ", ".join(sorted(event_kinds()))
         raise UnknownEventKindError(event_id, f"unknown kind {kind!r}; known kinds: {known}")
-    at = parse_time(row.get("occurred_at", row.get("at")), what=f"event {event_id!r} occurred_at")
+    try:
+        at = parse_time(row.get("occurred_at", row.get("at")), what="occurred_at")
+    except InputError as exc:
+        raise InvalidEventError(event_id, str(exc)) from exc
     value = _parse_value(event_id, kind, spec, row.get("value"))
     attributes = _parse_attributes(event_id, kind, spec, row.get("attributes"))
     customer = row.get("customer_id")

@@ -99,6 +99,7 @@ class BehaviourWeights(_Section):
     half_life_days: Positive
     window_days: Positive
     family_cap: Unit
+    stage_min_p: Unit
     exit_pages: dict[str, float]
     exit_events: dict[str, float]
     exit_repeat_bonus: Unit

@@ -1,0 +1,525 @@
+"""Customer pre-identification (SPEC.md §4): signals, decay, R1, R7, hard negatives, events, journeys."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from complaint_radar import Analyzer
+from complaint_radar.customers import (
+    ActionCode,
+    BehaviourEvent,
+    CaseSignal,
+    CustomerRiskProfile,
+    EventKind,
+    InvalidEventError,
+    MessageSignal,
+    ProfileWeights,
+    Trend,
+    UnknownEventKindError,
+    compute_profile,
+    context_risk_score,
+    find_topic,
+    parse_event,
+    parse_events,
+    weights_from_settings,
+)
+from complaint_radar.customers.evaluation import evaluate, render_markdown
+from complaint_radar.customers.journeys import ARCHETYPE_SHARES, COMPLAINING, generate_journeys
+from complaint_radar.customers.replay import replay
+from complaint_radar.customers.timeline import event_kinds
+from complaint_radar.errors import ConfigurationError
+from complaint_radar.settings import Settings
+from complaint_radar.types import RiskLevel, Stage
+
+NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
+HIGH = (RiskLevel.HIGH, RiskLevel.CRITICAL)
+
+
+def msg(
+    mid: str, days_ago: float, stage: Stage, risk: int, channel: str = "chat", **fields: Any
+) -> MessageSignal:
+    return MessageSignal(
+        message_id=mid,
+        at=NOW - timedelta(days=days_ago),
+        channel=channel,
+        risk_score=risk,
+        stage=stage,
+        dissatisfaction_probability=0.9 if stage.rank else 0.1,
+        is_complaint=stage.rank >= 3,
+        **fields,
+    )
+
+
+def ev(
+    eid: str, days_ago: float, kind: str, value: float | str | None = None, **attrs: Any
+) -> BehaviourEvent:
+    return BehaviourEvent(eid, NOW - timedelta(days=days_ago), kind, value, attrs)
+
+
+def calm_history() -> list[BehaviourEvent]:
+    """Weekly purchases and logins over 90 days: an ordinary customer."""
+    rows = [ev(f"p{i}", 2 + 7 * i, "purchase", 88.0) for i in range(13)]
+    rows += [ev(f"l{i}", 1 + 5 * i, "login") for i in range(18)]
+    return rows
+
+
+def profile(
+    messages: list[MessageSignal] | None = None,
+    events: list[BehaviourEvent] | None = None,
+    cases: list[CaseSignal] | None = None,
+    now: datetime = NOW,
+) -> CustomerRiskProfile:
+    return compute_profile("c1", messages or [], events or [], cases or [], now)
+
+
+GRUMBLE = msg(
+    "g1", 1, Stage.EXPLICIT_GRUMBLE, 58, causes=("delivery_logistics",), cues=("disappointment_statement",)
+)
+
+# Each signal alone, added to a calm customer, must raise risk (SPEC.md §4 signal table).
+SIGNALS: dict[str, tuple[list[MessageSignal], list[BehaviourEvent], list[CaseSignal]]] = {
+    "recent_stage": ([GRUMBLE], [], []),
+    "public_negative_mention": ([replace(GRUMBLE, channel="review")], [], []),
+    "branch_wait": ([], [ev("w", 1, "queue_wait", 56.0)], []),
+    "call_tone": ([], [ev("c", 1, "call", 12.0, transfers=3, hold_minutes=9)], []),
+    "online_friction": ([], [ev(f"f{i}", 1 + i / 24, "transaction_failed") for i in range(4)], []),
+    "exit_behaviour": ([], [ev("x", 1, "page_visit", "close_account")], []),
+    "complaint_channel_lookup": ([], [ev("x", 1, "page_visit", "complaint")], []),
+    "csat_drop": ([], [ev("s0", 40, "survey_csat", 5.0), ev("s1", 2, "survey_csat", 2.0)], []),
+    "nps_drop": ([], [ev("n0", 40, "survey_nps", 9.0), ev("n1", 2, "survey_nps", 3.0)], []),
+    "service_failure": ([], [ev("d", 1, "delivery_delayed", 80.0)], []),
+    "dissatisfied_resolution": ([], [ev("k", 2, "case_closed", satisfied=False)], []),
+    "staff_observation": ([], [ev("o", 0.1, "staff_observation", "checks_time")], []),
+    "prior_complaints": ([msg("f", 60, Stage.FORMAL_COMPLAINT, 80, cues=("complaint_intent",))], [], []),
+    "unresolved_case_age": (
+        [],
+        [],
+        [CaseSignal("k1", NOW - timedelta(hours=60), "in_progress", RiskLevel.HIGH, sla_breached=True)],
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(SIGNALS))
+def test_each_signal_raises_risk_and_is_explained(code: str) -> None:
+    messages, events, cases = SIGNALS[code]
+    base = profile(events=calm_history())
+    with_signal = profile(messages, calm_history() + events, cases)
+    assert with_signal.risk_score > base.risk_score
+    assert code in with_signal.signals
+    reason = next(r for r in with_signal.reasons if r.code == code)
+    assert reason.reason_zh and reason.reason_en and reason.contribution > 0
+
+
+def test_a_sustained_purchase_drop_against_the_own_baseline_fires_but_alone_stays_low() -> None:
+    events = [ev(f"p{i}", 31 + 4 * i, "purchase", 50.0) for i in range(15)]
+    p = profile(events=events)
+    assert "reduced_purchase" in p.signals
+    assert p.risk_level is RiskLevel.LOW
+
+
+def test_message_risk_decays_with_a_half_life_and_ends_after_the_window() -> None:
+    risks = [
+        profile([msg("m", 0, Stage.POTENTIAL_COMPLAINT, 76)], now=NOW + timedelta(days=d)).risk_score
+        for d in (0, 14, 31)
+    ]
+    assert risks[0] == 76
+    assert risks[1] == pytest.approx(38, abs=1)
+    assert risks[2] == 0
+
+
+def test_three_contacts_on_one_order_within_a_week_make_a_potential_complaint() -> None:
+    """SPEC.md S10: the third call about one issue."""
+    order = {"topic": "2024061812345"}
+    messages = [
+        msg("a", 6, Stage.LATENT_GRUMBLE, 30, cues=("long_wait",), **order),
+        msg("b", 3, Stage.EXPLICIT_GRUMBLE, 50, cues=("prior_reference",), **order),
+        msg("c", 0, Stage.EXPLICIT_GRUMBLE, 55, cues=("broken_promise",), **order),
+    ]
+    p = profile(messages)
+    assert p.stage is Stage.POTENTIAL_COMPLAINT
+    assert p.risk_level in HIGH
+    repeat = next(r for r in p.reasons if r.code == "repeat_contact")
+    assert set(repeat.evidence) == {"a", "b", "c"}
+    assert p.next_action.code is ActionCode.PRIORITY_CALLBACK
+
+
+def test_contacts_about_different_orders_are_different_issues() -> None:
+    messages = [
+        msg(x, d, Stage.EXPLICIT_GRUMBLE, 50, topic=f"O{x}") for x, d in (("a", 6), ("b", 3), ("c", 0))
+    ]
+    assert "repeat_contact" not in profile(messages).signals
+
+
+def test_online_friction_and_a_bad_review_ask_for_proactive_outreach() -> None:
+    """SPEC.md S11: failed transfers, help pages, then a one-star review."""
+    events = [ev(f"f{i}", 0.5 + i / 24, "transaction_failed") for i in range(4)]
+    events += [ev(f"h{i}", 0.4 + i / 48, "page_visit", "help_transfer") for i in range(3)]
+    review = msg("r", 0.1, Stage.EXPLICIT_GRUMBLE, 59, channel="review", causes=("facility_system_failure",))
+    p = profile([review], events)
+    assert p.risk_level is not RiskLevel.LOW
+    assert p.next_action.code is ActionCode.PROACTIVE_OUTREACH
+    assert p.predicted_form in {"negative_review", "silent_churn"}
+
+
+def test_a_taciturn_customer_buying_less_is_predicted_to_churn_silently() -> None:
+    """SPEC.md S14: monthly orders 4 → 0, then 嗯 / 算了."""
+    events = [ev(f"p{i}", 31 + 7 * i, "purchase", 120.0) for i in range(9)]
+    messages = [msg("t", 2, Stage.LATENT_GRUMBLE, 22, customer_type="taciturn", cues=("cancel_demand",))]
+    p = profile(messages, events)
+    assert "reduced_purchase" in p.signals
+    assert p.predicted_form == "silent_churn"
+    assert p.risk_level not in HIGH
+
+
+def test_an_nps_drop_with_a_survey_grumble_asks_for_a_priority_callback() -> None:
+    """SPEC.md S16: NPS 3 after 9, and a grumble in the survey text."""
+    events = [ev("n0", 60, "survey_nps", 9.0), ev("n1", 0.1, "survey_nps", 3.0)]
+    note = msg("s", 0.1, Stage.EXPLICIT_GRUMBLE, 50, channel="survey", causes=("waiting_time",))
+    p = profile([note], events)
+    assert p.risk_level is not RiskLevel.LOW
+    assert p.next_action.code is ActionCode.PRIORITY_CALLBACK
+    assert p.satisfaction["nps_change"] == -6
+
+
+def test_context_risk_never_lowers_message_risk() -> None:
+    """SPEC.md R7."""
+    calm = profile(events=calm_history())
+    assert context_risk_score(84, calm) == 84
+    assert context_risk_score(20, profile([GRUMBLE])) >= 20
+    assert context_risk_score(55, None) == 55
+
+
+@given(st.integers(0, 100), st.integers(0, 100))
+def test_context_risk_is_the_larger_of_message_and_profile(message_risk: int, profile_risk: int) -> None:
+    p = replace(profile(), risk_score=profile_risk)
+    assert context_risk_score(message_risk, p) == max(message_risk, profile_risk)
+
+
+def test_a_grumble_resolved_to_satisfaction_stays_below_high_and_then_fades() -> None:
+    grumble = msg("g", 2, Stage.EXPLICIT_GRUMBLE, 60, causes=("delivery_logistics",), cues=("long_wait",))
+    delay = ev("d", 3, "delivery_delayed", 50.0)
+    during = profile([grumble], [*calm_history(), delay])
+    assert during.risk_level not in HIGH
+    resolved = [delay, ev("k", 1, "case_closed", satisfied=True), ev("s", 0.9, "survey_csat", 5.0)]
+    thanks = msg("t", 0.8, Stage.NONE, 0)
+    after = profile([grumble, thanks], [*calm_history(), *resolved])
+    assert after.risk_score < during.risk_score
+    assert after.risk_level is RiskLevel.LOW
+    assert after.stage is Stage.NONE
+
+
+def test_a_seasonal_purchase_dip_does_not_fire() -> None:
+    """Weekly buyer, no purchases for three weeks (holiday), then buying again."""
+    events = [ev(f"p{i}", 25 + 6 * i, "purchase", 60.0) for i in range(11)]
+    events += [ev("q1", 2, "purchase", 60.0), ev("q2", 0.5, "purchase", 60.0)]
+    p = profile(events=events)
+    assert "reduced_purchase" not in p.signals
+    assert p.risk_level is RiskLevel.LOW
+
+
+def test_a_moderate_dip_counts_only_beside_other_dissatisfaction() -> None:
+    events = [ev(f"p{i}", 31 + 3 * i, "purchase", 60.0) for i in range(20)]
+    events += [ev("q1", 20, "purchase", 60.0), ev("q2", 13, "purchase", 60.0), ev("q3", 5, "purchase", 60.0)]
+    assert "reduced_purchase" not in profile(events=events).signals
+    assert "reduced_purchase" in profile([GRUMBLE], events).signals
+
+
+def test_a_question_about_how_to_complain_alone_stays_below_high() -> None:
+    question = msg("q", 0, Stage.POTENTIAL_COMPLAINT, 74, cues=("complaint_intent",), inquiry_only=True)
+    p = profile([question], calm_history())
+    assert p.risk_level not in HIGH
+    assert p.stage.rank <= Stage.EXPLICIT_GRUMBLE.rank
+
+
+def test_hard_negative_messages_from_the_analyzer_stay_below_high(analyzer: Analyzer) -> None:
+    texts = ["快递怎么还没到啊", "我不是要投诉,就是问一下退款到哪一步了", "请问投诉渠道是什么?"]
+    messages = [
+        MessageSignal.from_assessment(a, NOW - timedelta(days=2 - i))
+        for i, a in enumerate(analyzer.assess_many(texts))
+    ]
+    assert messages[2].inquiry_only
+    p = profile(messages, calm_history())
+    assert p.risk_level not in HIGH
+
+
+def test_a_threat_from_the_analyzer_is_high_at_once(analyzer: Analyzer) -> None:
+    threat = MessageSignal.from_assessment(analyzer.assess("再不给我处理,我就去12315投诉你们!"), NOW)
+    assert profile([threat]).risk_level in HIGH
+
+
+def test_trend_compares_with_two_weeks_earlier() -> None:
+    old = msg("o", 20, Stage.EXPLICIT_GRUMBLE, 55, causes=("product_quality",))
+    rising = profile([old, msg("n", 0, Stage.POTENTIAL_COMPLAINT, 75)])
+    assert rising.trend is Trend.RISING and rising.trend_delta > 0
+    falling = profile([old])
+    assert falling.trend is Trend.FALLING
+
+
+def test_unknown_event_kinds_are_reported_and_skipped_never_fatal() -> None:
+    with pytest.raises(UnknownEventKindError, match="unknown kind 'teleport'"):
+        parse_event(
+            {
+                "event_id": "e1",
+                "customer_id": "c",
+                "occurred_at": "2025-01-01T08:00:00+08:00",
+                "kind": "teleport",
+            }
+        )
+    parsed = parse_events(
+        [
+            {"event_id": "e1", "occurred_at": "2025-01-01T08:00:00+08:00", "kind": "teleport"},
+            {
+                "event_id": "e2",
+                "occurred_at": "2025-01-01T09:00:00+08:00",
+                "kind": "queue_wait",
+                "value": "45",
+            },
+        ]
+    )
+    assert [e.event_id for e in parsed.events] == ["e2"]
+    assert parsed.skipped[0].event_id == "e1"
+    odd = BehaviourEvent("e9", NOW, "teleport")
+    assert profile(events=[odd]).skipped_events[0].event_id == "e9"
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ({"kind": "survey_csat", "value": 7}, "out of range"),
+        ({"kind": "queue_wait", "value": "long"}, "not a number"),
+        ({"kind": "queue_wait"}, "needs a value"),
+        ({"kind": "call", "value": 5, "attributes": "{transfers: 2"}, "not valid JSON"),
+        ({"kind": "case_closed"}, "needs attribute 'satisfied'"),
+        ({"kind": "staff_observation", "value": "dances"}, "not a staff_observation code"),
+        ({"kind": "login", "occurred_at": "yesterday"}, "not an ISO 8601 time"),
+    ],
+)
+def test_bad_event_rows_say_what_to_fix(row: dict[str, Any], problem: str) -> None:
+    full = {"event_id": "e1", "occurred_at": "2025-01-01T08:00:00+08:00", **row}
+    with pytest.raises(InvalidEventError, match=problem):
+        parse_event(full)
+
+
+def test_event_rows_parse_types_and_naive_times_as_utc() -> None:
+    e = parse_event(
+        {
+            "event_id": "e1",
+            "customer_id": 7,
+            "occurred_at": "2025-01-01T08:00:00",
+            "kind": "call",
+            "value": "12",
+            "attributes": '{"transfers": "3", "hold_minutes": 6.5}',
+        }
+    )
+    assert e.at.tzinfo is UTC and e.number == 12.0 and e.customer_id == "7"
+    assert e.attributes == {"transfers": 3, "hold_minutes": 6.5}
+    closed = parse_event(
+        {"event_id": "k", "occurred_at": NOW, "kind": "case_closed", "attributes": {"satisfied": "yes"}}
+    )
+    assert closed.attributes["satisfied"] is True
+
+
+def test_the_event_kind_registry_matches_the_enum() -> None:
+    assert set(event_kinds()) == {k.value for k in EventKind}
+
+
+def test_topics_come_from_order_numbers() -> None:
+    assert find_topic("订单号:20240618889 还没发货") == "20240618889"
+    assert find_topic("Order #SO12345678 is late") == "SO12345678"
+    assert find_topic("快递还没到") is None
+
+
+def test_weights_load_overrides_and_reject_bad_values(tmp_path: Path) -> None:
+    default = ProfileWeights.default()
+    assert default.messages.half_life_days == 14.0
+    custom = tmp_path / "weights.yaml"
+    custom.write_text("messages: {half_life_days: 7}\n", "utf-8")
+    loaded = weights_from_settings(Settings(profile_weights_file=custom))
+    assert loaded.messages.half_life_days == 7.0
+    assert loaded.repeat == default.repeat
+    with pytest.raises(ConfigurationError, match=r"messages\.grumble_factor"):
+        ProfileWeights.load(overrides={"messages": {"grumble_factor": 3}})
+    with pytest.raises(ConfigurationError, match="cannot read"):
+        ProfileWeights.load(tmp_path / "missing.yaml")
+
+
+def test_profile_is_deterministic_and_serialisable() -> None:
+    messages = [GRUMBLE, msg("b", 0, Stage.EXPLICIT_GRUMBLE, 55)]
+    a = profile(messages, calm_history()).to_dict()
+    assert a == profile(messages, calm_history()).to_dict()
+    assert a["risk_level"] == RiskLevel.from_score(a["risk_score"]).value
+    assert len(a["reasons"]) <= 5
+    assert all(r["evidence"] for r in a["reasons"] if r["code"] == "recent_stage")
+
+
+# --- R1 for profiles: adding a negative signal never lowers risk -------------------------------------
+
+_negative_events = st.one_of(
+    st.builds(lambda d, m: ev("x", d, "queue_wait", m), st.floats(0, 60), st.floats(0, 200)),
+    st.builds(
+        lambda d, t, h: ev("x", d, "call", 5.0, transfers=t, hold_minutes=h),
+        st.floats(0, 60),
+        st.integers(0, 6),
+        st.floats(0, 40),
+    ),
+    st.builds(lambda d: ev("x", d, "transaction_failed"), st.floats(0, 60)),
+    st.builds(lambda d: ev("x", d, "login_failed"), st.floats(0, 60)),
+    st.builds(
+        lambda d, p: ev("x", d, "page_visit", p),
+        st.floats(0, 60),
+        st.sampled_from(["close_account", "help_refund", "help_x", "complaint", "home"]),
+    ),
+    st.builds(lambda d, s: ev("x", d, "survey_csat", float(s)), st.floats(0, 60), st.integers(1, 2)),
+    st.builds(lambda d, s: ev("x", d, "survey_nps", float(s)), st.floats(0, 60), st.integers(0, 6)),
+    st.builds(lambda d, h: ev("x", d, "delivery_delayed", h), st.floats(0, 60), st.floats(0, 150)),
+    st.builds(lambda d: ev("x", d, "booking_failed"), st.floats(0, 60)),
+    st.builds(lambda d: ev("x", d, "case_closed", satisfied=False), st.floats(0, 60)),
+    st.builds(lambda d: ev("x", d, "staff_observation", "sighs"), st.floats(0, 60)),
+)
+_background_events = st.one_of(
+    _negative_events,
+    st.builds(lambda d: ev("x", d, "purchase", 50.0), st.floats(0, 89)),
+    st.builds(lambda d: ev("x", d, "login"), st.floats(0, 89)),
+    st.builds(lambda d, s: ev("x", d, "survey_csat", float(s)), st.floats(0, 89), st.integers(1, 5)),
+    st.builds(lambda d: ev("x", d, "case_closed", satisfied=True), st.floats(0, 60)),
+)
+_messages = st.builds(
+    lambda d, rank, risk, topic, cause, public, inquiry: msg(
+        "x",
+        d,
+        Stage.from_rank(rank),
+        risk,
+        channel="review" if public else "chat",
+        topic=topic,
+        causes=(cause,) if cause else (),
+        cues=("long_wait",) if rank else (),
+        inquiry_only=inquiry and rank >= 3,
+    ),
+    st.floats(0, 40),
+    st.integers(0, 4),
+    st.integers(0, 100),
+    st.sampled_from([None, "A1", "B2"]),
+    st.sampled_from([None, "waiting_time", "product_quality"]),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+def _numbered(items: list[Any], prefix: str) -> list[Any]:
+    return [
+        replace(x, **{"message_id" if prefix == "m" else "event_id": f"{prefix}{i}"})
+        for i, x in enumerate(items)
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_messages, max_size=6),
+    st.lists(_background_events, max_size=20),
+    st.one_of(_negative_events, _messages),
+)
+def test_adding_a_negative_signal_never_lowers_risk(
+    messages: list[MessageSignal], events: list[BehaviourEvent], extra: MessageSignal | BehaviourEvent
+) -> None:
+    messages, events = _numbered(messages, "m"), _numbered(events, "e")
+    before = profile(messages, events).risk_score
+    if isinstance(extra, MessageSignal):
+        after = profile([*messages, replace(extra, message_id="new")], events).risk_score
+    else:
+        after = profile(messages, [*events, replace(extra, event_id="new")]).risk_score
+    assert after >= before
+
+
+# --- generator, replay and metrics --------------------------------------------------------------------
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def test_journeys_are_deterministic_by_seed_and_independent_of_population_size() -> None:
+    a = generate_journeys(30, 7, START)
+    assert a == generate_journeys(30, 7, START)
+    assert a.truth[:10] == generate_journeys(10, 7, START).truth
+    assert a.messages != generate_journeys(30, 8, START).messages
+
+
+def test_journeys_have_the_replay_columns_and_truth_matches_the_archetype() -> None:
+    j = generate_journeys(60, 3, START)
+    assert set(j.messages[0]) == {"message_id", "customer_id", "occurred_at", "channel", "text"}
+    assert set(j.events[0]) == {"event_id", "customer_id", "occurred_at", "kind", "value", "attributes"}
+    assert parse_events(j.events).skipped == ()
+    assert {t["archetype"] for t in j.truth} <= set(ARCHETYPE_SHARES)
+    for t in j.truth:
+        assert t["complained"] == (t["archetype"] in COMPLAINING)
+        if t["complained"]:
+            filed = [
+                m
+                for m in j.messages
+                if m["customer_id"] == t["customer_id"] and m["occurred_at"] == t["complaint_filed_at"]
+            ]
+            assert len(filed) == 1
+    assert any(m["text"].isascii() for m in j.messages) and any(not m["text"].isascii() for m in j.messages)
+
+
+def test_evaluation_metrics_match_a_hand_count() -> None:
+    truth = [
+        {
+            "customer_id": "a",
+            "archetype": "x",
+            "complained": True,
+            "complaint_filed_at": "2025-01-10T12:00:00+00:00",
+        },
+        {
+            "customer_id": "b",
+            "archetype": "x",
+            "complained": True,
+            "complaint_filed_at": "2025-01-10T12:00:00+00:00",
+        },
+        {
+            "customer_id": "c",
+            "archetype": "x",
+            "complained": True,
+            "complaint_filed_at": "2025-01-10T12:00:00+00:00",
+        },
+        {"customer_id": "d", "archetype": "y", "complained": False, "complaint_filed_at": None},
+        {"customer_id": "e", "archetype": "y", "complained": "false", "complaint_filed_at": ""},
+    ]
+    rows = [
+        # a: high 48 h before filing → early; b: high 12 h before → flagged but late; c: only after filing
+        {"customer_id": "a", "at": "2025-01-08T12:00:00+00:00", "risk_level": "high"},
+        {"customer_id": "a", "at": "2025-01-09T12:00:00+00:00", "risk_level": "critical"},
+        {"customer_id": "b", "at": "2025-01-10T00:00:00+00:00", "risk_level": "high"},
+        {"customer_id": "c", "at": "2025-01-09T00:00:00+00:00", "risk_level": "medium"},
+        {"customer_id": "c", "at": "2025-01-10T12:00:00+00:00", "risk_level": "critical"},
+        {"customer_id": "d", "at": "2025-01-05T00:00:00+00:00", "risk_level": "high"},
+        {"customer_id": "e", "at": "2025-01-05T00:00:00+00:00", "risk_level": "medium"},
+    ]
+    r = evaluate(rows, truth)
+    assert (r.customers, r.complainers, r.flagged_early, r.flagged_before_filing, r.false_alarms) == (
+        5,
+        3,
+        1,
+        2,
+        1,
+    )
+    assert r.recall_at_lead == pytest.approx(1 / 3)
+    assert r.precision == pytest.approx(2 / 3)
+    assert r.median_lead_hours == pytest.approx((48 + 12) / 2)
+    assert r.by_group["x"].flagged_early == 1 and r.by_group["y"].flagged == 1
+    table = render_markdown(r, "tiny")
+    assert "| recall@24h" in table and "0.333" in table
+
+
+def test_replay_emits_one_row_per_item_in_time_order(analyzer: Analyzer) -> None:
+    j = generate_journeys(4, 11, START)
+    result = replay(j.messages, j.events, lambda rows: list(analyzer.assess_many(rows)))
+    assert len(result.rows) == len(j.messages) + len(j.events)
+    times = [r.at for r in result.rows]
+    assert times == sorted(times)
+    assert {r.risk_level for r in result.rows} <= {level.value for level in RiskLevel}
