@@ -18,6 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from complaint_radar.cli.server import keys_app, serve
 from complaint_radar.errors import ComplaintRadarError, InputError
 from complaint_radar.logs import configure_logging
 
@@ -162,6 +163,11 @@ def demo() -> None:
     for a in ranked:
         top.add_row(str(a.risk_score), a.stage.value, a.customer_id or "", a.text[:60])
     console.print(top)
+
+
+# The REST API's commands live in cli/server.py.
+app.command()(serve)
+app.add_typer(keys_app)
 
 
 def main() -> None:

@@ -1,0 +1,100 @@
+"""Dependencies: the app's state, a database session per request, the authenticated caller and its role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from complaint_radar.api.state import AppState
+from complaint_radar.errors import ConfigurationError, ModelError
+from complaint_radar.services.access import Permission, Principal, authenticate, rate_limit_for, require
+from complaint_radar.services.assessing import Assessor
+from complaint_radar.services.runtime import unit_of_work
+from complaint_radar.settings import Settings
+
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key from `complaint-radar keys create`."
+)
+_bearer = HTTPBearer(auto_error=False, description="The same API key as `Authorization: Bearer <key>`.")
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.complaint_radar
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+def get_now(state: StateDep) -> datetime:
+    """The request's time from the app's clock (frozen in tests)."""
+    return state.clock()
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """One unit of work per request: committed when the route returns, rolled back when it raises."""
+    if state.sessions is None:
+        raise ConfigurationError("the database is not open yet; retry when /readyz says ready")
+    with unit_of_work(state.sessions) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed commit is the response.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def get_assessor(state: StateDep) -> Assessor:
+    if state.assessor is None:
+        raise ModelError("the models are still loading; retry when /readyz says ready")
+    return state.assessor
+
+
+AssessorDep = Annotated[Assessor, Depends(get_assessor)]
+
+
+def get_principal(
+    state: StateDep,
+    session: SessionDep,
+    api_key: Annotated[str | None, Security(_api_key)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> Principal:
+    """The caller behind the request's key, after its rate limit allowed the request."""
+    raw_key = api_key or (bearer.credentials if bearer is not None else None)
+    principal = authenticate(session, raw_key, state.clock())
+    state.limiter.acquire(principal.key_id, rate_limit_for(principal, state.settings))
+    return principal
+
+
+def requires(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency that returns the caller when its role has `permission` (else 403)."""
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        require(principal, permission)
+        return principal
+
+    check.__name__ = f"requires_{permission.value}"
+    return check
+
+
+P = Permission
+Assessing = Annotated[Principal, Depends(requires(P.ASSESS))]
+Ingesting = Annotated[Principal, Depends(requires(P.INGEST))]
+ReadingMessages = Annotated[Principal, Depends(requires(P.READ_MESSAGES))]
+ReadingCustomers = Annotated[Principal, Depends(requires(P.READ_CUSTOMERS))]
+ReadingCases = Annotated[Principal, Depends(requires(P.READ_CASES))]
+WorkingCases = Annotated[Principal, Depends(requires(P.WORK_CASES))]
+ReadingAlerts = Annotated[Principal, Depends(requires(P.READ_ALERTS))]
+AckingAlerts = Annotated[Principal, Depends(requires(P.ACK_ALERTS))]
+ManagingKeys = Annotated[Principal, Depends(requires(P.MANAGE_KEYS))]
+"""Route parameters: the authenticated caller, checked for one permission."""

@@ -1,0 +1,1 @@
+"""Request and response bodies (pydantic), separate from the domain records and ORM rows."""

@@ -1,0 +1,129 @@
+"""Commands for running the REST API: `serve`, and `keys create|list|revoke` to manage its API keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err = Console(stderr=True)
+
+keys_app = typer.Typer(
+    name="keys",
+    help="Manage API keys (stored hashed; a new key is printed once). Needs no running server.",
+    no_args_is_help=True,
+)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0: all).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (each loads the models).", min=1)] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the REST API with uvicorn (OpenAPI docs at /docs).
+
+    The database is COMPLAINT_RADAR_DATABASE_URL, else SQLite under COMPLAINT_RADAR_DATA_DIR; it is
+    migrated at startup. Create the first key with `complaint-radar keys create --role admin --name ops`.
+    """
+    import uvicorn
+
+    uvicorn.run(
+        "complaint_radar.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
+
+
+@keys_app.command("create")
+def create_key(
+    name: Annotated[str, typer.Option(help="User the key is for; created on first use.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="frontline_agent (agent), supervisor, quality_analyst (analyst), manager or admin."
+        ),
+    ],
+    team: Annotated[str | None, typer.Option(help="Team (supervisors see their team's cases).")] = None,
+    label: Annotated[str | None, typer.Option(help="What the key is for.")] = None,
+    rate_limit: Annotated[
+        int | None, typer.Option(help="Requests per minute for this key (default: by role).", min=1)
+    ] = None,
+) -> None:
+    """Issue an API key and print it once (only its hash is stored)."""
+    from complaint_radar.services.access import issue_key, parse_role
+    from complaint_radar.services.runtime import open_database, unit_of_work
+
+    database = open_database()
+    try:
+        with unit_of_work(database.sessions) as session:
+            issued = issue_key(
+                session,
+                username=name,
+                role=parse_role(role),
+                team=team,
+                label=label,
+                rate_limit_per_minute=rate_limit,
+                now=datetime.now(UTC),
+            )
+    finally:
+        database.close()
+    err.print(
+        f"key {issued.info.id} for {issued.info.username} ({issued.info.role.value}); "
+        "store it now, it is not shown again:"
+    )
+    print(issued.raw_key)
+
+
+@keys_app.command("list")
+def list_keys_cmd(
+    all_keys: Annotated[bool, typer.Option("--all", help="Include revoked keys.")] = False,
+) -> None:
+    """List keys: id, prefix, user, role, team, state (never the keys themselves)."""
+    from complaint_radar.services.access import list_keys
+    from complaint_radar.services.runtime import open_database, unit_of_work
+
+    database = open_database()
+    try:
+        with unit_of_work(database.sessions) as session:
+            keys = list_keys(session, include_revoked=all_keys)
+    finally:
+        database.close()
+    table = Table(title=f"{len(keys)} API keys")
+    for column in ("id", "prefix", "user", "role", "team", "label", "active", "per min", "created"):
+        table.add_column(column)
+    for key in keys:
+        table.add_row(
+            str(key.id),
+            key.prefix,
+            key.username,
+            key.role.value,
+            key.team or "",
+            key.label or "",
+            "yes" if key.active else "revoked",
+            str(key.rate_limit_per_minute or ""),
+            key.created_at.isoformat(timespec="seconds"),
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def revoke_key_cmd(key_id: Annotated[int, typer.Argument(help="Key id (see `keys list`).")]) -> None:
+    """Revoke a key: it stops working at once."""
+    from complaint_radar.services.access import revoke_key
+    from complaint_radar.services.runtime import open_database, unit_of_work
+
+    database = open_database()
+    try:
+        with unit_of_work(database.sessions) as session:
+            info = revoke_key(session, key_id)
+    finally:
+        database.close()
+    err.print(f"key {info.id} ({info.prefix}…, {info.username}) revoked")
