@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]  # noqa: E402
 
-from complaint_radar.models import linear  # noqa: E402
+from complaint_radar.models import serving  # noqa: E402
 from complaint_radar.models.datasets import load_splits, training_set  # noqa: E402
 from complaint_radar.models.metrics import classification_summary  # noqa: E402
 from complaint_radar.models.registry import load_model  # noqa: E402
@@ -54,7 +54,7 @@ def ours(name: str) -> Callable[[list[str]], np.ndarray]:
     model = load_model(name)
 
     def proba(texts: list[str]) -> np.ndarray:
-        linear.clear_feature_cache()  # no reuse between models: each is timed on its own
+        serving.clear_feature_cache()  # no reuse between models: each is timed on its own
         return model.predict_proba(texts)
 
     return proba
@@ -160,7 +160,7 @@ def short_message_speed(data: Path, n: int = 1000, repeats: int = 5) -> list[tup
     def best(fn: Callable[[], object]) -> float:
         times = []
         for _ in range(repeats):
-            linear.clear_feature_cache()
+            serving.clear_feature_cache()
             start = time.perf_counter()
             fn()
             times.append(time.perf_counter() - start)

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from complaint_radar.errors import InputError
-from complaint_radar.models.linear import TextClassifier
 from complaint_radar.models.registry import bundled_model_version, load_model
+from complaint_radar.models.serving import LinearScorer
 from complaint_radar.scoring.emotions import dominant_emotion, fuse_emotions, lexicon_emotions
 from complaint_radar.scoring.explain import build_explanation
 from complaint_radar.scoring.labels import (
@@ -179,7 +179,7 @@ class LearnedModels(Component):
         self._word_evidence(zh, self.sentiment_zh, "negative")
         self._word_evidence(en, self.complaint_en, "complaint")
 
-    def _word_evidence(self, batch: list[Work], model: TextClassifier, target: str) -> None:
+    def _word_evidence(self, batch: list[Work], model: LinearScorer, target: str) -> None:
         """For messages only the model finds negative: the words it rates most `target` on their own.
 
         A word's score depends on the word alone, so scores are remembered (words follow Zipf's law);

@@ -7,12 +7,12 @@ import threading
 from pathlib import Path
 
 from complaint_radar.errors import ModelError
-from complaint_radar.models.linear import CONFIG_FILE, TextClassifier
+from complaint_radar.models.serving import CONFIG_FILE, ServingModel
 
 MODEL_NAMES: tuple[str, ...] = ("sentiment_zh", "emotion_zh", "complaint_en")
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 _lock = threading.Lock()
-_loaded: dict[str, TextClassifier] = {}
+_loaded: dict[str, ServingModel] = {}
 
 
 def artifact_dir(name: str) -> Path:
@@ -22,12 +22,12 @@ def artifact_dir(name: str) -> Path:
     return ARTIFACTS_DIR / name
 
 
-def load_model(name: str) -> TextClassifier:
+def load_model(name: str) -> ServingModel:
     """The bundled model `name`, loaded once per process (no network access, no pickle)."""
     with _lock:
         model = _loaded.get(name)
         if model is None:
-            model = TextClassifier.load(artifact_dir(name))
+            model = ServingModel.load(artifact_dir(name))
             _loaded[name] = model
         return model
 
