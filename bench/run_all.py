@@ -16,6 +16,7 @@ SECTIONS = [
     ("quality.py", DOCS / "benchmarks_quality.md"),
     ("pipeline_quality.py", DOCS / "benchmarks_pipeline.md"),
     ("throughput.py", DOCS / "benchmarks_speed.md"),
+    ("ingest_store.py", DOCS / "benchmarks_store.md"),
 ]
 HEADER = """# Benchmarks
 

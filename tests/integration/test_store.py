@@ -1,4 +1,4 @@
-"""The storage layer against real databases: every test runs on SQLite and on PostgreSQL."""
+"""The storage layer against real databases: tests taking a `db_url` fixture run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+import complaint_radar.store.testing as pg_testing
 from complaint_radar import Analyzer
 from complaint_radar.settings import Settings
 from complaint_radar.store import (
@@ -310,3 +311,11 @@ def test_sqlite_connections_use_wal_and_enforce_foreign_keys(tmp_path: Path) -> 
     finally:
         engine.dispose()
     assert (tmp_path / "state").is_dir()
+
+
+def test_missing_postgresql_binaries_fail_with_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(pg_testing.BINDIR_ENV, "/nonexistent")
+    monkeypatch.setattr(pg_testing.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(pg_testing.shutil, "which", lambda name: None)
+    with pytest.raises(pg_testing.PostgresUnavailableError, match=r"apt-get install .*postgresql"):
+        pg_testing.start_cluster()
