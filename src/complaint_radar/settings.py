@@ -39,6 +39,22 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: SQLite in data_dir).",
     )
+    api_max_batch: int = Field(
+        default=100, ge=1, description="Most messages one /v1/assess request may carry."
+    )
+    api_max_ingest_batch: int = Field(
+        default=1000, ge=1, description="Most rows one /v1/messages or /v1/events request may carry."
+    )
+    api_rate_limit_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Requests per minute per API key (token bucket, bursts up to one minute's worth), "
+        "unless the key or its role has its own limit.",
+    )
+    api_role_rate_limits: dict[str, int] = Field(
+        default_factory=dict,
+        description='Requests per minute per API key by role, e.g. {"quality_analyst": 120} (env: JSON).',
+    )
 
 
 @lru_cache(maxsize=1)
