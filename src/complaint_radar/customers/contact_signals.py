@@ -6,6 +6,10 @@ import math
 from dataclasses import dataclass
 
 from complaint_radar.customers.history import (
+    EXPLICIT,
+    FORMAL,
+    LATENT,
+    POTENTIAL,
     History,
     SignalHit,
     effective_rank,
@@ -23,10 +27,10 @@ def message_strength(h: History, m: MessageSignal) -> float:
     """A message's decayed evidence in [0, 1]: its risk, discounted below stage 3 and once resolved."""
     w = h.weights.messages
     rank = effective_rank(m)
-    if rank < Stage.LATENT_GRUMBLE.rank or h.age(m) > w.window_days:
+    if rank < LATENT or h.age(m) > w.window_days:
         return 0.0
     risk = min(m.risk_score, w.inquiry_cap) if m.inquiry_only else m.risk_score
-    factor = 1.0 if rank >= Stage.POTENTIAL_COMPLAINT.rank else w.grumble_factor
+    factor = 1.0 if rank >= POTENTIAL else w.grumble_factor
     if not supported(m):
         factor *= w.unsupported_factor
     return risk / 100.0 * factor * h.decay(m, w.half_life_days) * h.resolution(m)
@@ -62,11 +66,11 @@ def negative_trend(h: History) -> SignalHit | None:
     w = h.weights.trend
     live = [m for m in h.recent_messages(w.window_days) if evidence_rank(m) >= 1 and not h.resolved(m)]
     ranks = [evidence_rank(m) for m in live]
-    strong = [m for m, r in zip(live, ranks, strict=True) if r >= Stage.EXPLICIT_GRUMBLE.rank]
+    strong = [m for m, r in zip(live, ranks, strict=True) if r >= EXPLICIT]
     lowest_so_far = 99
     rising = False
     for r in ranks:
-        rising = rising or (r >= Stage.EXPLICIT_GRUMBLE.rank and r > lowest_so_far)
+        rising = rising or (r >= EXPLICIT and r > lowest_so_far)
         lowest_so_far = min(lowest_so_far, r)
     if len(strong) < w.min_messages and not rising:
         return None
@@ -97,7 +101,7 @@ def repeat_contact(h: History) -> tuple[SignalHit | None, float]:
     w = h.weights.repeat
     contacts: list[_Contact] = []
     for m in h.recent_messages(w.window_days):
-        if evidence_rank(m) >= Stage.LATENT_GRUMBLE.rank and not h.resolved(m):
+        if evidence_rank(m) >= LATENT and not h.resolved(m):
             contacts.append(_Contact(h.age(m), frozenset({m.topic} if m.topic else ()), m.message_id))
     for e in h.recent_events(EventKind.CALL, days=w.window_days):
         topic = event_topic(e)
@@ -155,7 +159,7 @@ def public_negative_mention(h: History) -> SignalHit | None:
     parts = [
         (w.public_p * h.decay(m, w.half_life_days) * h.resolution(m), m.message_id)
         for m in h.recent_messages(w.window_days)
-        if m.public and effective_rank(m) >= Stage.EXPLICIT_GRUMBLE.rank
+        if m.public and effective_rank(m) >= EXPLICIT
     ]
     if not parts:
         return None
@@ -214,11 +218,7 @@ def dissatisfied_resolution(h: History) -> SignalHit | None:
 def complaint_episodes(h: History) -> list[tuple[float, str]]:
     """Formal complaints as (age in days, id), oldest first: unconditional complaint messages and
     formal-complaint cases within a year, those closer than the episode gap merged into one."""
-    found = [
-        (h.age(m), m.message_id)
-        for m in h.messages
-        if effective_rank(m) >= Stage.FORMAL_COMPLAINT.rank and h.age(m) <= 365
-    ]
+    found = [(h.age(m), m.message_id) for m in h.messages if effective_rank(m) >= FORMAL and h.age(m) <= 365]
     found += [(h.age_days(c.opened_at), c.case_id) for c in h.cases if c.formal_complaint]
     found = sorted((item for item in found if item[0] <= 365), key=lambda item: -item[0])
     gap = h.weights.prior.episode_gap_days

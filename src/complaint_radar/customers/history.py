@@ -65,54 +65,71 @@ class History:
         cases: Iterable[CaseSignal],
         now: datetime,
         weights: ProfileWeights,
-        *,
-        _ts: dict[int, float] | None = None,
     ) -> None:
         known = event_kinds()
-        stamps = self._ts = {} if _ts is None else _ts
-        self.now = now
-        self.now_ts = now_ts = now.timestamp()
-        self.weights = weights
-        self._age: dict[int, float] = {}
-        self._topic: dict[int, str | None] = {}
-        timed_messages = [(_stamp(stamps, m), m) for m in messages]
-        timed_messages = [(ts, m) for ts, m in timed_messages if ts <= now_ts]
-        timed_messages.sort(key=lambda item: item[0])
-        self.messages = [m for _, m in timed_messages]
-        for ts, m in timed_messages:
-            self._age[id(m)] = (now_ts - ts) / DAY
-        timed_events: list[tuple[float, BehaviourEvent]] = []
+        stamps: dict[int, float] = {}
+        timed_messages = []
+        for m in messages:
+            ts = stamps[id(m)] = m.at.timestamp()
+            timed_messages.append((ts, m))
+        timed_events = []
         skipped: list[SkippedEvent] = []
         for e in events:
-            if e.kind not in known:
-                skipped.append(SkippedEvent(e.event_id, f"unknown kind {e.kind!r}"))
-                continue
-            ts = _stamp(stamps, e)
-            if ts <= now_ts:
+            if e.kind in known:
+                ts = stamps[id(e)] = e.at.timestamp()
                 timed_events.append((ts, e))
-        timed_events.sort(key=lambda item: item[0])
-        self.events = [e for _, e in timed_events]
+            else:
+                skipped.append(SkippedEvent(e.event_id, f"unknown kind {e.kind!r}"))
+        timed_messages.sort(key=_first)
+        timed_events.sort(key=_first)
         self.skipped = tuple(skipped)
-        self.by_kind: dict[str, list[BehaviourEvent]] = {}
-        for ts, e in timed_events:
-            self._age[id(e)] = (now_ts - ts) / DAY
-            self.by_kind.setdefault(e.kind, []).append(e)
+        self.weights = weights
+        self._ts = stamps
+        self._build(now, [m for _, m in timed_messages], [e for _, e in timed_events], list(cases))
+
+    def _build(
+        self,
+        now: datetime,
+        messages: list[MessageSignal],
+        events: list[BehaviourEvent],
+        cases: list[CaseSignal],
+    ) -> None:
+        """Keep the time-sorted items up to `now` and work out their ages and the satisfied closures."""
+        self.now = now
+        self.now_ts = now_ts = now.timestamp()
+        stamps = self._ts
+        age: dict[int, float] = {}
+        self._age = age
+        self._topic: dict[int, str | None] = {}
+        self.messages = [m for m in messages if stamps[id(m)] <= now_ts]
+        self.events = [e for e in events if stamps[id(e)] <= now_ts]
+        by_kind: dict[str, list[BehaviourEvent]] = {}
+        for m in self.messages:
+            age[id(m)] = (now_ts - stamps[id(m)]) / DAY
+        for e in self.events:
+            age[id(e)] = (now_ts - stamps[id(e)]) / DAY
+            by_kind.setdefault(e.kind, []).append(e)
+        self.by_kind = by_kind
         self.cases = [c for c in cases if c.opened_at.timestamp() <= now_ts]
         closures = [
-            Closure(self.age(e), self.topic(e))
-            for e in self.by_kind.get(EventKind.CASE_CLOSED, ())
+            Closure(age[id(e)], self.topic(e))
+            for e in by_kind.get(EventKind.CASE_CLOSED, ())
             if e.attributes.get("satisfied") is True
         ]
         for c in self.cases:
-            if c.satisfied is True and c.resolved_at is not None and not c.open:
-                age = self.age_days(c.resolved_at)
-                if c.resolved_at.timestamp() <= now_ts:
-                    closures.append(Closure(age, c.topic))
+            resolved = c.resolved_at
+            if c.satisfied is True and resolved is not None and not c.open and resolved.timestamp() <= now_ts:
+                closures.append(Closure(self.age_days(resolved), c.topic))
         self.closures = closures
 
     def subset(self, now: datetime) -> History:
-        """The same customer as of an earlier moment."""
-        return History(self.messages, self.events, self.cases, now, self.weights, _ts=self._ts)
+        """The same customer as of an earlier moment (reuses the sorted items and their timestamps)."""
+        earlier = object.__new__(History)
+        earlier.skipped = self.skipped
+        earlier.weights = self.weights
+        earlier._ts = self._ts
+        earlier._build(now, self.messages, self.events, self.cases)
+        return earlier
 
     def topic(self, item: Item) -> str | None:
         key = id(item)
@@ -155,32 +172,33 @@ class History:
         return [m for m in self.messages if age[id(m)] <= days]
 
 
-def _stamp(stamps: dict[int, float], item: Item) -> float:
-    key = id(item)
-    ts = stamps.get(key)
-    if ts is None:
-        ts = stamps[key] = item.at.timestamp()
-    return ts
+def _first(item: tuple[float, Any]) -> float:
+    return float(item[0])
 
 
 _RANK = {stage: stage.rank for stage in Stage}
+# Stage ranks as plain ints: Stage.rank is a list lookup, and these comparisons run per item.
+LATENT = Stage.LATENT_GRUMBLE.rank
+EXPLICIT = Stage.EXPLICIT_GRUMBLE.rank
+POTENTIAL = Stage.POTENTIAL_COMPLAINT.rank
+FORMAL = Stage.FORMAL_COMPLAINT.rank
 
 
 def effective_rank(m: MessageSignal) -> int:
     """The stage rank as profile evidence: a bare question about how to complain counts as a grumble."""
     rank = _RANK[m.stage]
-    return min(rank, Stage.EXPLICIT_GRUMBLE.rank) if m.inquiry_only else rank
+    return min(rank, EXPLICIT) if m.inquiry_only else rank
 
 
 def supported(m: MessageSignal) -> bool:
     """Whether the message names its problem (a cue, a cause or an order), not only the model's hunch."""
-    return bool(m.cues or m.causes or m.topic) or effective_rank(m) >= Stage.EXPLICIT_GRUMBLE.rank
+    return bool(m.cues or m.causes or m.topic) or effective_rank(m) >= EXPLICIT
 
 
 def evidence_rank(m: MessageSignal) -> int:
     """The stage rank the profile builds on: an unsupported latent grumble (often a calm question) is 0."""
     rank = effective_rank(m)
-    return 0 if rank == Stage.LATENT_GRUMBLE.rank and not supported(m) else rank
+    return 0 if rank == LATENT and not supported(m) else rank
 
 
 def event_topic(e: BehaviourEvent) -> str | None:

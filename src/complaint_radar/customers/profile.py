@@ -16,7 +16,16 @@ import yaml
 
 from complaint_radar.customers import behaviour_signals as bs
 from complaint_radar.customers import contact_signals as cs
-from complaint_radar.customers.history import History, SignalHit, effective_rank, evidence_rank, noisy_or
+from complaint_radar.customers.history import (
+    EXPLICIT,
+    LATENT,
+    POTENTIAL,
+    History,
+    SignalHit,
+    effective_rank,
+    evidence_rank,
+    noisy_or,
+)
 from complaint_radar.customers.signals import CaseSignal, MessageSignal
 from complaint_radar.customers.timeline import BehaviourEvent, EventKind, SkippedEvent
 from complaint_radar.customers.weights import ProfileWeights
@@ -192,9 +201,9 @@ def compute_profile(
     stage = _current_stage(h, scored)
     predicted = stage
     if level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
-        predicted = Stage.from_rank(max(stage.rank, Stage.POTENTIAL_COMPLAINT.rank))
-    elif level is RiskLevel.MEDIUM and stage.rank >= Stage.LATENT_GRUMBLE.rank:
-        predicted = Stage.from_rank(max(stage.rank, Stage.EXPLICIT_GRUMBLE.rank))
+        predicted = Stage.from_rank(max(stage.rank, POTENTIAL))
+    elif level is RiskLevel.MEDIUM and stage.rank >= LATENT:
+        predicted = Stage.from_rank(max(stage.rank, EXPLICIT))
     form = _predicted_form(h, level, stage, codes)
     return CustomerRiskProfile(
         customer_id=customer_id,
@@ -247,7 +256,7 @@ def _score(h: History) -> _Scored:
     ]
     hits = [hit for hit in found if hit is not None]
     corroborated = any(hit.code not in ("recent_stage", "complaint_channel_lookup") for hit in hits) or any(
-        effective_rank(m) >= Stage.EXPLICIT_GRUMBLE.rank and not h.resolved(m)
+        effective_rank(m) >= EXPLICIT and not h.resolved(m)
         for m in h.recent_messages(h.weights.purchases.recent_days)
     )
     for kind in (EventKind.PURCHASE, EventKind.LOGIN):
@@ -294,10 +303,10 @@ def _current_stage(h: History, scored: _Scored) -> Stage:
         if not h.resolved(m):
             rank = max(rank, evidence_rank(m) - int(h.age(m) // w.half_life_days))
     if scored.repeat_count >= 3.0:
-        rank = max(rank, Stage.POTENTIAL_COMPLAINT.rank)
+        rank = max(rank, POTENTIAL)
     floor = h.weights.behaviour.stage_min_p
     if any(hit.code not in _CONVERSATION and hit.p >= floor for hit in scored.hits):
-        rank = max(rank, Stage.LATENT_GRUMBLE.rank)
+        rank = max(rank, LATENT)
     return Stage.from_rank(rank)
 
 
@@ -309,13 +318,13 @@ def _predicted_form(h: History, level: RiskLevel, stage: Stage, codes: set[str])
         return Form.EXTERNAL_COMPLAINT.value
     if cues & _PUBLIC or "public_negative_mention" in codes:
         return Form.NEGATIVE_REVIEW.value
-    if level in (RiskLevel.HIGH, RiskLevel.CRITICAL) or stage.rank >= Stage.POTENTIAL_COMPLAINT.rank:
+    if level in (RiskLevel.HIGH, RiskLevel.CRITICAL) or stage.rank >= POTENTIAL:
         return Form.DIRECT_COMPLAINT.value
-    dissatisfied = [m for m in live if evidence_rank(m) >= Stage.LATENT_GRUMBLE.rank]
+    dissatisfied = [m for m in live if evidence_rank(m) >= LATENT]
     taciturn = bool(live) and live[-1].customer_type == "taciturn"
     if codes & _DECLINE and (len(dissatisfied) <= 1 or taciturn):
         return Form.SILENT_CHURN.value
-    if level is RiskLevel.MEDIUM and any(effective_rank(m) >= Stage.EXPLICIT_GRUMBLE.rank for m in live):
+    if level is RiskLevel.MEDIUM and any(effective_rank(m) >= EXPLICIT for m in live):
         return Form.DIRECT_COMPLAINT.value
     return "none"
 
@@ -334,7 +343,7 @@ def _next_action(
         # posts has not asked, so we reach out first (D0 case 2).
         horizon = h.weights.actions.recent_contact_days
         direct = any(
-            m.channel not in PUBLIC_CHANNELS and evidence_rank(m) >= Stage.LATENT_GRUMBLE.rank
+            m.channel not in PUBLIC_CHANNELS and evidence_rank(m) >= LATENT
             for m in h.recent_messages(horizon)
         )
         if direct or _open_cases(h) or codes & {"csat_drop", "nps_drop"}:
