@@ -238,7 +238,7 @@ def list_keys(session: Session, *, include_revoked: bool = False) -> list[KeyInf
     statement = select(ApiKey, User).join(User, User.id == ApiKey.user_id).order_by(ApiKey.id)
     if not include_revoked:
         statement = statement.where(ApiKey.active.is_(True))
-    return [_key_info(key, user) for key, user in session.execute(statement).tuples()]
+    return [_key_info(key, user) for key, user in session.execute(statement)]
 
 
 def revoke_key(session: Session, key_id: int) -> KeyInfo:
@@ -248,7 +248,7 @@ def revoke_key(session: Session, key_id: int) -> KeyInfo:
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"API key {key_id} not found; list keys with GET /v1/keys")
-    key, user = row.tuple()
+    key, user = row
     key.active = False
     session.flush()
     return _key_info(key, user)

@@ -51,7 +51,7 @@ def list_alerts(session: Session, where: AlertFilter, *, limit: int, offset: int
     if where.since is not None:
         statement = statement.where(Alert.fired_at >= where.since)
     statement = statement.order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(limit).offset(offset)
-    return [_view(alert, rule) for alert, rule in session.execute(statement).tuples()]
+    return [_view(alert, rule) for alert, rule in session.execute(statement)]
 
 
 def acknowledge_alert(session: Session, alert_id: int, *, actor: str, now: datetime) -> AlertView:
@@ -61,7 +61,7 @@ def acknowledge_alert(session: Session, alert_id: int, *, actor: str, now: datet
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"alert {alert_id} not found; list alerts with GET /v1/alerts")
-    alert, rule = row.tuple()
+    alert, rule = row
     if alert.status != "acknowledged":
         alert.status = "acknowledged"
         alert.acknowledged_by = actor
