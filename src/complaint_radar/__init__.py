@@ -3,6 +3,7 @@
 from complaint_radar.errors import ComplaintRadarError, InputError
 from complaint_radar.pipeline import Analyzer, assessment_row
 from complaint_radar.settings import Settings, get_settings
+from complaint_radar.text.pii import MaskResult, PiiKind, mask_pii, mask_text
 from complaint_radar.types import (
     Assessment,
     Cause,
@@ -28,10 +29,14 @@ __all__ = [
     "Demand",
     "Emotion",
     "InputError",
+    "MaskResult",
+    "PiiKind",
     "RiskLevel",
     "Settings",
     "Stage",
     "__version__",
     "assessment_row",
     "get_settings",
+    "mask_pii",
+    "mask_text",
 ]

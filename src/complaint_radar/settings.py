@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         description="Concurrent critical cases one agent may own before assignment skips them.",
     )
     mask_pii: bool = Field(default=True, description="Mask phone/ID/bank-card/e-mail in logs and storage.")
+    keep_raw_text: bool = Field(
+        default=False,
+        description="Also store the unmasked message text beside the masked one (see docs/privacy.md).",
+    )
     profile_weights_file: Path | None = Field(
         default=None,
         description="YAML overriding customer profile weights (customers/data/profile_weights.yaml).",

@@ -1,4 +1,4 @@
-"""Entry point of the `complaint-radar` command: assess, assess-file, demo."""
+"""Entry point of the `complaint-radar` command: assess, assess-file, mask-file, demo."""
 
 from __future__ import annotations
 
@@ -8,14 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from complaint_radar.cli.server import keys_app, serve
@@ -31,6 +23,15 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+
+# The parameters every file command takes the same way.
+InputFile = Annotated[
+    Path, typer.Argument(metavar="INPUT", help="CSV, JSONL (optionally .gz), Parquet or Excel.")
+]
+OutputFile = Annotated[
+    Path, typer.Option("--output", "-o", help="Output file: .csv, .jsonl or .parquet (.gz ok).")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
 @app.command()
@@ -54,12 +55,8 @@ def assess(
 
 @app.command("assess-file")
 def assess_file_cmd(
-    input_path: Annotated[
-        Path, typer.Argument(metavar="INPUT", help="CSV, JSONL (optionally .gz), Parquet or Excel.")
-    ],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Output file: .csv, .jsonl or .parquet (.gz ok).")
-    ],
+    input_path: InputFile,
+    output: OutputFile,
     text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
     id_column: Annotated[
         str | None, typer.Option(help="Column holding the message id (kept in the output).")
@@ -68,47 +65,22 @@ def assess_file_cmd(
         str | None, typer.Option(help="Optional column holding the channel code.")
     ] = None,
     chunk_rows: Annotated[int | None, typer.Option(help="Rows read and assessed per chunk.", min=1)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Assess every row of a file, streaming in chunks; one output row per input row, in order.
 
     Rows with empty or non-text input are reported with their line and reason and written as
     invalid (`valid=false`, `error=...`); one bad row never stops the run.
     """
+    from complaint_radar.cli.progress import ProblemPrinter, row_progress
     from complaint_radar.pipeline import Analyzer
-    from complaint_radar.services.assess_file import RowProblem, assess_file
+    from complaint_radar.services.assess_file import assess_file
 
     if not input_path.exists():
         raise InputError(f"input file {input_path} does not exist; check the path")
     analyzer = Analyzer()
-    shown = 0
-
-    def problem(p: RowProblem) -> None:
-        nonlocal shown
-        shown += 1
-        if shown <= 20:
-            err.print(f"[yellow]line {p.line}: {p.reason}[/yellow]")
-
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("assessing {task.fields[name]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=quiet or not err.is_terminal,
-    )
-    with progress:
-        task = progress.add_task("assess", total=None, name=input_path.name, rate="")
-
-        def advance(n: int) -> None:
-            progress.advance(task, n)
-            elapsed = progress.tasks[0].elapsed or 0.0
-            done = progress.tasks[0].completed
-            progress.update(task, rate=f"{done / elapsed:,.0f} rows/s" if elapsed else "")
-
+    problems = ProblemPrinter(err)
+    with row_progress(err, "assessing", input_path.name, quiet=quiet) as advance:
         report = assess_file(
             analyzer,
             input_path,
@@ -118,11 +90,58 @@ def assess_file_cmd(
             channel_column=channel_column,
             chunk_rows=chunk_rows,
             on_progress=advance,
-            on_problem=problem,
+            on_problem=problems,
         )
-    if shown > 20:
-        err.print(f"[yellow]... and {shown - 20} more invalid rows (see the `error` column)[/yellow]")
+    problems.print_rest("see the `error` column")
     err.print(f"{report.rows} rows assessed, {report.invalid} invalid → {output}")
+
+
+@app.command("mask-file")
+def mask_file_cmd(
+    input_path: InputFile,
+    output: OutputFile,
+    text_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME", help="Column whose text is masked (default: text); repeat for several columns."
+        ),
+    ] = None,
+    chunk_rows: Annotated[int | None, typer.Option(help="Rows read and masked per chunk.", min=1)] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Copy a file with phone numbers, ID cards, bank cards and e-mails masked, for sharing.
+
+    Every row and column is written, in order; only the text columns change.
+
+    Masked forms: 138****5678, 010-****5678, 110***********123X, 6222 **** **** 0128, z***@example.com.
+
+    Order and tracking numbers, amounts, dates and staff ids are kept (see docs/privacy.md).
+
+    A cell that is not text (a number, a list) is written empty and its line reported.
+
+    One bad row never stops the run.
+    """
+    from complaint_radar.cli.progress import ProblemPrinter, row_progress
+    from complaint_radar.services.mask_file import mask_file
+
+    if not input_path.exists():
+        raise InputError(f"input file {input_path} does not exist; check the path")
+    problems = ProblemPrinter(err)
+    with row_progress(err, "masking", input_path.name, quiet=quiet) as advance:
+        report = mask_file(
+            input_path,
+            output,
+            text_columns=text_column or ["text"],
+            chunk_rows=chunk_rows,
+            on_progress=advance,
+            on_problem=problems,
+        )
+    problems.print_rest("their unusable cells are empty in the output")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.masked.items())) or "nothing"
+    err.print(
+        f"{report.rows} rows, {report.invalid} with problems; masked {kinds} "
+        f"({report.cells_masked} cells changed) → {output}"
+    )
 
 
 @app.command()

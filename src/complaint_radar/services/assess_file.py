@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,36 +10,15 @@ import pandas as pd
 
 from complaint_radar.io import TableWriter, read_chunks
 from complaint_radar.pipeline import OUTPUT_COLUMNS, Analyzer, assessment_row
+from complaint_radar.services.rows import (
+    FileReport,
+    ProblemCallback,
+    ProgressCallback,
+    RowProblem,
+    text_problem,
+)
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    line: int
-    reason: str
-
-
-@dataclass
-class FileReport:
-    rows: int = 0
-    invalid: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-
-
-ProgressCallback = Callable[[int], None]
-ProblemCallback = Callable[[RowProblem], None]
-
-
-def text_problem(value: Any) -> str | None:
-    """Why a cell cannot be assessed as text, or None when it can."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "missing text"
-    if not isinstance(value, str):
-        return f"non-text input ({type(value).__name__})"
-    if not value.strip():
-        return "empty text"
-    return None
 
 
 def assess_file(
@@ -100,14 +76,10 @@ def assess_file(
                     row[id_column] = None if ident is None else str(ident)
                 row["line"] = line
                 if pos in problems:
-                    problem = RowProblem(line, problems[pos])
-                    report.invalid += 1
-                    report.problems.append(problem)
-                    log.info("line %d skipped: %s", line, problem.reason)
-                    if on_problem:
-                        on_problem(problem)
+                    log.info("line %d skipped: %s", line, problems[pos])
+                    report.add_problem(RowProblem(line, problems[pos]), on_problem)
                     row.update(dict.fromkeys(OUTPUT_COLUMNS))
-                    row.update(valid=False, error=problem.reason)
+                    row.update(valid=False, error=problems[pos])
                 else:
                     row.update(assessment_row(next(assessed)))
                     row.update(valid=True, error=None)
