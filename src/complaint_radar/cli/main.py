@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.server import keys_app, serve
 from complaint_radar.errors import ComplaintRadarError, InputError
 from complaint_radar.logs import configure_logging
@@ -187,6 +188,10 @@ def demo() -> None:
 # The REST API's commands live in cli/server.py.
 app.command()(serve)
 app.add_typer(keys_app)
+# The store's commands live in cli/ingest.py.
+app.command()(ingest)
+app.command()(replay)
+app.add_typer(db_app)
 
 
 def main() -> None:

@@ -1,0 +1,376 @@
+"""Live ingestion: messages and events in, stored once, each new item recomputing its customer's profile.
+
+`Ingestor.ingest` takes a batch of rows and runs it as one transaction: rows are checked (bad ones
+reported with line and reason, the rest go on), message text is PII-masked, new messages are assessed
+in one batch, messages and events are inserted idempotently by (source, external id), and then every
+new item, in time order:
+
+1. recomputes its customer's risk profile as of now (the clock; never before the item happened) from the
+   stored timeline (last 90 days) and keeps a snapshot;
+2. for a customer's message: attaches it to the open case on the same issue (within 7 days), or opens a
+   case automatically when the §6 rule says so (stage ≥ potential complaint, risk or customer risk ≥
+   threshold); the case and its audit events are stored and the profile recomputed with it.
+
+Items already stored are counted as duplicates and change nothing, so re-sending a file after a crash
+stores exactly what was missing. `replay` runs this same code with `item_time=True`: each item is
+processed as of its own time, so decay and SLA clocks behave as they would have.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from complaint_radar.cases import (
+    CaseUpdate,
+    SlaConfig,
+    attach_contact,
+    auto_open,
+    find_attachable,
+    load_sla_config,
+    should_open,
+)
+from complaint_radar.customers import (
+    CustomerRiskProfile,
+    MessageSignal,
+    ProfileWeights,
+    context_risk_score,
+    weights_from_settings,
+)
+from complaint_radar.services.assessing import AssessItem, Assessor
+from complaint_radar.services.case_records import append_case_events, write_case
+from complaint_radar.services.ingest_rows import (
+    EventItem,
+    InputRow,
+    ItemKind,
+    MessageItem,
+    RowError,
+    event_item,
+    message_item,
+)
+from complaint_radar.services.profiles import HISTORY_DAYS, profile_from_window, save_snapshots, snapshot_row
+from complaint_radar.services.rows import RowProblem
+from complaint_radar.services.runtime import Clock, SessionFactory, system_clock
+from complaint_radar.services.timelines import CustomerWindow, SignalCaches, load_windows
+from complaint_radar.settings import Settings, get_settings
+from complaint_radar.store import (
+    insert_events,
+    insert_messages,
+    message_ids,
+    new_case_identity,
+    session_scope,
+)
+from complaint_radar.types import Assessment
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SOURCE = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    """What one new item did: the customer's profile right after it, and the case it opened or joined."""
+
+    kind: ItemKind
+    item_id: str
+    customer_id: str | None
+    at: datetime
+    now: datetime
+    line: int
+    message_risk: int | None = None
+    profile: CustomerRiskProfile | None = None
+    case_number: str | None = None
+    case_action: str | None = None
+
+    @property
+    def top_signal(self) -> str | None:
+        return self.profile.reasons[0].code if self.profile and self.profile.reasons else None
+
+
+@dataclass
+class BatchResult:
+    """One batch: counts, bad rows (line and reason), unknown event kinds, and the new items in order."""
+
+    new: int = 0
+    duplicates: int = 0
+    cases_opened: int = 0
+    contacts_attached: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    unknown_kinds: Counter[str] = field(default_factory=Counter)
+    items: list[ItemOutcome] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _New:
+    """A new item stored in this batch, waiting for its turn."""
+
+    item: MessageItem | EventItem
+    pk: int
+    assessment: Assessment | None = None
+
+    @property
+    def at(self) -> datetime:
+        return self.item.record.occurred_at
+
+
+class Ingestor:
+    """What ingestion needs: sessions, the Assessor (models loaded on first use), settings, a clock.
+
+    `item_time=True` processes every item as of its own time instead of the clock's (backfills and
+    replays). `source` names the system rows come from when they do not say (a `source` column).
+    """
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        assessor: Assessor | None = None,
+        *,
+        settings: Settings | None = None,
+        clock: Clock = system_clock,
+        item_time: bool = False,
+        source: str = DEFAULT_SOURCE,
+        weights: ProfileWeights | None = None,
+        sla: SlaConfig | None = None,
+        history_days: float = HISTORY_DAYS,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings or (assessor.analyzer.settings if assessor else get_settings())
+        self._assessor = assessor
+        self.clock = clock
+        self.item_time = item_time
+        self.source = source
+        self.weights = weights or weights_from_settings(self.settings)
+        self.sla = sla or load_sla_config(self.settings.sla_file)
+        self.history = timedelta(days=history_days)
+        self.caches = SignalCaches()
+
+    @property
+    def assessor(self) -> Assessor:
+        if self._assessor is None:
+            self._assessor = Assessor.load(self.settings)
+        return self._assessor
+
+    def now(self, at: datetime) -> datetime:
+        """When an item that happened at `at` is processed: now, or `at` itself (never before it)."""
+        return at if self.item_time else max(self.clock(), at)
+
+    def ingest_messages(self, rows: Iterable[Mapping[str, Any]], *, first_line: int = 1) -> BatchResult:
+        """Message rows as one batch; a problem's `line` is the row's position counted from `first_line`."""
+        return self.ingest(InputRow(ItemKind.MESSAGE, n, row) for n, row in enumerate(rows, first_line))
+
+    def ingest_events(self, rows: Iterable[Mapping[str, Any]], *, first_line: int = 1) -> BatchResult:
+        """Event rows as one batch, like `ingest_messages`."""
+        return self.ingest(InputRow(ItemKind.EVENT, n, row) for n, row in enumerate(rows, first_line))
+
+    def ingest(self, rows: Iterable[InputRow]) -> BatchResult:
+        """Check the rows, then store and process the good ones in one transaction."""
+        result = BatchResult()
+        messages, events = self.check(rows, result)
+        return self.ingest_checked(messages, events, result)
+
+    def check(
+        self, rows: Iterable[InputRow], result: BatchResult
+    ) -> tuple[list[MessageItem], list[EventItem]]:
+        """Rows as storable items; each bad row goes to `result.problems` (and `unknown_kinds`)."""
+        messages: list[MessageItem] = []
+        events: list[EventItem] = []
+        for row in rows:
+            try:
+                if row.kind is ItemKind.MESSAGE:
+                    messages.append(message_item(row, self.source, self.settings))
+                else:
+                    events.append(event_item(row, self.source))
+            except RowError as exc:
+                if exc.unknown_kind is not None:
+                    result.unknown_kinds[exc.unknown_kind] += 1
+                result.problems.append(RowProblem(row.line, exc.reason))
+        return messages, events
+
+    def ingest_checked(
+        self, messages: list[MessageItem], events: list[EventItem], result: BatchResult | None = None
+    ) -> BatchResult:
+        """Store and process checked items in one transaction (all of it is kept, or none of it)."""
+        result = result or BatchResult()
+        with session_scope(self.sessions) as session:
+            new = self._store_messages(session, messages, result) + self._store_events(
+                session, events, result
+            )
+            self._process(session, new, result)
+        return result
+
+    def _store_messages(self, session: Session, items: list[MessageItem], result: BatchResult) -> list[_New]:
+        if not items:
+            return []
+        known = message_ids(session, [m.record.key for m in items])
+        fresh: dict[tuple[str, str], MessageItem] = {}
+        for m in items:
+            if m.record.key in known or m.record.key in fresh:
+                result.duplicates += 1
+            else:
+                fresh[m.record.key] = m
+        assessed = self.assessor.assess(
+            [
+                AssessItem(
+                    text=m.record.text,
+                    channel=m.record.channel,
+                    message_id=m.record.external_id,
+                    customer_id=m.record.customer_id,
+                    speaker=m.record.speaker,
+                )
+                for m in fresh.values()
+            ]
+        )
+        records = [replace(m.record, assessment=a) for m, a in zip(fresh.values(), assessed, strict=True)]
+        inserted = insert_messages(session, records).inserted
+        new = []
+        for m, a in zip(fresh.values(), assessed, strict=True):
+            pk = inserted.get(m.record.key)
+            if pk is None:  # stored by someone else since we looked
+                result.duplicates += 1
+            else:
+                new.append(_New(m, pk, a))
+        return new
+
+    def _store_events(self, session: Session, items: list[EventItem], result: BatchResult) -> list[_New]:
+        if not items:
+            return []
+        stored = insert_events(session, [e.record for e in items])
+        result.duplicates += len(stored.duplicates)
+        new, taken = [], set()
+        for e in items:
+            pk = stored.inserted.get(e.record.key)
+            if pk is not None and pk not in taken:
+                taken.add(pk)
+                new.append(_New(e, pk))
+        return new
+
+    def _process(self, session: Session, new: list[_New], result: BatchResult) -> None:
+        """Each new item in time order (messages before events at equal times): profile, then case."""
+        order = sorted(range(len(new)), key=lambda i: (new[i].at, isinstance(new[i].item, EventItem), i))
+        nows = {i: self.now(new[i].at) for i in order}
+        customers = {c for n in new if (c := n.item.record.customer_id) is not None}
+        windows: dict[str, CustomerWindow] = {}
+        if customers:
+            windows = load_windows(
+                session,
+                customers,
+                min(nows.values()) - self.history,
+                max(nows.values()),
+                caches=self.caches,
+                skip_messages=frozenset(n.pk for n in new if isinstance(n.item, MessageItem)),
+                skip_events=frozenset(n.pk for n in new if isinstance(n.item, EventItem)),
+            )
+        snapshots = []
+        for i in order:
+            outcome = self._one(session, new[i], nows[i], windows)
+            result.items.append(outcome)
+            result.new += 1
+            result.cases_opened += outcome.case_action == "opened"
+            result.contacts_attached += outcome.case_action == "attached"
+            if outcome.profile is not None:
+                snapshots.append(snapshot_row(outcome.profile))
+        save_snapshots(session, snapshots)
+
+    def _one(
+        self, session: Session, new: _New, now: datetime, windows: dict[str, CustomerWindow]
+    ) -> ItemOutcome:
+        item, record = new.item, new.item.record
+        customer = record.customer_id
+        window = windows.get(customer) if customer is not None else None
+        signal: MessageSignal | None = None
+        if isinstance(item, EventItem):
+            self.caches.events.put(new.pk, item.event)
+            if window is not None:
+                window.events.add(item.event.at, item.event)
+        elif new.assessment is not None and item.record.speaker == "customer":
+            signal = MessageSignal.from_assessment(new.assessment, record.occurred_at)
+            self.caches.messages.put(new.pk, signal, _assessed_at(new.assessment))
+            if window is not None:
+                window.messages.add(signal.at, signal)
+        kind = ItemKind.EVENT if isinstance(item, EventItem) else ItemKind.MESSAGE
+        outcome = ItemOutcome(
+            kind=kind,
+            item_id=record.external_id,
+            customer_id=customer,
+            at=record.occurred_at,
+            now=now,
+            line=item.line,
+            message_risk=None if new.assessment is None else new.assessment.risk_score,
+        )
+        if customer is None or window is None:
+            return outcome
+        profile = profile_from_window(window, customer, now, self.weights, self.history)
+        if isinstance(item, MessageItem) and signal is not None and new.assessment and new.assessment.valid:
+            assessment = replace(
+                new.assessment, context_risk_score=context_risk_score(signal.risk_score, profile)
+            )
+            changed = self._case_step(session, window, assessment, item, signal, new.pk, profile, now)
+            if changed is not None:
+                action, update = changed
+                profile = profile_from_window(window, customer, now, self.weights, self.history)
+                return replace(outcome, profile=profile, case_number=update.case.number, case_action=action)
+        return replace(outcome, profile=profile)
+
+    def _case_step(
+        self,
+        session: Session,
+        window: CustomerWindow,
+        assessment: Assessment,
+        item: MessageItem,
+        signal: MessageSignal,
+        message_pk: int,
+        profile: CustomerRiskProfile,
+        now: datetime,
+    ) -> tuple[str, CaseUpdate] | None:
+        """Attach the contact to its open case, or open one when the §6 rule says so (SPEC.md §6)."""
+        customer = str(item.record.customer_id)
+        target = find_attachable(
+            window.open_cases(now),
+            customer,
+            now,
+            thread_id=item.record.thread_id,
+            order_id=signal.topic,
+            causes=signal.causes,
+            config=self.sla,
+        )
+        if target is not None:
+            update: CaseUpdate | None = attach_contact(
+                target, now, message_id=item.record.external_id, assessment=assessment
+            )
+            action = "attached"
+        else:
+            opens, _ = should_open(assessment, profile.risk_level, self.settings)
+            if not opens:
+                return None
+            case_id, number = new_case_identity(session, now)
+            update = auto_open(
+                assessment,
+                case_id,
+                number,
+                now,
+                customer_risk_level=profile.risk_level,
+                settings=self.settings,
+                thread_id=item.record.thread_id,
+                order_id=signal.topic,
+            )
+            action = "opened"
+        if update is None:
+            return None
+        row = write_case(session, update.case, now, self.sla, source_message_pk=message_pk)
+        append_case_events(session, update.events)
+        window.put_case(update.case, row.due)
+        return action, update
+
+
+def _assessed_at(assessment: Assessment) -> datetime | None:
+    """The `assessed_at` the store keeps for this assessment (the signal cache's version key)."""
+    if not assessment.assessed_at:
+        return None
+    parsed = datetime.fromisoformat(assessment.assessed_at)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
