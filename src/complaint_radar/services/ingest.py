@@ -57,7 +57,7 @@ from complaint_radar.services.ingest_rows import (
 from complaint_radar.services.profiles import HISTORY_DAYS, profile_from_window, save_snapshots, snapshot_row
 from complaint_radar.services.rows import RowProblem
 from complaint_radar.services.runtime import Clock, SessionFactory, system_clock
-from complaint_radar.services.timelines import CustomerWindow, SignalCaches, load_windows
+from complaint_radar.services.timelines import CustomerWindow, SignalCaches, load_windows, lock_customers
 from complaint_radar.settings import Settings, get_settings
 from complaint_radar.store import (
     insert_events,
@@ -257,6 +257,7 @@ class Ingestor:
         customers = {c for n in new if (c := n.item.record.customer_id) is not None}
         windows: dict[str, CustomerWindow] = {}
         if customers:
+            lock_customers(session, customers)
             windows = load_windows(
                 session,
                 customers,
@@ -293,29 +294,35 @@ class Ingestor:
             self.caches.messages.put(new.pk, signal, _assessed_at(new.assessment))
             if window is not None:
                 window.messages.add(signal.at, signal)
-        kind = ItemKind.EVENT if isinstance(item, EventItem) else ItemKind.MESSAGE
-        outcome = ItemOutcome(
-            kind=kind,
+        profile: CustomerRiskProfile | None = None
+        number = action = None
+        if customer is not None and window is not None:
+            profile = profile_from_window(window, customer, now, self.weights, self.history)
+            if (
+                isinstance(item, MessageItem)
+                and signal is not None
+                and new.assessment
+                and new.assessment.valid
+            ):
+                assessment = replace(
+                    new.assessment, context_risk_score=context_risk_score(signal.risk_score, profile)
+                )
+                changed = self._case_step(session, window, assessment, item, signal, new.pk, profile, now)
+                if changed is not None:
+                    action, number = changed[0], changed[1].case.number
+                    profile = profile_from_window(window, customer, now, self.weights, self.history)
+        return ItemOutcome(
+            kind=ItemKind.EVENT if isinstance(item, EventItem) else ItemKind.MESSAGE,
             item_id=record.external_id,
             customer_id=customer,
             at=record.occurred_at,
             now=now,
             line=item.line,
             message_risk=None if new.assessment is None else new.assessment.risk_score,
+            profile=profile,
+            case_number=number,
+            case_action=action,
         )
-        if customer is None or window is None:
-            return outcome
-        profile = profile_from_window(window, customer, now, self.weights, self.history)
-        if isinstance(item, MessageItem) and signal is not None and new.assessment and new.assessment.valid:
-            assessment = replace(
-                new.assessment, context_risk_score=context_risk_score(signal.risk_score, profile)
-            )
-            changed = self._case_step(session, window, assessment, item, signal, new.pk, profile, now)
-            if changed is not None:
-                action, update = changed
-                profile = profile_from_window(window, customer, now, self.weights, self.history)
-                return replace(outcome, profile=profile, case_number=update.case.number, case_action=action)
-        return replace(outcome, profile=profile)
 
     def _case_step(
         self,

@@ -22,7 +22,7 @@ from complaint_radar.cases import Case
 from complaint_radar.customers import BehaviourEvent, CaseSignal, MessageSignal
 from complaint_radar.services.case_records import case_signal, cases_of
 from complaint_radar.services.records import from_plain
-from complaint_radar.store import Event, Message
+from complaint_radar.store import Customer, Event, Message
 from complaint_radar.types import Assessment
 
 _IN_CHUNK = 500
@@ -100,6 +100,19 @@ class CustomerWindow:
     def open_cases(self, now: datetime) -> list[Case]:
         """Cases still being worked that were opened by `now` (a later one is no place for this contact)."""
         return [case for case, _ in self.cases.values() if case.is_open and case.opened_at <= now]
+
+
+def lock_customers(session: Session, customer_ids: Iterable[str]) -> None:
+    """Hold these customers' rows until commit (PostgreSQL `FOR UPDATE`, in id order so two batches
+    cannot deadlock), so concurrent batches about one customer take turns and each sees the other's
+    cases. SQLite needs nothing: its writers already take turns."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ids = sorted(set(customer_ids))
+    for part in _parts(ids):
+        session.execute(
+            select(Customer.id).where(Customer.id.in_(part)).order_by(Customer.id).with_for_update()
+        )
 
 
 def load_windows(
