@@ -1,6 +1,8 @@
 """Complaint Radar: spot customer dissatisfaction before it becomes a formal complaint."""
 
 from complaint_radar.errors import ComplaintRadarError, InputError
+from complaint_radar.models.taxonomy import CustomTaxonomy as Taxonomy
+from complaint_radar.models.taxonomy import TopicPrediction
 from complaint_radar.pipeline import Analyzer, assessment_row
 from complaint_radar.settings import Settings, get_settings
 from complaint_radar.text.pii import MaskResult, PiiKind, mask_pii, mask_text
@@ -34,6 +36,8 @@ __all__ = [
     "RiskLevel",
     "Settings",
     "Stage",
+    "Taxonomy",
+    "TopicPrediction",
     "__version__",
     "assessment_row",
     "get_settings",

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from complaint_radar.cli.ingest import db_app, ingest, replay
+from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
 from complaint_radar.cli.server import keys_app, serve
 from complaint_radar.errors import ComplaintRadarError, InputError
 from complaint_radar.logs import configure_logging
@@ -67,6 +68,10 @@ def assess_file_cmd(
     ] = None,
     chunk_rows: Annotated[int | None, typer.Option(help="Rows read and assessed per chunk.", min=1)] = None,
     quiet: Quiet = False,
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option(help="Taxonomy directory (`taxonomy train`): adds `topics` and `topic_scores` columns."),
+    ] = None,
 ) -> None:
     """Assess every row of a file, streaming in chunks; one output row per input row, in order.
 
@@ -79,6 +84,11 @@ def assess_file_cmd(
 
     if not input_path.exists():
         raise InputError(f"input file {input_path} does not exist; check the path")
+    topic_model = None
+    if taxonomy is not None:
+        from complaint_radar.services.training import load_taxonomy
+
+        topic_model = load_taxonomy(taxonomy)
     analyzer = Analyzer()
     problems = ProblemPrinter(err)
     with row_progress(err, "assessing", input_path.name, quiet=quiet) as advance:
@@ -92,6 +102,7 @@ def assess_file_cmd(
             chunk_rows=chunk_rows,
             on_progress=advance,
             on_problem=problems,
+            taxonomy=topic_model,
         )
     problems.print_rest("see the `error` column")
     err.print(f"{report.rows} rows assessed, {report.invalid} invalid → {output}")
@@ -188,6 +199,10 @@ def demo() -> None:
 # The REST API's commands live in cli/server.py.
 app.command()(serve)
 app.add_typer(keys_app)
+# Training, evaluation and custom taxonomies live in cli/models_cmd.py.
+app.command()(train)
+app.command()(evaluate)
+app.add_typer(taxonomy_app)
 # The store's commands live in cli/ingest.py.
 app.command()(ingest)
 app.command()(replay)

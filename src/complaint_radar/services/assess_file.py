@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -17,6 +17,9 @@ from complaint_radar.services.rows import (
     RowProblem,
     text_problem,
 )
+
+if TYPE_CHECKING:
+    from complaint_radar.models.taxonomy import CustomTaxonomy
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,10 @@ def assess_file(
     chunk_rows: int | None = None,
     on_progress: ProgressCallback | None = None,
     on_problem: ProblemCallback | None = None,
+    taxonomy: CustomTaxonomy | None = None,
 ) -> FileReport:
+    """Assess `input_path` into `output_path`. With a `taxonomy`, `topics` (joined with `;`) and
+    `topic_scores` (JSON {label: score}) are added."""
     required = [text_column] + [c for c in (id_column, channel_column) if c]
     report = FileReport()
     rows_per_chunk = chunk_rows or analyzer.settings.chunk_rows
@@ -67,6 +73,7 @@ def assess_file(
                     }
                 )
             assessed = iter(analyzer.assess_many(items))
+            topics = iter(taxonomy.predict([item["text"] for item in items])) if taxonomy else None
             out_rows: list[dict[str, Any]] = []
             for pos in range(len(frame)):
                 line = chunk.line(pos)
@@ -79,9 +86,14 @@ def assess_file(
                     log.info("line %d skipped: %s", line, problems[pos])
                     report.add_problem(RowProblem(line, problems[pos]), on_problem)
                     row.update(dict.fromkeys(OUTPUT_COLUMNS))
+                    if topics is not None:
+                        row.update(topics=None, topic_scores=None)
                     row.update(valid=False, error=problems[pos])
                 else:
                     row.update(assessment_row(next(assessed)))
+                    if topics is not None:
+                        found = next(topics)
+                        row.update(topics=found.topics_text(), topic_scores=found.scores_json())
                     row.update(valid=True, error=None)
                 out_rows.append(row)
             writer.write(_typed_frame(out_rows))
