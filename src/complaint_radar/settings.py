@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Requests per minute per API key by role, e.g. {"quality_analyst": 120} (env: JSON).',
     )
+    sla_check_interval_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often the API server records SLA warnings and breaches of open cases "
+        "(0: only on request, POST /v1/cases/sla-check).",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -3,89 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from api_client import T0, Api, serve_api
 
 from complaint_radar import Analyzer
-from complaint_radar.api import create_app
-from complaint_radar.api.testing import LiveServer
-from complaint_radar.services.access import issue_key
-from complaint_radar.settings import Settings
-from complaint_radar.store import (
-    Alert,
-    AlertRule,
-    ensure_customers,
-    make_engine,
-    make_session_factory,
-    session_scope,
-)
-from complaint_radar.types import Role
+from complaint_radar.store import Alert, AlertRule, ensure_customers, make_session_factory, session_scope
 
-T0 = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai (the SLA calendar's zone)
 THREAT = "三天了还没人回复,再不处理我就去消协投诉!"
-
-
-class FrozenClock:
-    """The server's clock: stands still until a test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@dataclass
-class Api:
-    url: str
-    client: httpx.Client
-    engine: Engine
-    clock: FrozenClock
-    admin_key: str
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        key: str | None = None,
-        *,
-        headers: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> httpx.Response:
-        headers = {**({"X-API-Key": key} if key else {}), **(headers or {})}
-        return self.client.request(method, path, headers=headers, **kwargs)
-
-    def key(self, name: str, role: str, **fields: Any) -> str:
-        """A new key issued through the API by the admin."""
-        response = self.call("POST", "/v1/keys", self.admin_key, json={"name": name, "role": role, **fields})
-        assert response.status_code == 201, response.text
-        raw: str = response.json()["key"]
-        return raw
 
 
 @pytest.fixture()
 def api(db_url: str, analyzer: Analyzer) -> Iterator[Api]:
-    engine = make_engine(db_url)
-    sessions = make_session_factory(engine)
-    clock = FrozenClock(T0)
-    with session_scope(sessions) as session:
-        admin_key = issue_key(session, username="ops", role=Role.ADMIN, now=T0).raw_key
-    settings = Settings(api_max_batch=5)
-    app = create_app(settings, sessions, clock, analyzer=analyzer)
-    try:
-        with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
-            yield Api(server.url, client, engine, clock, admin_key)
-    finally:
-        engine.dispose()
+    with serve_api(db_url, analyzer, api_max_batch=5) as running:
+        yield running
 
 
 def error_fields(response: httpx.Response) -> dict[str, str]:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from complaint_radar.api.errors import install_error_handlers
-from complaint_radar.api.routers import alerts, assess, health, keys
+from complaint_radar.api.routers import alerts, assess, cases, customers, health, ingest, keys
 from complaint_radar.api.state import AppState
 from complaint_radar.services.assessing import Analyzer, Assessor
 from complaint_radar.services.runtime import Clock, SessionFactory, open_database, system_clock
 from complaint_radar.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 Spot customer dissatisfaction before it becomes a formal complaint: assess messages, ingest contacts
@@ -46,12 +50,21 @@ def create_app(
         if state.sessions is None:
             state.owned_database = await run_in_threadpool(open_database, state.settings)
             state.sessions = state.owned_database.sessions
+        sweeper: asyncio.Task[None] | None = None
         try:
             if state.assessor is None:
                 state.assessor = await run_in_threadpool(Assessor.load, state.settings)
+            state.wire()
+            if state.settings.sla_check_interval_s > 0:
+                sweeper = asyncio.create_task(_sweep_sla(state, state.settings.sla_check_interval_s))
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with suppress(asyncio.CancelledError):
+                    await sweeper
             if state.owned_database is not None:
+                state.unwire()
                 state.owned_database.close()
                 state.sessions = state.owned_database = None
 
@@ -63,11 +76,27 @@ def create_app(
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
+    state.wire()
     app.state.complaint_radar = state
     install_error_handlers(app)
-    for module in (health, assess, alerts, keys):
+    for module in (health, assess, ingest, customers, cases, alerts, keys):
         app.include_router(module.router)
     return app
+
+
+async def _sweep_sla(state: AppState, interval_s: float) -> None:
+    """Record due SLA warnings and breaches every `interval_s` seconds while the server runs."""
+    while True:
+        await asyncio.sleep(interval_s)
+        if state.case_desk is None:
+            continue
+        try:
+            sweep = await run_in_threadpool(state.case_desk.service.check_sla)
+        except Exception:  # the next round retries; the server keeps serving
+            log.exception("SLA check failed")
+            continue
+        if sweep.warnings or sweep.breaches:
+            log.info("SLA check: %d warnings, %d breaches", sweep.warnings, sweep.breaches)
 
 
 def _version() -> str:

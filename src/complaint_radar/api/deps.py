@@ -14,7 +14,9 @@ from complaint_radar.api.state import AppState
 from complaint_radar.errors import ConfigurationError, ModelError
 from complaint_radar.services.access import Permission, Principal, authenticate, rate_limit_for, require
 from complaint_radar.services.assessing import Assessor
-from complaint_radar.services.runtime import unit_of_work
+from complaint_radar.services.case_desk import CaseDesk
+from complaint_radar.services.intake_desk import IntakeDesk
+from complaint_radar.services.runtime import SessionFactory, unit_of_work
 from complaint_radar.settings import Settings
 
 _api_key = APIKeyHeader(
@@ -48,6 +50,15 @@ def get_session(state: StateDep) -> Iterator[Session]:
         yield session
 
 
+def get_sessions(state: StateDep) -> SessionFactory:
+    """For services that run their own units of work."""
+    if state.sessions is None:
+        raise ConfigurationError("the database is not open yet; retry when /readyz says ready")
+    return state.sessions
+
+
+SessionsDep = Annotated[SessionFactory, Depends(get_sessions)]
+
 # scope="function": commit before the response is sent, so a failed commit is the response.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -61,6 +72,24 @@ def get_assessor(state: StateDep) -> Assessor:
 
 
 AssessorDep = Annotated[Assessor, Depends(get_assessor)]
+
+
+def get_case_desk(state: StateDep) -> CaseDesk:
+    if state.case_desk is None:
+        raise ConfigurationError("the database is not open yet; retry when /readyz says ready")
+    return state.case_desk
+
+
+CaseDeskDep = Annotated[CaseDesk, Depends(get_case_desk)]
+
+
+def get_intake_desk(state: StateDep) -> IntakeDesk:
+    if state.intake_desk is None:
+        raise ConfigurationError("ingestion is not ready yet; retry when /readyz says ready")
+    return state.intake_desk
+
+
+IntakeDeskDep = Annotated[IntakeDesk, Depends(get_intake_desk)]
 
 
 def get_principal(

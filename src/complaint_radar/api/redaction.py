@@ -8,7 +8,9 @@ from pydantic import BaseModel
 
 from complaint_radar.services.access import Principal, redact_text
 
-FREE_TEXT_FIELDS = frozenset({"text", "notes", "note", "comment", "reason", "first_response_plan"})
+FREE_TEXT_FIELDS = frozenset(
+    {"text", "raw_text", "notes", "note", "comment", "reason", "first_response_plan"}
+)
 """Fields that may carry what a customer wrote; codes, ids and numbers are never masked."""
 
 M = TypeVar("M", bound=BaseModel)

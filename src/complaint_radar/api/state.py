@@ -5,9 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from complaint_radar.services.assessing import Assessor
+from complaint_radar.services.case_desk import CaseDesk, CaseService
+from complaint_radar.services.ingest import Ingestor
+from complaint_radar.services.intake_desk import IntakeDesk
 from complaint_radar.services.rate_limit import TokenBucketLimiter
 from complaint_radar.services.runtime import Clock, Database, SessionFactory
 from complaint_radar.settings import Settings
+
+API_SOURCE = "api"
+"""The `source` of ingested rows that do not name one (idempotency is per source and id)."""
 
 
 @dataclass
@@ -19,5 +25,22 @@ class AppState:
     limiter: TokenBucketLimiter = field(default_factory=TokenBucketLimiter)
     sessions: SessionFactory | None = None
     assessor: Assessor | None = None
+    case_desk: CaseDesk | None = None
+    intake_desk: IntakeDesk | None = None
     owned_database: Database | None = None
     """A database the app opened itself (and closes at shutdown); None when the caller passed one."""
+
+    def wire(self) -> None:
+        """Build the services that need the database (and the models), once they are ready."""
+        if self.sessions is None:
+            return
+        if self.case_desk is None:
+            self.case_desk = CaseDesk(CaseService(self.sessions, settings=self.settings, clock=self.clock))
+        if self.intake_desk is None and self.assessor is not None:
+            ingestor = Ingestor(
+                self.sessions, self.assessor, settings=self.settings, clock=self.clock, source=API_SOURCE
+            )
+            self.intake_desk = IntakeDesk(ingestor, self.sessions)
+
+    def unwire(self) -> None:
+        self.case_desk = self.intake_desk = None

@@ -39,7 +39,7 @@ class Permission(StrEnum):
     READ_CUSTOMERS = "read_customers"
     READ_CASES = "read_cases"
     WORK_CASES = "work_cases"
-    REASSIGN_CASES = "reassign_cases"
+    SUPERVISE_CASES = "supervise_cases"
     READ_ALERTS = "read_alerts"
     ACK_ALERTS = "ack_alerts"
     MANAGE_KEYS = "manage_keys"
@@ -50,9 +50,9 @@ _READ = frozenset({P.ASSESS, P.READ_MESSAGES, P.READ_CUSTOMERS, P.READ_CASES, P.
 _WORK = _READ | {P.INGEST, P.WORK_CASES, P.ACK_ALERTS}
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.FRONTLINE_AGENT: _WORK,
-    Role.SUPERVISOR: _WORK | {P.REASSIGN_CASES},
+    Role.SUPERVISOR: _WORK | {P.SUPERVISE_CASES},
     Role.QUALITY_ANALYST: _READ,
-    Role.MANAGER: _WORK | {P.REASSIGN_CASES},
+    Role.MANAGER: _WORK | {P.SUPERVISE_CASES},
     Role.ADMIN: frozenset(Permission),
 }
 RAW_TEXT_ROLES = frozenset({Role.FRONTLINE_AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
@@ -65,7 +65,7 @@ _PERMISSION_WORDS: Mapping[Permission, str] = {
     P.READ_CUSTOMERS: "read customer profiles",
     P.READ_CASES: "read cases",
     P.WORK_CASES: "open or work on cases",
-    P.REASSIGN_CASES: "assign cases to someone else",
+    P.SUPERVISE_CASES: "reassign cases or run the SLA check",
     P.READ_ALERTS: "read alerts",
     P.ACK_ALERTS: "acknowledge alerts",
     P.MANAGE_KEYS: "manage API keys",

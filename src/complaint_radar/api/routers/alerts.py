@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 from complaint_radar.api.deps import AckingAlerts, NowDep, ReadingAlerts, SessionDep
 from complaint_radar.api.redaction import for_caller
 from complaint_radar.api.schemas.alerts import AlertList, AlertOut
-from complaint_radar.api.schemas.common import ERROR_RESPONSES, ErrorBody, Page
+from complaint_radar.api.schemas.common import ERROR_RESPONSES, ErrorBody, Page, StoredText
 from complaint_radar.services.alert_queue import AlertFilter, acknowledge_alert, list_alerts
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=ERROR_RESPONSES)
@@ -24,7 +24,7 @@ def get_alerts(
     session: SessionDep,
     status: Annotated[Literal["open", "acknowledged"] | None, Query()] = None,
     severity: Annotated[Literal["low", "medium", "high", "critical"] | None, Query()] = None,
-    customer_id: Annotated[str | None, Query(max_length=128)] = None,
+    customer_id: Annotated[StoredText | None, Query(max_length=128)] = None,
     since: Annotated[
         AwareDatetime | None, Query(description="Fired at or after (ISO 8601 with zone).")
     ] = None,

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (\\u0000)")
+    return value
+
+
+StoredText = Annotated[str, AfterValidator(_no_nul)]
+"""Text that reaches the database: PostgreSQL refuses NUL characters, so they are a 422 here."""
 
 
 class FieldProblem(BaseModel):

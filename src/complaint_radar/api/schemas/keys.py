@@ -7,20 +7,24 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from complaint_radar.api.schemas.common import StoredText
+
 RoleIn = Literal["frontline_agent", "supervisor", "quality_analyst", "manager", "admin", "agent", "analyst"]
 
 
 class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=128, description="User the key is for (created if new).")
+    name: StoredText = Field(
+        min_length=1, max_length=128, description="User the key is for (created if new)."
+    )
     role: RoleIn = Field(
         description="agent and analyst are short for frontline_agent and quality_analyst; "
         "an existing user keeps its role.",
         examples=["frontline_agent"],
     )
-    team: str | None = Field(default=None, max_length=64)
-    label: str | None = Field(default=None, max_length=128, description="What the key is for.")
+    team: StoredText | None = Field(default=None, max_length=64)
+    label: StoredText | None = Field(default=None, max_length=128, description="What the key is for.")
     rate_limit_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
     expires_at: AwareDatetime | None = None
 
