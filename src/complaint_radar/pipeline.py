@@ -459,6 +459,7 @@ _QUESTION = re.compile(
 )
 
 
+_RHETORICAL = re.compile(r"怎么.{0,12}[啊呀]|[啊呀][?!]*$|难道|凭什么|\.{3}|。。|……")
 _WORD_CACHE_SIZE = 200_000
 _WORDLIKE = re.compile(r"[\u3400-\u9fffA-Za-z]")
 
@@ -475,6 +476,8 @@ def _calm_inquiry(w: Work, codes: set[CueCode]) -> bool:
     if w.vader is not None:  # English goes to the complaint model, trained for exactly this
         return False
     if Emotion.NEUTRAL not in w.emotion_lexicon or not _QUESTION.search(w.norm):
+        return False
+    if _RHETORICAL.search(w.norm):  # 怎么用啊 / 难道 / trailing 啊 / "。。。": exasperation, not a query
         return False
     negative_words = any(k not in (Emotion.NEUTRAL, Emotion.HAPPINESS) for k in w.emotion_lexicon)
     return not (w.negative_eval or w.problem_facts or (codes - INTENSITY_ONLY_CUES) or negative_words)

@@ -46,3 +46,10 @@ def test_a_calm_question_is_not_a_grumble(analyzer: Analyzer, text: str) -> None
     a = analyzer.assess(text)
     assert a.stage is Stage.NONE
     assert a.risk_level is RiskLevel.LOW
+
+
+@pytest.mark.parametrize(
+    "text", ["请问您给我一根筷子怎么用啊", "请问这还能用吗。。。", "请问难道不用给个说法吗?"]
+)
+def test_a_rhetorical_question_is_not_taken_for_a_calm_one(analyzer: Analyzer, text: str) -> None:
+    assert analyzer.assess(text).stage is not Stage.NONE
