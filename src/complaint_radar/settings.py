@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         description="How often the API server records SLA warnings and breaches of open cases "
         "(0: only on request, POST /v1/cases/sla-check).",
     )
+    api_key_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long the API server remembers an authenticated key (0: look it up on every "
+        "request); a key revoked by another process stops working within this time.",
+    )
 
 
 @lru_cache(maxsize=1)

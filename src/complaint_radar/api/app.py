@@ -14,6 +14,7 @@ from complaint_radar.api.errors import install_error_handlers
 from complaint_radar.api.routers import alerts, assess, cases, customers, health, ingest, keys
 from complaint_radar.api.state import AppState
 from complaint_radar.services.assessing import Analyzer, Assessor
+from complaint_radar.services.key_cache import KeyCache
 from complaint_radar.services.runtime import Clock, SessionFactory, open_database, system_clock
 from complaint_radar.settings import Settings, get_settings
 
@@ -44,6 +45,7 @@ def create_app(
         sessions=session_factory,
         assessor=Assessor(analyzer) if analyzer is not None else None,
     )
+    state.key_cache = KeyCache(state.settings.api_key_cache_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

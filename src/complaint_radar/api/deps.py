@@ -1,18 +1,23 @@
-"""Dependencies: the app's state, a database session per request, the authenticated caller and its role."""
+"""Dependencies: the app's state, a database session per request, the authenticated caller and its role.
+
+Those that only read the app's state are `async` (FastAPI runs sync dependencies in a thread pool, a
+hop per dependency); those that may touch the database are sync, so they never block the event loop.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from complaint_radar.api.state import AppState
 from complaint_radar.errors import ConfigurationError, ModelError
-from complaint_radar.services.access import Permission, Principal, authenticate, rate_limit_for, require
+from complaint_radar.services.access import Permission, Principal, rate_limit_for, require
 from complaint_radar.services.assessing import Assessor
 from complaint_radar.services.case_desk import CaseDesk
 from complaint_radar.services.intake_desk import IntakeDesk
@@ -25,7 +30,7 @@ _api_key = APIKeyHeader(
 _bearer = HTTPBearer(auto_error=False, description="The same API key as `Authorization: Bearer <key>`.")
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.complaint_radar
     return state
 
@@ -33,11 +38,11 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_settings(state: StateDep) -> Settings:
+async def get_settings(state: StateDep) -> Settings:
     return state.settings
 
 
-def get_now(state: StateDep) -> datetime:
+async def get_now(state: StateDep) -> datetime:
     """The request's time from the app's clock (frozen in tests)."""
     return state.clock()
 
@@ -50,7 +55,7 @@ def get_session(state: StateDep) -> Iterator[Session]:
         yield session
 
 
-def get_sessions(state: StateDep) -> SessionFactory:
+async def get_sessions(state: StateDep) -> SessionFactory:
     """For services that run their own units of work."""
     if state.sessions is None:
         raise ConfigurationError("the database is not open yet; retry when /readyz says ready")
@@ -65,7 +70,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def get_assessor(state: StateDep) -> Assessor:
+async def get_assessor(state: StateDep) -> Assessor:
     if state.assessor is None:
         raise ModelError("the models are still loading; retry when /readyz says ready")
     return state.assessor
@@ -74,7 +79,7 @@ def get_assessor(state: StateDep) -> Assessor:
 AssessorDep = Annotated[Assessor, Depends(get_assessor)]
 
 
-def get_case_desk(state: StateDep) -> CaseDesk:
+async def get_case_desk(state: StateDep) -> CaseDesk:
     if state.case_desk is None:
         raise ConfigurationError("the database is not open yet; retry when /readyz says ready")
     return state.case_desk
@@ -83,7 +88,7 @@ def get_case_desk(state: StateDep) -> CaseDesk:
 CaseDeskDep = Annotated[CaseDesk, Depends(get_case_desk)]
 
 
-def get_intake_desk(state: StateDep) -> IntakeDesk:
+async def get_intake_desk(state: StateDep) -> IntakeDesk:
     if state.intake_desk is None:
         raise ConfigurationError("ingestion is not ready yet; retry when /readyz says ready")
     return state.intake_desk
@@ -92,23 +97,27 @@ def get_intake_desk(state: StateDep) -> IntakeDesk:
 IntakeDeskDep = Annotated[IntakeDesk, Depends(get_intake_desk)]
 
 
-def get_principal(
+async def get_principal(
     state: StateDep,
-    session: SessionDep,
     api_key: Annotated[str | None, Security(_api_key)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> Principal:
-    """The caller behind the request's key, after its rate limit allowed the request."""
+    """The caller behind the request's key, after its rate limit allowed the request; a key seen in the
+    last few seconds is answered from memory, others are looked up in a worker thread."""
     raw_key = api_key or (bearer.credentials if bearer is not None else None)
-    principal = authenticate(session, raw_key, state.clock())
+    now = state.clock()
+    principal = state.key_cache.recall(raw_key, now)
+    if principal is None:
+        sessions = await get_sessions(state)
+        principal = await run_in_threadpool(state.key_cache.authenticate, sessions, raw_key, now)
     state.limiter.acquire(principal.key_id, rate_limit_for(principal, state.settings))
     return principal
 
 
-def requires(permission: Permission) -> Callable[[Principal], Principal]:
+def requires(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency that returns the caller when its role has `permission` (else 403)."""
 
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         require(principal, permission)
         return principal
 

@@ -8,6 +8,7 @@ from complaint_radar.services.assessing import Assessor
 from complaint_radar.services.case_desk import CaseDesk, CaseService
 from complaint_radar.services.ingest import Ingestor
 from complaint_radar.services.intake_desk import IntakeDesk
+from complaint_radar.services.key_cache import KeyCache
 from complaint_radar.services.rate_limit import TokenBucketLimiter
 from complaint_radar.services.runtime import Clock, Database, SessionFactory
 from complaint_radar.settings import Settings
@@ -23,6 +24,7 @@ class AppState:
     settings: Settings
     clock: Clock
     limiter: TokenBucketLimiter = field(default_factory=TokenBucketLimiter)
+    key_cache: KeyCache = field(default_factory=lambda: KeyCache(0.0))
     sessions: SessionFactory | None = None
     assessor: Assessor | None = None
     case_desk: CaseDesk | None = None

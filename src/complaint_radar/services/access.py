@@ -94,6 +94,7 @@ class Principal:
     role: Role
     team: str | None
     rate_limit_per_minute: int | None = None
+    expires_at: datetime | None = None
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]
@@ -271,6 +272,7 @@ def authenticate(session: Session, raw_key: str | None, now: datetime) -> Princi
         role=parse_role(owner.user.role),
         team=owner.user.team,
         rate_limit_per_minute=owner.key.rate_limit_per_minute,
+        expires_at=owner.key.expires_at,
     )
 
 

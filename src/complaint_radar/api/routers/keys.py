@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from complaint_radar.api.deps import ManagingKeys, NowDep, SessionDep
+from complaint_radar.api.deps import ManagingKeys, NowDep, SessionDep, StateDep
 from complaint_radar.api.schemas.common import ERROR_RESPONSES, ErrorBody
 from complaint_radar.api.schemas.keys import IssuedKeyOut, KeyIn, KeyList, KeyOut
 from complaint_radar.services.access import KeyInfo, issue_key, list_keys, parse_role, revoke_key
@@ -60,6 +60,12 @@ def get_keys(
     responses={404: {"model": ErrorBody, "description": "No such key."}},
 )
 def delete_key(
-    key_id: Annotated[int, Path(ge=1, le=2**63 - 1)], _admin: ManagingKeys, session: SessionDep
+    key_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    _admin: ManagingKeys,
+    session: SessionDep,
+    state: StateDep,
 ) -> KeyOut:
-    return key_out(revoke_key(session, key_id))
+    info = revoke_key(session, key_id)
+    session.commit()  # before the cache forgets, so no request can re-remember the key as active
+    state.key_cache.forget()
+    return key_out(info)
