@@ -183,6 +183,7 @@ def main() -> None:
         for i in range(0, len(texts), args.batch)
     ]
     pin(1)
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory(prefix="complaint-radar-bench-") as data_dir:
         env = {
             **os.environ,
@@ -206,11 +207,11 @@ def main() -> None:
     floor = in_process(texts, args.duration)
     print(f"in-process Analyzer.assess: p50 {floor[0]:.1f} ms, p99 {floor[1]:.1f} ms, {floor[2]:.0f} msgs/s")
     if args.out:
-        write_markdown(args.out, args, results, floor)
+        write_markdown(args.out, args, results, floor, load_before)
 
 
 def write_markdown(
-    out: Path, args: argparse.Namespace, results: list[Result], floor: tuple[float, ...]
+    out: Path, args: argparse.Namespace, results: list[Result], floor: tuple[float, ...], load_before: float
 ) -> None:
     rows = "\n".join(r.row() for r in results)
     shown = out.resolve().relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out
@@ -222,7 +223,8 @@ Command: `.venv/bin/python bench/api_latency.py --duration {args.duration:g} \\
 --concurrency {args.concurrency} --batch {args.batch} --out {shown}`
 
 Machine: {cpu_model()}, {cpus} CPUs ({pinned}), {platform.system()} {platform.release()},
-Python {platform.python_version()}; date {time.strftime("%Y-%m-%d")}. Server: `complaint-radar serve`
+Python {platform.python_version()}; date {time.strftime("%Y-%m-%d")}; 1-minute load average before the
+run {load_before:.2f} (a shared machine: other jobs ran beside it). Server: `complaint-radar serve`
 (uvicorn, 1 worker, SQLite), loopback HTTP/1.1 with keep-alive; load: asyncio + httpx, each connection
 sending back to back for {args.duration:g} s after a {WARMUP_S:g} s warm-up; texts are the bundled demo
 customer messages (Chinese and English, 10–120 characters). Every request is authenticated (API key hash
