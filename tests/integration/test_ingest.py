@@ -80,9 +80,11 @@ def test_demo_messages_are_stored_once_and_sending_them_again_changes_nothing(
     assert stored[RiskProfileSnapshot] == len(rows)  # every demo row names its customer
     assert stored[Case] == first.cases_opened
 
-    again = Ingestor(sessions, assessor, item_time=True).ingest_messages(rows)
+    resent = Ingestor(sessions, item_time=True)
+    again = resent.ingest_messages(rows)
     assert (again.new, again.duplicates, again.items) == (0, len(rows), [])
     assert {model: count(sessions, model) for model in stored} == stored
+    assert resent._assessor is None  # nothing new to assess: the models were never loaded
 
 
 def test_agent_turns_are_stored_unscored_and_never_open_cases(

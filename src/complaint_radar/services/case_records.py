@@ -20,8 +20,8 @@ from complaint_radar.cases import Case, CaseEvent, CaseOrigin, Milestone, SlaCon
 from complaint_radar.customers import CaseSignal
 from complaint_radar.errors import InputError
 from complaint_radar.services.records import from_plain, to_plain
+from complaint_radar.store import AuditEvent, ensure_customers
 from complaint_radar.store import Case as CaseRow
-from complaint_radar.store import append_audit, ensure_customers
 from complaint_radar.types import RiskLevel
 
 CASE_ENTITY = "case"
@@ -74,10 +74,11 @@ def write_case(
     now: datetime,
     config: SlaConfig,
     *,
+    new: bool = False,
     source_message_pk: int | None = None,
 ) -> CaseRow:
-    """Insert or update the row of `case` (the caller's transaction); `due` is recomputed at `now`."""
-    row = session.get(CaseRow, case.id)
+    """Insert (`new`) or update the row of `case` in the caller's transaction; `due` recomputed at `now`."""
+    row = None if new else session.get(CaseRow, case.id)
     if row is None:
         if case.customer_id is not None:
             ensure_customers(session, [case.customer_id])
@@ -100,10 +101,13 @@ def write_case(
 
 
 def append_case_events(session: Session, events: Iterable[CaseEvent]) -> None:
-    """The audit trail of a case update: one append-only record per event, old → new per field."""
-    for event in events:
-        append_audit(
-            session,
+    """The audit trail of a case update: one append-only record per event, old → new per field.
+
+    Added to the session unflushed (unlike `store.append_audit`), so a batch's records go to the
+    database together with its cases at the next flush.
+    """
+    session.add_all(
+        AuditEvent(
             entity_type=CASE_ENTITY,
             entity_id=event.case_id,
             action=event.action.value,
@@ -114,6 +118,8 @@ def append_case_events(session: Session, events: Iterable[CaseEvent]) -> None:
             reason=event.reason,
             occurred_at=event.at,
         )
+        for event in events
+    )
 
 
 def cases_of(session: Session, customer_ids: Sequence[str]) -> dict[str, list[tuple[Case, dict[str, Any]]]]:

@@ -153,7 +153,7 @@ class CaseService:
             guided, more = cases.attach_guidance(
                 opened, cases.case_guidance(opened, settings=self.settings), actor, role, at
             )
-            return self._save(session, CaseUpdate(guided, events + more), at)
+            return self._save(session, CaseUpdate(guided, events + more), at, new=True)
 
     def apply(self, ref: str, change: CaseChange, now: datetime | None = None) -> Case:
         """Apply any pure case action to the stored case, atomically."""
@@ -305,9 +305,9 @@ class CaseService:
             raise NotFoundError(f"case {ref!r} not found; give a case id or number such as CR-2026-000123")
         return found
 
-    def _save(self, session: Session, update: CaseUpdate, now: datetime) -> Case:
+    def _save(self, session: Session, update: CaseUpdate, now: datetime, *, new: bool = False) -> Case:
         """Persist the case and its audit events; then its customer's profile moves with it."""
-        write_case(session, update.case, now, self.sla)
+        write_case(session, update.case, now, self.sla, new=new)
         append_case_events(session, update.events)
         if update.events and update.case.customer_id is not None:
             session.flush()

@@ -214,6 +214,8 @@ class Ingestor:
                 result.duplicates += 1
             else:
                 fresh[m.record.key] = m
+        if not fresh:  # a file sent again: no need to load the models
+            return []
         assessed = self.assessor.assess(
             [
                 AssessItem(
@@ -369,7 +371,9 @@ class Ingestor:
             action = "opened"
         if update is None:
             return None
-        row = write_case(session, update.case, now, self.sla, source_message_pk=message_pk)
+        row = write_case(
+            session, update.case, now, self.sla, new=action == "opened", source_message_pk=message_pk
+        )
         append_case_events(session, update.events)
         window.put_case(update.case, row.due)
         return action, update
