@@ -78,7 +78,8 @@ def _print_training(result: TrainingResult) -> None:
         dropped = ", ".join(f"{k} ({v})" for k, v in result.dropped_labels.items())
         err.print(f"left out for too few training rows: {dropped}", soft_wrap=True)
     if result.report is not None:
-        for table in metrics_tables(result.report, f"{result.directory.name}: held-out test"):
+        title = f"{result.report['context']['model']}: held-out test"
+        for table in metrics_tables(result.report, title):
             console.print(table)
     names = ", ".join(p.name for p in result.files)
     err.print(
