@@ -93,7 +93,7 @@ async def _sweep_sla(state: AppState, interval_s: float) -> None:
         if state.case_desk is None:
             continue
         try:
-            sweep = await run_in_threadpool(state.case_desk.service.check_sla)
+            sweep = await run_in_threadpool(state.case_desk.sweep_sla)
         except Exception:  # the next round retries; the server keeps serving
             log.exception("SLA check failed")
             continue

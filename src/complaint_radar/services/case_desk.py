@@ -4,12 +4,13 @@ by it, and each case's SLA clocks. The case rules themselves are `cases/`; stora
 Scope (SPEC.md §1 roles): agents see the cases they own plus unowned ones of their team (to take) and
 act only on their own; supervisors see and act on their team's; analysts read all; managers and admins
 act on all. A case outside the caller's scope is reported as not found, so its existence is not revealed.
-The scope is checked on the case as read just before the action.
+The scope is checked on the case as read just before the action, with no other action in between.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,6 +82,9 @@ class CaseDesk:
 
     def __init__(self, service: CaseService) -> None:
         self.service = service
+        # One case action at a time in this process: the scope check and the action see the same case,
+        # and the service's profile caches are not built for concurrent writers.
+        self._lock = threading.Lock()
 
     def find(self, principal: Principal, where: CaseFilter, *, limit: int, offset: int = 0) -> list[Case]:
         """Cases in the caller's scope matching `where`, newest first."""
@@ -154,58 +158,84 @@ class CaseDesk:
                 raise PermissionDeniedError(
                     "an agent opens cases for themselves; assigning to someone else needs a supervisor"
                 )
-        return self.service.open(
-            principal.username,
-            principal.role,
-            severity=severity,
-            customer_id=customer_id,
-            channel=channel,
-            causes=causes,
-            demands=demands,
-            issue_key=issue_key,
-            thread_id=thread_id,
-            order_id=order_id,
-            owner=owner,
-            team=team if team is not None else principal.team,
-            reason=reason,
-        )
+        with self._lock:
+            return self.service.open(
+                principal.username,
+                principal.role,
+                severity=severity,
+                customer_id=customer_id,
+                channel=channel,
+                causes=causes,
+                demands=demands,
+                issue_key=issue_key,
+                thread_id=thread_id,
+                order_id=order_id,
+                owner=owner,
+                team=team if team is not None else principal.team,
+                reason=reason,
+            )
 
     def acknowledge(self, principal: Principal, ref: str) -> Case:
-        case = self._acting(principal, ref)
-        return self.service.transition(case.id, CaseState.ACKNOWLEDGED, principal.username, principal.role)
+        return self._act(
+            principal,
+            ref,
+            lambda case: self.service.transition(
+                case.id, CaseState.ACKNOWLEDGED, principal.username, principal.role
+            ),
+        )
 
     def transition(self, principal: Principal, ref: str, to_state: CaseState, reason: str | None) -> Case:
-        case = self._acting(principal, ref)
-        return self.service.transition(case.id, to_state, principal.username, principal.role, reason=reason)
+        return self._act(
+            principal,
+            ref,
+            lambda case: self.service.transition(
+                case.id, to_state, principal.username, principal.role, reason=reason
+            ),
+        )
 
     def first_response(self, principal: Principal, ref: str, plan: str) -> Case:
-        case = self._acting(principal, ref)
-        return self.service.first_response(case.id, plan, principal.username, principal.role)
+        return self._act(
+            principal,
+            ref,
+            lambda case: self.service.first_response(case.id, plan, principal.username, principal.role),
+        )
 
     def assign(
         self, principal: Principal, ref: str, owner: str, *, team: str | None, reason: str | None
     ) -> Case:
         """Supervisors assign within their scope; an agent may only take an unowned case for themselves."""
-        require(principal, Permission.WORK_CASES)
-        case = self.get(principal, ref)
-        if not principal.can(Permission.SUPERVISE_CASES) and (
-            owner != principal.username or case.owner not in (None, principal.username)
-        ):
-            raise PermissionDeniedError(
-                f"case {case.number}: an agent may only take an unowned case for themselves; "
-                "assigning it to someone else needs a supervisor"
+
+        def take_or_assign(case: Case) -> Case:
+            if not principal.can(Permission.SUPERVISE_CASES) and (
+                owner != principal.username or case.owner not in (None, principal.username)
+            ):
+                raise PermissionDeniedError(
+                    f"case {case.number}: an agent may only take an unowned case for themselves; "
+                    "assigning it to someone else needs a supervisor"
+                )
+            return self.service.assign(
+                case.id, owner, principal.username, principal.role, team=team, reason=reason
             )
-        return self.service.assign(
-            case.id, owner, principal.username, principal.role, team=team, reason=reason
-        )
+
+        return self._act(principal, ref, take_or_assign, own_only=False)
 
     def escalate(self, principal: Principal, ref: str, reason: str, to_tier: Tier | None) -> Case:
-        case = self._acting(principal, ref)
-        return self.service.escalate(case.id, principal.username, principal.role, reason, to_tier=to_tier)
+        return self._act(
+            principal,
+            ref,
+            lambda case: self.service.escalate(
+                case.id, principal.username, principal.role, reason, to_tier=to_tier
+            ),
+        )
 
     def set_severity(self, principal: Principal, ref: str, severity: Severity, reason: str | None) -> Case:
-        case = self._acting(principal, ref)
-        return self.service.set_severity(case.id, severity, principal.username, principal.role, reason=reason)
+        return self._act(
+            principal,
+            ref,
+            lambda case: self.service.set_severity(
+                case.id, severity, principal.username, principal.role, reason=reason
+            ),
+        )
 
     def resolve(
         self,
@@ -219,17 +249,20 @@ class CaseDesk:
         fishbone_category: FishboneCategory | None = None,
         notes: str | None = None,
     ) -> Case:
-        case = self._acting(principal, ref)
-        return self.service.resolve(
-            case.id,
-            code,
-            principal.username,
-            principal.role,
-            remedies=remedies,
-            confirmed_causes=confirmed_causes,
-            responsible_party=responsible_party,
-            fishbone_category=fishbone_category,
-            notes=notes,
+        return self._act(
+            principal,
+            ref,
+            lambda case: self.service.resolve(
+                case.id,
+                code,
+                principal.username,
+                principal.role,
+                remedies=remedies,
+                confirmed_causes=confirmed_causes,
+                responsible_party=responsible_party,
+                fishbone_category=fishbone_category,
+                notes=notes,
+            ),
         )
 
     def follow_up(
@@ -242,20 +275,28 @@ class CaseDesk:
         nps: int | None,
         comment: str | None,
     ) -> Case:
-        case = self._acting(principal, ref)
-        return self.service.follow_up(
-            case.id,
-            principal.username,
-            principal.role,
-            resolved=resolved,
-            csat=csat,
-            nps=nps,
-            comment=comment,
+        return self._act(
+            principal,
+            ref,
+            lambda case: self.service.follow_up(
+                case.id,
+                principal.username,
+                principal.role,
+                resolved=resolved,
+                csat=csat,
+                nps=nps,
+                comment=comment,
+            ),
         )
 
     def follow_up_attempt(self, principal: Principal, ref: str, note: str | None) -> Case:
-        case = self._acting(principal, ref)
-        return self.service.follow_up_attempt(case.id, principal.username, principal.role, note=note)
+        return self._act(
+            principal,
+            ref,
+            lambda case: self.service.follow_up_attempt(
+                case.id, principal.username, principal.role, note=note
+            ),
+        )
 
     def reopen(self, principal: Principal, ref: str, reason: str | None) -> Case:
         return self.transition(principal, ref, CaseState.REOPENED, reason)
@@ -266,10 +307,19 @@ class CaseDesk:
     def check_sla(self, principal: Principal) -> SlaSweep:
         """Record due SLA warnings and breaches of all open cases (breaches escalate); supervisors and up."""
         require(principal, Permission.SUPERVISE_CASES)
-        return self.service.check_sla()
+        return self.sweep_sla()
 
-    def _acting(self, principal: Principal, ref: str) -> Case:
+    def sweep_sla(self) -> SlaSweep:
+        """The same check, by the system (the server's periodic sweep)."""
+        with self._lock:
+            return self.service.check_sla()
+
+    def _act(
+        self, principal: Principal, ref: str, action: Callable[[Case], Case], *, own_only: bool = True
+    ) -> Case:
+        """Check the caller's scope on the case as stored and act, with no other action in between."""
         require(principal, Permission.WORK_CASES)
-        case = self.service.get(ref)
-        require_case_access(principal, case.number, case.owner, case.team, act=True)
-        return case
+        with self._lock:
+            case = self.service.get(ref)
+            require_case_access(principal, case.number, case.owner, case.team, act=own_only)
+            return action(case)
