@@ -17,6 +17,7 @@ SECTIONS = [
     ("pipeline_quality.py", DOCS / "benchmarks_pipeline.md"),
     ("throughput.py", DOCS / "benchmarks_speed.md"),
     ("ingest_store.py", DOCS / "benchmarks_store.md"),
+    ("taxonomy.py", DOCS / "benchmarks_taxonomy.md"),
 ]
 HEADER = """# Benchmarks
 
