@@ -114,3 +114,21 @@ def test_unknown_output_format_fails_before_work(messy_csv: Path, tmp_path: Path
     result = run("assess-file", str(messy_csv), "--output", str(tmp_path / "out.xml"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_assess_file_explain_adds_reasons_tied_to_the_text(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,你们这什么态度!我要投诉!\n2,谢谢，很满意\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = subprocess.run(
+        [sys.executable, "-m", "complaint_radar.cli.main", "assess-file", str(src), "--text-column", "text",
+         "--id-column", "id", "--output", str(out), "--explain", "--quiet"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out)
+    reasons = json.loads(frame.loc[0, "explanation"])
+    assert reasons and all(r["reason_zh"] and r["reason_en"] for r in reasons)
+    text = "你们这什么态度!我要投诉!"
+    assert any(text[s:e] == quote for r in reasons for s, e, quote in r["spans"])
+    assert json.loads(frame.loc[1, "explanation"]) == []

@@ -68,6 +68,10 @@ def assess_file_cmd(
     ] = None,
     chunk_rows: Annotated[int | None, typer.Option(help="Rows read and assessed per chunk.", min=1)] = None,
     quiet: Quiet = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Add an `explanation` column (reasons with evidence spans, JSON)."),
+    ] = False,
     taxonomy: Annotated[
         Path | None,
         typer.Option(help="Taxonomy directory (`taxonomy train`): adds `topics` and `topic_scores` columns."),
@@ -103,6 +107,7 @@ def assess_file_cmd(
             on_progress=advance,
             on_problem=problems,
             taxonomy=topic_model,
+            explain=explain,
         )
     problems.print_rest("see the `error` column")
     err.print(f"{report.rows} rows assessed, {report.invalid} invalid → {output}")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from complaint_radar.io import TableWriter, read_chunks
-from complaint_radar.pipeline import OUTPUT_COLUMNS, Analyzer, assessment_row
+from complaint_radar.pipeline import OUTPUT_COLUMNS, Analyzer, assessment_row, explanation_json
 from complaint_radar.services.rows import (
     FileReport,
     ProblemCallback,
@@ -35,10 +35,12 @@ def assess_file(
     chunk_rows: int | None = None,
     on_progress: ProgressCallback | None = None,
     on_problem: ProblemCallback | None = None,
+    explain: bool = False,
     taxonomy: CustomTaxonomy | None = None,
 ) -> FileReport:
-    """Assess `input_path` into `output_path`. With a `taxonomy`, `topics` (joined with `;`) and
-    `topic_scores` (JSON {label: score}) are added."""
+    """Assess `input_path` into `output_path`. With `explain`, an `explanation` column holds the
+    reasons (JSON: zh/en text and evidence spans); without, they are not computed at all. With a
+    `taxonomy`, `topics` (joined with `;`) and `topic_scores` (JSON {label: score}) are added."""
     required = [text_column] + [c for c in (id_column, channel_column) if c]
     report = FileReport()
     rows_per_chunk = chunk_rows or analyzer.settings.chunk_rows
@@ -72,7 +74,7 @@ def assess_file(
                         "channel": channel if isinstance(channel, str) and channel else None,
                     }
                 )
-            assessed = iter(analyzer.assess_many(items))
+            assessed = iter(analyzer.assess_many(items, explain=explain))
             topics = iter(taxonomy.predict([item["text"] for item in items])) if taxonomy else None
             out_rows: list[dict[str, Any]] = []
             for pos in range(len(frame)):
@@ -86,11 +88,16 @@ def assess_file(
                     log.info("line %d skipped: %s", line, problems[pos])
                     report.add_problem(RowProblem(line, problems[pos]), on_problem)
                     row.update(dict.fromkeys(OUTPUT_COLUMNS))
+                    if explain:
+                        row["explanation"] = None
                     if topics is not None:
                         row.update(topics=None, topic_scores=None)
                     row.update(valid=False, error=problems[pos])
                 else:
-                    row.update(assessment_row(next(assessed)))
+                    assessment = next(assessed)
+                    row.update(assessment_row(assessment))
+                    if explain:
+                        row["explanation"] = explanation_json(assessment)
                     if topics is not None:
                         found = next(topics)
                         row.update(topics=found.topics_text(), topic_scores=found.scores_json())
