@@ -56,7 +56,7 @@ class NotFoundError(InputError):
 
 
 class AccessError(ComplaintRadarError):
-    """The caller may not do what was asked right now: no or bad credentials, wrong role, too many requests."""
+    """The caller may not do what was asked now: no or bad credentials, wrong role, too many requests."""
 
 
 class AuthenticationError(AccessError):
