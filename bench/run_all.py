@@ -18,6 +18,10 @@ SECTIONS = [
     ("throughput.py", DOCS / "benchmarks_speed.md"),
     ("ingest_store.py", DOCS / "benchmarks_store.md"),
     ("taxonomy.py", DOCS / "benchmarks_taxonomy.md"),
+    ("ingest_speed.py", DOCS / "benchmarks_ingest.md"),
+    ("replay_speed.py", DOCS / "benchmarks_replay.md"),
+    ("preidentify_store.py", DOCS / "benchmarks_preidentify.md"),
+    ("api_latency.py", DOCS / "benchmarks_api.md"),
 ]
 HEADER = """# Benchmarks
 
