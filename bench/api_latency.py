@@ -227,8 +227,9 @@ Python {platform.python_version()}; date {time.strftime("%Y-%m-%d")}; 1-minute l
 run {load_before:.2f} (a shared machine: other jobs ran beside it). Server: `complaint-radar serve`
 (uvicorn, 1 worker, SQLite), loopback HTTP/1.1 with keep-alive; load: asyncio + httpx, each connection
 sending back to back for {args.duration:g} s after a {WARMUP_S:g} s warm-up; texts are the bundled demo
-customer messages (Chinese and English, 10–120 characters). Every request is authenticated (API key hash
-lookup in the database) and rate-limited before it is assessed.
+customer messages (Chinese and English, 10–120 characters). Every request is authenticated (the key is
+looked up in the database, then remembered for `api_key_cache_s`, 5 s) and rate-limited before it is
+assessed.
 
 | scenario | connections | requests | errors | p50 ms | p90 ms | p99 ms | req/s | msgs/s |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|
@@ -237,11 +238,13 @@ lookup in the database) and rate-limited before it is assessed.
 In-process floor, same texts one at a time (`Analyzer.assess`): p50 {floor[0]:.1f} ms, p99 {floor[1]:.1f} ms,
 {floor[2]:.0f} messages/s.
 
-Reading it: assessing is CPU-bound Python and the server assesses one request at a time (the pipeline's
-caches are shared), so one worker's throughput is flat beyond a couple of connections and extra
-connections only queue (latency grows with connections, as Little's law says). Scale out with
-`complaint-radar serve --workers N` (each worker loads the models) or send batches, which spread the
-per-request cost (HTTP, authentication, JSON) over many messages.
+Reading it: one request costs about four times the bare pipeline (HTTP parsing, authentication, request
+validation, the Assessment's JSON, a hop to a worker thread). A worker process runs Python on one core at
+a time (the GIL), so it saturates at a few connections: past that, extra connections queue and the tail
+grows (at 16 connections the event loop, the worker threads and the pipeline take turns on the GIL). The
+shared Assessor combines requests that arrive while a batch runs, and a client that sends batches
+spreads the per-request cost over many messages (several times the messages per second). For more,
+run `complaint-radar serve --workers N` (one process per core; each loads the models).
 """
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
