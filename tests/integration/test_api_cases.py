@@ -3,6 +3,7 @@ with the server's clock frozen so SLA clocks are exact."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -200,3 +201,17 @@ def test_manual_cases_follow_roles_scope_and_the_lifecycle_rules(api: Api) -> No
     assert {f["field"] for f in bad.json()["error"]["fields"]} == {"severity", "causes.0", "x"}
     assert api.call("GET", "/v1/cases/CR-2026-999999", sue).status_code == 404
     assert api.call("GET", "/v1/cases/bad%20ref", sue).status_code == 422
+
+
+def test_the_server_records_sla_breaches_by_itself(db_url: str, analyzer: Analyzer) -> None:
+    with serve_api(db_url, analyzer, sla_check_interval_s=0.05) as api:
+        sue = api.key("sue", "supervisor", team="t1")
+        number = api.ok("POST", "/v1/cases", sue, json={"severity": "critical", "owner": "ann"})["number"]
+        api.clock.advance(hours=1)  # a critical case must be acknowledged within 15 minutes
+        deadline = time.monotonic() + 20
+        while "sla_breach" not in [
+            r["action"] for r in api.ok("GET", f"/v1/cases/{number}/audit", sue)["records"]
+        ]:
+            assert time.monotonic() < deadline, "the periodic SLA check never recorded the breach"
+            time.sleep(0.05)
+        assert api.ok("GET", f"/v1/cases/{number}", sue)["tier"] == "l2_supervisor"
