@@ -39,13 +39,14 @@ def create_app(
     """The API app. Without `session_factory` it opens (and migrates) the configured database at
     startup and closes it at shutdown; without `analyzer` it loads the bundled models at startup.
     `clock` returns the current aware time for case, SLA and key-expiry decisions."""
+    settings = settings or get_settings()
     state = AppState(
-        settings=settings or get_settings(),
+        settings=settings,
         clock=clock or system_clock,
+        key_cache=KeyCache(settings.api_key_cache_s),
         sessions=session_factory,
         assessor=Assessor(analyzer) if analyzer is not None else None,
     )
-    state.key_cache = KeyCache(state.settings.api_key_cache_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

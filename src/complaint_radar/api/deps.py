@@ -1,7 +1,8 @@
 """Dependencies: the app's state, a database session per request, the authenticated caller and its role.
 
 Those that only read the app's state are `async` (FastAPI runs sync dependencies in a thread pool, a
-hop per dependency); those that may touch the database are sync, so they never block the event loop.
+hop per dependency); database work runs in sync dependencies or is handed to a worker thread, so it
+never blocks the event loop.
 """
 
 from __future__ import annotations
