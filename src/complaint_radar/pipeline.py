@@ -290,7 +290,7 @@ class Pipeline:
         negative_spans = [(c.start, c.end) for c in counting if c.code not in INTENSITY_ONLY_CUES]
         negative_spans += [(sp.start, sp.end) for sp in [*w.negative_eval, *w.problem_facts]]
         causes = detect_causes(
-            w.text, w.norm, lx, w.scan, negative_spans, negative=negative_context or bool(w.problem_facts)
+            w.text, w.norm, w.scan, negative_spans, negative=negative_context or bool(w.problem_facts)
         )
         stage_decision = decide_stage(
             counting,
@@ -342,7 +342,7 @@ class Pipeline:
             sarcasm=CueCode.SARCASM in codes,
             positive=max(0.0, score),
         )
-        demands = detect_demands(w.text, w.norm, lx, w.scan, w.cues, causes, negative=stage.rank >= 1)
+        demands = detect_demands(w.text, w.norm, w.scan, w.cues, causes, negative=stage.rank >= 1)
         ctype = decide_customer_type(
             w.text,
             w.norm,

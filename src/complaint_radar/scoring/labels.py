@@ -51,7 +51,6 @@ def _sentence_of(bounds: list[tuple[int, int]], pos: int) -> tuple[int, int]:
 def detect_causes(
     text: str,
     norm: str,
-    lexicon: Lexicon,
     scan: Scan,
     negative_spans: Sequence[tuple[int, int]],
     *,
@@ -95,7 +94,6 @@ def concrete_cause_count(causes: Sequence[LabelScore]) -> int:
 def detect_demands(
     text: str,
     norm: str,
-    lexicon: Lexicon,
     scan: Scan,
     cues: Sequence[CueHit],
     causes: Sequence[LabelScore],

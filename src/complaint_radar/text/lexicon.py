@@ -28,10 +28,6 @@ class Lexicon:
 
     version: str
     index: PatternIndex
-    cues: tuple[CueSpec, ...]
-    cause_codes: tuple[str, ...]
-    demand_codes: tuple[str, ...]
-    emotion_codes: tuple[str, ...]
     negators_zh: tuple[str, ...]
     rhetorical_zh: tuple[str, ...]
     negators_en: re.Pattern[str]
@@ -83,17 +79,10 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
         return Lexicon(
             version=str(raw["version"]),
             index=PatternIndex(entries),
-            cues=tuple(
-                CueSpec(code=CueCode(code), negatable=bool(entry.get("negatable", False)))
-                for code, entry in raw["cues"].items()
-            ),
             cue_by_key={
                 f"cue:{code}": CueSpec(code=CueCode(code), negatable=bool(entry.get("negatable", False)))
                 for code, entry in raw["cues"].items()
             },
-            cause_codes=tuple(raw["causes"]),
-            demand_codes=tuple(raw["demands"]),
-            emotion_codes=tuple(raw["emotions"]),
             negators_zh=tuple(mods["negators_zh"]),
             rhetorical_zh=tuple(mods.get("rhetorical_zh", [])),
             negators_en=_words([], mods["negators_en"], "negators_en"),
