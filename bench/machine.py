@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from pathlib import Path
 
@@ -14,3 +15,12 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def pin_one_core() -> str:
+    """Pin this process to its lowest allowed CPU (so peers timed in one run share one core)."""
+    if hasattr(os, "sched_setaffinity"):
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu} with sched_setaffinity, BLAS threads = 1"
+    return "single-threaded (BLAS threads = 1)"

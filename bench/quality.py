@@ -28,19 +28,12 @@ from complaint_radar.models.datasets import load_splits, training_set  # noqa: E
 from complaint_radar.models.metrics import classification_summary  # noqa: E402
 from complaint_radar.models.registry import load_model  # noqa: E402
 from complaint_radar.models.specs import SPECS  # noqa: E402
-from machine import cpu_model  # noqa: E402 - bench/ is on sys.path when run as a script
+from machine import cpu_model, pin_one_core  # noqa: E402 - bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SEED = 7
 Row = tuple[str, str, int, dict[str, float], str, float]
 
-
-def pin_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu} with sched_setaffinity, BLAS threads = 1"
-    return "single-threaded (BLAS threads = 1)"
 
 
 def timed(fn: Callable[[list[str]], np.ndarray], texts: list[str]) -> tuple[np.ndarray, float]:

@@ -37,7 +37,7 @@ from complaint_radar.models.multilabel import OneVsRestTextClassifier  # noqa: E
 from complaint_radar.models.taxonomy import multi_label_decision  # noqa: E402
 from complaint_radar.services.labelled_data import DataSplit, read_labelled, split_labelled  # noqa: E402
 from complaint_radar.services.training import TRAIN_PARAMS, train_file  # noqa: E402
-from machine import cpu_model  # noqa: E402 - bench/ is on sys.path when run as a script
+from machine import cpu_model, pin_one_core  # noqa: E402 - bench/ is on sys.path when run as a script
 
 SEED = 13
 TEST_SIZE = 0.15
@@ -69,13 +69,6 @@ TASKS = (
     ),
 )
 
-
-def pin_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}, BLAS threads = 1"
-    return "BLAS threads = 1"
 
 
 BASELINES = {
