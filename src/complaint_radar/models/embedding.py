@@ -257,17 +257,47 @@ def fit_embedding_stack(
         base = make_base().fit([texts[i] for i in tr], y[tr])
         oof[te, :outputs] = _as_2d(base.decision_function([texts[i] for i in te]))
         oof[te, outputs:] = _as_2d(head(tr).decision_function(embeddings[te]))
-    stacker = LogisticRegression(C=10.0, max_iter=2000).fit(oof, y_idx)
+    A, c = _stacker(oof, y_idx, outputs)
     base = make_base().fit(texts, y)
     full_head = head(np.arange(len(texts)))
-    threshold = base._f1_threshold(stacker.predict_proba(oof), y_idx)
+    threshold = base._f1_threshold(_probabilities(oof @ A + c), y_idx)
     stack = EmbeddingStack(
         base,
         full_head.coef_.T.astype(np.float32),
         full_head.intercept_.astype(np.float32),
-        stacker.coef_.T.astype(np.float32),
-        stacker.intercept_.astype(np.float32),
+        A.astype(np.float32),
+        c.astype(np.float32),
         threshold,
         metadata,
     )
     return stack, base
+
+
+def _stacker(oof: np.ndarray, y_idx: np.ndarray, outputs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stacker weights (2·outputs × outputs) and intercepts on out-of-fold logits [base, head].
+
+    A model's own logit for a class must not count against that class: on very few texts, out-of-fold
+    scores can be anti-correlated with the truth (leaving a text out shifts its class's mean away from
+    it), and a stacker fitted to that would invert the models. Such an input is dropped (weight 0); when
+    none is left, the base model alone decides (identity weights)."""
+    from sklearn.linear_model import LogisticRegression
+
+    columns = list(range(2 * outputs))
+    while columns:
+        fitted = LogisticRegression(C=10.0, max_iter=2000).fit(oof[:, columns], y_idx)
+        A = np.zeros((2 * outputs, outputs))
+        A[columns] = fitted.coef_.T
+        own = [j for j in columns if A[j, j % outputs] < 0]
+        if not own:
+            return A, fitted.intercept_.astype(np.float64)
+        columns = [j for j in columns if j not in own]
+    return np.vstack([np.eye(outputs), np.zeros((outputs, outputs))]), np.zeros(outputs)
+
+
+def _probabilities(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities (n, classes) from stacked logits (n, 1) of two classes or (n, k) of k."""
+    if logits.shape[1] == 1:
+        p = 1.0 / (1.0 + np.exp(-logits[:, 0]))
+        return np.stack([1.0 - p, p], axis=1)
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return np.asarray(z / z.sum(axis=1, keepdims=True))

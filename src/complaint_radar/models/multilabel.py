@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator  # type: ignore[import-untyped]
 
+from complaint_radar.models.embedding import EmbeddingStack, fit_embedding_stack
 from complaint_radar.models.linear import TextClassifier
 from complaint_radar.models.taxonomy import (
     DEFAULT_MIN_SCORE,
@@ -69,7 +71,9 @@ class OneVsRestTextClassifier(BaseEstimator):  # type: ignore[misc]
             "seed": self.seed,
         }
 
-    def fit(self, X: Iterable[str], Y: Iterable[Iterable[str]]) -> Self:
+    def fit(self, X: Iterable[str], Y: Iterable[Iterable[str]], embeddings: np.ndarray | None = None) -> Self:
+        """Fit one binary model per label; with `embeddings` (one row per text, models/embedding.py), each
+        label's model is an `EmbeddingStack` of its n-gram model and a head on the embeddings."""
         texts = list(X)
         sets = [frozenset(str(v) for v in labels) for labels in Y]
         if len(texts) != len(sets):
@@ -87,12 +91,23 @@ class OneVsRestTextClassifier(BaseEstimator):  # type: ignore[misc]
             )
         self.labels_ = np.asarray(keep)
         self.label_counts_ = {lb: counts[lb] for lb in keep}
-        self.estimators_ = [
-            TextClassifier(**self._binary_params()).fit(
-                texts, [POSITIVE if lb in s else NEGATIVE for s in sets]
-            )
-            for lb in keep
-        ]
+        targets = [[POSITIVE if lb in s else NEGATIVE for s in sets] for lb in keep]
+        self.estimators_: list[TextClassifier | EmbeddingStack]
+        if embeddings is None:
+            self.estimators_ = [TextClassifier(**self._binary_params()).fit(texts, y) for y in targets]
+        else:
+            self.estimators_ = [
+                fit_embedding_stack(
+                    lambda: TextClassifier(**self._binary_params()),
+                    texts,
+                    y,
+                    embeddings,
+                    folds=self.cv_folds,
+                    class_weight="balanced",
+                    seed=self.seed,
+                )[0]
+                for y in targets
+            ]
         self.thresholds_ = np.asarray([float(e.threshold_) for e in self.estimators_])
         self.scorer_ = StackedBinaryScorer.from_models(self.estimators_)
         self.n_training_texts_ = n
@@ -119,7 +134,12 @@ class OneVsRestTextClassifier(BaseEstimator):  # type: ignore[misc]
         width = max(2, len(str(len(self.labels_) - 1)))
         dirs = [f"labels/{i:0{width}d}" for i in range(len(self.labels_))]
         for label, estimator, sub in zip(self.labels_, self.estimators_, dirs, strict=True):
-            estimator.save(out / sub, {"label": str(label)})
+            meta = {"label": str(label)}
+            if isinstance(estimator, EmbeddingStack):
+                estimator.metadata_ = meta
+                EmbeddingStack.save(estimator, out / sub, partial(_save_base, estimator.base, meta))
+            else:
+                estimator.save(out / sub, meta)
         write_manifest(
             out,
             MULTI_LABEL,
@@ -133,6 +153,10 @@ class OneVsRestTextClassifier(BaseEstimator):  # type: ignore[misc]
             **(metadata or {}),
         )
         return out
+
+
+def _save_base(base: Any, meta: dict[str, Any], where: Path) -> None:
+    base.save(where, meta)
 
 
 def label_sets(values: Sequence[str], separator: str) -> list[tuple[str, ...]]:

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]
 
 from complaint_radar.errors import ModelError
+from complaint_radar.models.embedding import EmbeddingStack, embedder, is_embedding_stack
 from complaint_radar.models.features import HashingConfig
 from complaint_radar.models.rules import KeywordRules
 from complaint_radar.models.serving import CONFIG_FILE, LinearScorer, ServingModel, _as_texts, _counts, _tfidf
@@ -67,18 +68,25 @@ class StackedBinaryScorer:
         coef: sp.csr_matrix,
         intercept: np.ndarray,
         batch_size: int,
+        embedding: EmbeddingHeads | None = None,
     ) -> None:
         self.hashing = hashing
         self.idf = idf
         self.coef = coef
         self.intercept = intercept
         self.batch_size = batch_size
+        self.embedding = embedding
 
     @classmethod
     def from_models(cls, models: Sequence[LinearScorer]) -> StackedBinaryScorer:
         """Stack binary models (logit = score of `classes_[1]`) fitted on the same texts."""
         if not models:
             raise ModelError("a multi-label taxonomy needs at least one label model")
+        stacks = [m for m in models if isinstance(m, EmbeddingStack)]
+        if stacks and len(stacks) != len(models):
+            raise ModelError("either every label model of a taxonomy uses embeddings or none; train it again")
+        embedding = EmbeddingHeads.from_stacks(stacks) if stacks else None
+        models = [m.base for m in stacks] if stacks else list(models)
         first = models[0]
         for model in models:
             if model.coef_.shape[1] != 1:
@@ -89,7 +97,7 @@ class StackedBinaryScorer:
                 )
         coef = sp.csr_matrix(np.hstack([m.coef_ for m in models]))
         intercept = np.concatenate([m.intercept_ for m in models]).astype(np.float32)
-        return cls(first.hashing, first.idf_, coef, intercept, int(first.batch_size))
+        return cls(first.hashing, first.idf_, coef, intercept, int(first.batch_size), embedding)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n, labels) probability that each label applies."""
@@ -97,9 +105,45 @@ class StackedBinaryScorer:
         for i in range(0, len(texts), self.batch_size):
             counts = _counts(texts[i : i + self.batch_size], self.hashing, self.batch_size)
             logits = (_tfidf(counts, self.idf) @ self.coef).toarray() + self.intercept
+            if self.embedding is not None:
+                logits = self.embedding.combine(logits, texts[i : i + self.batch_size])
             out.append(logits.astype(np.float32))
         scores = np.vstack(out)
         return np.asarray(1.0 / (1.0 + np.exp(-scores)))
+
+
+@dataclass(frozen=True)
+class EmbeddingHeads:
+    """The embedding side of label models that are `EmbeddingStack`s: per label, a logistic head on the
+    text's embedding and the stacker's weights for (n-gram logit, embedding logit)."""
+
+    head_coef: np.ndarray  # (dim, labels)
+    head_intercept: np.ndarray  # (labels,)
+    base_weight: np.ndarray  # (labels,)
+    head_weight: np.ndarray  # (labels,)
+    bias: np.ndarray  # (labels,)
+
+    @classmethod
+    def from_stacks(cls, stacks: Sequence[EmbeddingStack]) -> EmbeddingHeads:
+        if any(s.head_coef.shape[1] != 1 for s in stacks):
+            raise ModelError("every label model of a multi-label taxonomy must be binary")
+        return cls(
+            np.hstack([s.head_coef for s in stacks]),
+            np.concatenate([s.head_intercept for s in stacks]),
+            np.array([s.stack_coef[0, 0] for s in stacks], dtype=np.float32),
+            np.array([s.stack_coef[1, 0] for s in stacks], dtype=np.float32),
+            np.concatenate([s.stack_intercept for s in stacks]),
+        )
+
+    def combine(self, base_logits: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Stacked logits of every label: the texts are embedded once for all labels."""
+        e = embedder().encode(texts) @ self.head_coef + self.head_intercept
+        return np.asarray(base_logits * self.base_weight + e * self.head_weight + self.bias)
+
+
+def load_scorer(directory: Path) -> LinearScorer:
+    """A saved model directory: an `EmbeddingStack` or a plain linear model."""
+    return EmbeddingStack.load(directory) if is_embedding_stack(directory) else ServingModel.load(directory)
 
 
 def multi_label_decision(
@@ -179,7 +223,7 @@ class CustomTaxonomy:
         manifest_path = where / MANIFEST_FILE
         if not manifest_path.exists():
             if (where / CONFIG_FILE).exists():
-                return cls.from_classifier(ServingModel.load(where), where.name)
+                return cls.from_classifier(load_scorer(where), where.name)
             raise ModelError(
                 f"{where} is not a taxonomy directory (no {MANIFEST_FILE}); create one with "
                 "`complaint-radar taxonomy train` or `taxonomy from-keywords`"
@@ -188,7 +232,7 @@ class CustomTaxonomy:
         kind = manifest["kind"]
         name = str(manifest.get("name") or where.name)
         if kind == SINGLE_LABEL:
-            model = ServingModel.load(where)
+            model = load_scorer(where)
             return cls(name, kind, [str(c) for c in model.classes_], manifest, classifier=model)
         if kind == RULES:
             rules = KeywordRules.load(where)
@@ -202,7 +246,7 @@ class CustomTaxonomy:
             raise ModelError(f"{manifest_path} is inconsistent ({exc}); train the taxonomy again") from None
         if not len(labels) == len(dirs) == len(thresholds) or not labels:
             raise ModelError(f"{manifest_path} lists labels, models and thresholds of different lengths")
-        stacked = StackedBinaryScorer.from_models([ServingModel.load(d) for d in dirs])
+        stacked = StackedBinaryScorer.from_models([load_scorer(d) for d in dirs])
         return cls(name, kind, labels, manifest, stacked=stacked, thresholds=thresholds, min_score=min_score)
 
     def scores(self, texts: Iterable[str]) -> np.ndarray:

@@ -20,6 +20,7 @@ import numpy as np
 
 from complaint_radar.errors import InputError
 from complaint_radar.models import serving
+from complaint_radar.models.embedding import BASE_DIR, EMBEDDER
 from complaint_radar.models.evaluation import multi_label_report, single_label_report, timed
 from complaint_radar.models.model_card import custom_model_card
 from complaint_radar.models.registry import MODEL_NAMES, load_model
@@ -55,6 +56,7 @@ _OURS = {
     CARD_FILE,
     "metrics.json",
     "metrics.md",
+    BASE_DIR,
 }
 
 
@@ -121,6 +123,7 @@ def train_file(
     test_size: float = 0.15,
     command: str = "train",
     plot: bool = True,
+    embeddings: bool = False,
 ) -> TrainingResult:
     """Read `path`, deduplicate, split, fit, save into `out` with a model card; score the held-out part."""
     data = read_labelled(
@@ -130,7 +133,9 @@ def train_file(
     _check_classes(split, data, label_column)
     _prepare_out(out)
     started = time.perf_counter()
-    kind, labels, dropped, extra = _fit_and_save(split, out, name=name, multi_label=multi_label, seed=seed)
+    kind, labels, dropped, extra = _fit_and_save(
+        split, out, name=name, multi_label=multi_label, seed=seed, embeddings=embeddings
+    )
     fit_seconds = round(time.perf_counter() - started, 2)
     taxonomy = CustomTaxonomy.load(out)
     report = None
@@ -155,6 +160,7 @@ def train_file(
             "label_separator": separator,
             "label_counts": dict(sorted(label_counts(split.train_labels).items())),
             "params": {**TRAIN_PARAMS, "seed": seed},
+            "embeddings": EMBEDDER if embeddings else None,
             "fit_seconds": fit_seconds,
         },
         **extra,
@@ -178,16 +184,19 @@ def _headline(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fit_and_save(
-    split: DataSplit, out: Path, *, name: str, multi_label: bool, seed: int
+    split: DataSplit, out: Path, *, name: str, multi_label: bool, seed: int, embeddings: bool = False
 ) -> tuple[str, list[str], dict[str, int], dict[str, Any]]:
-    """Fit the classifier on the training part and write it into `out`; (kind, labels, dropped, extra)."""
+    """Fit the classifier on the training part and write it into `out`; (kind, labels, dropped, extra).
+    With `embeddings`, every model is an `EmbeddingStack` (models/embedding.py)."""
+    from complaint_radar.models.embedding import embedder, fit_embedding_stack
     from complaint_radar.models.linear import TextClassifier
     from complaint_radar.models.multilabel import OneVsRestTextClassifier
 
     if multi_label:
         model = OneVsRestTextClassifier(**TRAIN_PARAMS, min_examples=MIN_EXAMPLES, seed=seed)
+        vectors = embedder().encode(split.train_texts) if embeddings else None
         try:
-            model.fit(split.train_texts, split.train_labels)
+            model.fit(split.train_texts, split.train_labels, vectors)
         except ValueError as exc:
             raise InputError(f"cannot train a multi-label model: {exc}; add labelled rows") from None
         model.save(out, name)
@@ -204,11 +213,23 @@ def _fit_and_save(
         raise InputError(
             f"fewer than two classes have {MIN_EXAMPLES} or more training rows; add rows or lower --test-size"
         )
-    classifier = TextClassifier(**TRAIN_PARAMS, seed=seed).fit(
-        [split.train_texts[i] for i in keep], [split.train_labels[i] for i in keep]
-    )
-    labels = [str(c) for c in classifier.classes_]
-    classifier.save(out, {"name": name})
+    texts = [split.train_texts[i] for i in keep]
+    targets = [split.train_labels[i] for i in keep]
+    if embeddings:
+        stack, base = fit_embedding_stack(
+            lambda: TextClassifier(**TRAIN_PARAMS, seed=seed),
+            texts,
+            targets,
+            embedder().encode(texts),
+            seed=seed,
+        )
+        labels = [str(c) for c in stack.classes_]
+        stack.metadata_ = {"name": name}
+        stack.save(out, lambda where: base.save(where, {"name": name}))
+    else:
+        classifier = TextClassifier(**TRAIN_PARAMS, seed=seed).fit(texts, targets)
+        labels = [str(c) for c in classifier.classes_]
+        classifier.save(out, {"name": name})
     write_manifest(out, SINGLE_LABEL, name, labels)
     return SINGLE_LABEL, labels, dropped, {}
 
