@@ -206,3 +206,17 @@ def test_train_file_with_embeddings_writes_a_stacked_single_label_model(tmp_path
     np.testing.assert_allclose(scores.sum(axis=1), 1.0, rtol=1e-5)
     # On a dozen texts out-of-fold scores are anti-correlated with the truth; the stacker must not invert.
     assert (loaded.classifier.stack_coef[:, 0] >= 0).all()
+
+
+def test_evaluate_accepts_the_bundled_embedding_variant_by_name(tmp_path: Path) -> None:
+    from complaint_radar.errors import InputError
+    from complaint_radar.services.training import evaluate_file, load_taxonomy
+
+    data = tmp_path / "labelled.jsonl"
+    rows = [{"text": t, "label": y} for t, y in zip(TEXTS, LABELS, strict=True)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    taxonomy, report = evaluate_file("complaint_en_e5", data)
+    assert isinstance(taxonomy.classifier, EmbeddingStack) and report["n"] == len(TEXTS)
+    assert report["accuracy"] >= 0.75  # everyday complaints vs small talk
+    with pytest.raises(InputError, match="complaint_en_e5"):
+        load_taxonomy("emotion_zh_e5")

@@ -23,7 +23,7 @@ from complaint_radar.models import serving
 from complaint_radar.models.embedding import BASE_DIR, EMBEDDER
 from complaint_radar.models.evaluation import multi_label_report, single_label_report, timed
 from complaint_radar.models.model_card import custom_model_card
-from complaint_radar.models.registry import MODEL_NAMES, load_model
+from complaint_radar.models.registry import EMBEDDING_SUFFIX, MODEL_NAMES, embedding_variant, load_model
 from complaint_radar.models.reports import plotting_available, write_reports
 from complaint_radar.models.rules import RULES_FILE, KeywordRules
 from complaint_radar.models.taxonomy import MANIFEST_FILE, RULES, SINGLE_LABEL, CustomTaxonomy, write_manifest
@@ -269,11 +269,15 @@ def load_taxonomy(reference: str | Path) -> CustomTaxonomy:
     path = Path(reference)
     if path.exists():
         return CustomTaxonomy.load(path)
-    if str(reference) in MODEL_NAMES:
-        return CustomTaxonomy.from_classifier(load_model(str(reference)), str(reference))
+    name = str(reference)
+    if name in MODEL_NAMES:
+        return CustomTaxonomy.from_classifier(load_model(name), name)
+    base = name.removesuffix(EMBEDDING_SUFFIX)
+    if name != base and base in MODEL_NAMES and embedding_variant(base) is not None:
+        return CustomTaxonomy.from_classifier(load_model(base, embeddings=True), name)
+    bundled = [*MODEL_NAMES, *(n + EMBEDDING_SUFFIX for n in MODEL_NAMES if embedding_variant(n) is not None)]
     raise InputError(
-        f"{reference} is neither a model directory nor a bundled model ({', '.join(MODEL_NAMES)}); "
-        "check the path"
+        f"{reference} is neither a model directory nor a bundled model ({', '.join(bundled)}); check the path"
     )
 
 
