@@ -114,32 +114,20 @@ def baseline(task: Task, split: DataSplit, class_weight: str | None) -> dict[str
 def run_task(task: Task, data: Path, workdir: Path) -> dict[str, Any]:
     path = data / task.path
     started = time.perf_counter()
-    result = train_file(
-        path,
-        workdir / task.name,
-        name=task.name,
-        label_column=task.label_column,
-        multi_label=task.multi_label,
-        seed=SEED,
-        test_size=TEST_SIZE,
-        command="taxonomy train",
-        plot=False,
-    )
+    common: dict[str, Any] = {
+        "label_column": task.label_column,
+        "multi_label": task.multi_label,
+        "seed": SEED,
+        "test_size": TEST_SIZE,
+        "plot": False,
+    }
+    result = train_file(path, workdir / task.name, name=task.name, command="taxonomy train", **common)
     assert result.report is not None
     stacked = None
     if task.embeddings and embeddings_available():
-        stacked = train_file(
-            path,
-            workdir / f"{task.name}_e5",
-            name=f"{task.name}_e5",
-            label_column=task.label_column,
-            multi_label=task.multi_label,
-            seed=SEED,
-            test_size=TEST_SIZE,
-            command="taxonomy train --embeddings",
-            plot=False,
-            embeddings=True,
-        )
+        name = f"{task.name}_e5"
+        command = "taxonomy train --embeddings"
+        stacked = train_file(path, workdir / name, name=name, command=command, embeddings=True, **common)
     # The same split the service made (same function, same arguments), for the baselines.
     split = _split(task, data)
     assert split.summary["test"] == result.split["test"]

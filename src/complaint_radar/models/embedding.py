@@ -33,6 +33,7 @@ from complaint_radar.models.serving import (
     LinearScorer,
     ServingModel,
     _as_texts,
+    read_files,
 )
 
 KIND = "embedding_stack"
@@ -185,9 +186,7 @@ class EmbeddingStack(LinearScorer):
     def load(cls, directory: str | Path) -> EmbeddingStack:
         where = Path(directory)
         try:
-            doc = json.loads((where / CONFIG_FILE).read_text(encoding="utf-8"))
-            with np.load(where / WEIGHTS_FILE, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in npz.files}
+            doc, arrays = read_files(where)
         except FileNotFoundError as exc:
             raise ModelError(f"embedding model file missing: {exc.filename}; retrain it") from exc
         except (OSError, ValueError) as exc:

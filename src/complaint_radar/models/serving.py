@@ -173,13 +173,18 @@ class ServingModel(LinearScorer):
         return model
 
 
+def read_files(where: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """`model.json` and the arrays of `weights.npz` in `where` (no pickle); I/O and parse errors propagate."""
+    doc = json.loads((where / CONFIG_FILE).read_text(encoding="utf-8"))
+    with np.load(where / WEIGHTS_FILE, allow_pickle=False) as npz:
+        return doc, {name: npz[name] for name in npz.files}
+
+
 def read_artifacts(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, np.ndarray]]:
     """(`model.json` document, constructor params, weight arrays) of a saved model (no pickle)."""
     where = Path(directory)
     try:
-        doc = json.loads((where / CONFIG_FILE).read_text(encoding="utf-8"))
-        with np.load(where / WEIGHTS_FILE, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
+        doc, arrays = read_files(where)
     except FileNotFoundError as exc:
         raise ModelError(
             f"model artifact missing: {exc.filename}; rebuild it with `make models` "

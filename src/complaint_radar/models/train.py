@@ -90,6 +90,18 @@ def train_embedding_variant(spec: ModelSpec, data: Path, out: Path, cache: Path 
     return meta
 
 
+def metrics_table(test_metrics: dict[str, dict[str, float]]) -> list[str]:
+    """Markdown rows of held-out figures per test set (model cards)."""
+    lines = ["| test set | n | accuracy | macro-F1 | per-class F1 | ECE |", "|---|---|---|---|---|---|"]
+    for name, m in test_metrics.items():
+        per_class = ", ".join(f"{k[3:]} {v:.3f}" for k, v in m.items() if k.startswith("f1_"))
+        lines.append(
+            f"| {name} | {int(m['n']):,} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | {per_class} "
+            f"| {m['ece']:.4f} |"
+        )
+    return lines
+
+
 def embedding_card_section(meta: dict[str, Any]) -> str:
     """Markdown section on a model's embedding-stacked variant, appended to its model card."""
     lines = [
@@ -106,15 +118,8 @@ def embedding_card_section(meta: dict[str, Any]) -> str:
         "(`pip install 'complaint-radar[embeddings]'`). About two orders of magnitude slower than the n-gram "
         "model (see `docs/benchmarks_quality.md`).",
         "",
-        "| test set | n | accuracy | macro-F1 | per-class F1 | ECE |",
-        "|---|---|---|---|---|---|",
+        *metrics_table(meta["test_metrics"]),
     ]
-    for name, m in meta["test_metrics"].items():
-        per_class = ", ".join(f"{k[3:]} {v:.3f}" for k, v in m.items() if k.startswith("f1_"))
-        lines.append(
-            f"| {name} | {int(m['n']):,} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | {per_class} "
-            f"| {m['ece']:.4f} |"
-        )
     return "\n".join([*lines, ""])
 
 
@@ -234,15 +239,8 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
         "## Held-out test metrics",
         "",
-        "| test set | n | accuracy | macro-F1 | per-class F1 | ECE |",
-        "|---|---|---|---|---|---|",
+        *metrics_table(meta["test_metrics"]),
     ]
-    for name, m in meta["test_metrics"].items():
-        per_class = ", ".join(f"{k[3:]} {v:.3f}" for k, v in m.items() if k.startswith("f1_"))
-        lines.append(
-            f"| {name} | {int(m['n']):,} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | {per_class} "
-            f"| {m['ece']:.4f} |"
-        )
     lines += [
         "",
         "ECE: top-label expected calibration error, 15 equal-width bins. Comparison with baselines: "
