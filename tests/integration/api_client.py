@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine
+from sqlalchemy.pool import NullPool
 
 from complaint_radar import Analyzer
 from complaint_radar.api import create_app
@@ -72,7 +73,7 @@ class Api:
 @contextmanager
 def serve_api(db_url: str, analyzer: Analyzer, **settings: Any) -> Iterator[Api]:
     """The app on a real uvicorn server over `db_url`, with a frozen clock at T0 and an admin key."""
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, poolclass=NullPool)  # a late check-in from a request thread closes
     sessions = make_session_factory(engine)
     clock = FrozenClock(T0)
     with session_scope(sessions) as session:
