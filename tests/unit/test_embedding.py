@@ -48,7 +48,9 @@ def vectors() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def fitted(vectors: np.ndarray) -> tuple[EmbeddingStack, TextClassifier]:
-    return fit_embedding_stack(_base, TEXTS, LABELS, vectors, folds=3, head_C=10.0)
+    stack = fit_embedding_stack(_base, TEXTS, LABELS, vectors, folds=3, head_C=10.0)
+    assert isinstance(stack.base, TextClassifier)
+    return stack, stack.base
 
 
 def test_embedder_gives_normalised_vectors_that_separate_meaning(vectors: np.ndarray) -> None:
@@ -78,8 +80,8 @@ def test_stack_overfits_and_combines_base_and_head_linearly(
 def test_save_load_round_trip_is_identical(
     fitted: tuple[EmbeddingStack, TextClassifier], tmp_path: Path
 ) -> None:
-    stack, base = fitted
-    stack.save(tmp_path / "m", lambda where: base.save(where))
+    stack, _ = fitted
+    stack.save(tmp_path / "m")
     assert is_embedding_stack(tmp_path / "m") and not is_embedding_stack(tmp_path / "m" / "base")
     loaded = EmbeddingStack.load(tmp_path / "m")
     np.testing.assert_allclose(loaded.predict_proba(TEXTS), stack.predict_proba(TEXTS), rtol=1e-5, atol=1e-6)
@@ -109,7 +111,7 @@ def test_multiclass_stack_has_one_output_per_class() -> None:
     labels = ["complaint"] * 6 + ["other"] * 6 + ["question"] * 4
     rng = np.random.default_rng(0)
     fake = rng.normal(size=(len(texts), 8)).astype(np.float32)
-    stack, _ = fit_embedding_stack(_base, texts, labels, fake, folds=2, head_C=1.0)
+    stack = fit_embedding_stack(_base, texts, labels, fake, folds=2, head_C=1.0)
     assert stack.head_coef.shape == (8, 3) and stack.stack_coef.shape == (6, 3)
     stack._encode = lambda batch: fake[[texts.index(t) for t in batch]]
     proba = stack.predict_proba(texts)

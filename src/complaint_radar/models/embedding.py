@@ -154,11 +154,21 @@ class EmbeddingStack(LinearScorer):
         return None
 
     # ---------------------------------------------------------------------------------------- storage
-    def save(self, directory: str | Path, base_save: Callable[[Path], object]) -> Path:
-        """Write `model.json`, `weights.npz` and the base model (via `base_save(dir)`) into `directory`."""
+    def save(
+        self,
+        directory: str | Path,
+        metadata: dict[str, Any] | None = None,
+        base_metadata: dict[str, Any] | None = None,
+    ) -> Path:
+        """Write `model.json` (with `metadata`), `weights.npz` and the base model (with `base_metadata`,
+        default `metadata`) into `directory`. Only a stack fitted in this process can be saved: a loaded
+        base model has no `save`."""
+        save_base = getattr(self.base, "save", None)
+        if save_base is None:
+            raise ModelError("this embedding stack was loaded, not fitted: its files are already saved")
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        base_save(out / BASE_DIR)
+        save_base(out / BASE_DIR, base_metadata if base_metadata is not None else metadata)
         np.savez_compressed(
             out / WEIGHTS_FILE,
             head_coef=self.head_coef,
@@ -169,6 +179,7 @@ class EmbeddingStack(LinearScorer):
         digest = hashlib.sha256()
         for part in (out / WEIGHTS_FILE, out / BASE_DIR / WEIGHTS_FILE):
             digest.update(part.read_bytes())
+        self.metadata_ = {**self.metadata_, **(metadata or {})}
         doc = {
             **self.metadata_,
             "weights_sha256_12": digest.hexdigest()[:12],
@@ -228,8 +239,8 @@ def fit_embedding_stack(
     class_weight: str | None = None,
     seed: int = 13,
     metadata: dict[str, Any] | None = None,
-) -> tuple[EmbeddingStack, Any]:
-    """Fit base model, embedding head and stacker; (stack, fitted base `TextClassifier`).
+) -> EmbeddingStack:
+    """Fit base model (`stack.base`, a `TextClassifier`), embedding head and stacker.
 
     The stacker and the F1 threshold are fitted on `folds`-fold out-of-fold scores of base and head, so
     neither sees a score of a text its model was trained on. Needs scikit-learn."""
@@ -260,7 +271,7 @@ def fit_embedding_stack(
     base = make_base().fit(texts, y)
     full_head = head(np.arange(len(texts)))
     threshold = base._f1_threshold(_probabilities(oof @ A + c), y_idx)
-    stack = EmbeddingStack(
+    return EmbeddingStack(
         base,
         full_head.coef_.T.astype(np.float32),
         full_head.intercept_.astype(np.float32),
@@ -269,7 +280,6 @@ def fit_embedding_stack(
         threshold,
         metadata,
     )
-    return stack, base
 
 
 def _stacker(oof: np.ndarray, y_idx: np.ndarray, outputs: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
@@ -105,7 +104,7 @@ class OneVsRestTextClassifier(BaseEstimator):  # type: ignore[misc]
                     folds=self.cv_folds,
                     class_weight="balanced",
                     seed=self.seed,
-                )[0]
+                )
                 for y in targets
             ]
         self.thresholds_ = np.asarray([float(e.threshold_) for e in self.estimators_])
@@ -134,12 +133,7 @@ class OneVsRestTextClassifier(BaseEstimator):  # type: ignore[misc]
         width = max(2, len(str(len(self.labels_) - 1)))
         dirs = [f"labels/{i:0{width}d}" for i in range(len(self.labels_))]
         for label, estimator, sub in zip(self.labels_, self.estimators_, dirs, strict=True):
-            meta = {"label": str(label)}
-            if isinstance(estimator, EmbeddingStack):
-                estimator.metadata_ = meta
-                EmbeddingStack.save(estimator, out / sub, partial(_save_base, estimator.base, meta))
-            else:
-                estimator.save(out / sub, meta)
+            estimator.save(out / sub, {"label": str(label)})
         write_manifest(
             out,
             MULTI_LABEL,
@@ -153,10 +147,6 @@ class OneVsRestTextClassifier(BaseEstimator):  # type: ignore[misc]
             **(metadata or {}),
         )
         return out
-
-
-def _save_base(base: Any, meta: dict[str, Any], where: Path) -> None:
-    base.save(where, meta)
 
 
 def label_sets(values: Sequence[str], separator: str) -> list[tuple[str, ...]]:

@@ -10,6 +10,7 @@ import hashlib
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,14 @@ from complaint_radar.models.datasets import (
     SOURCE_BY_NAME,
     SPLIT_SEED,
     TEST_FRACTION,
+    Split,
     load_splits,
     training_set,
 )
 from complaint_radar.models.linear import TextClassifier
 from complaint_radar.models.metrics import classification_summary
 from complaint_radar.models.registry import EMBEDDING_SUFFIX
+from complaint_radar.models.serving import LinearScorer
 from complaint_radar.models.specs import MODEL_DATE, SPECS, ModelSpec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -59,17 +62,11 @@ def train_embedding_variant(spec: ModelSpec, data: Path, out: Path, cache: Path 
     texts, labels, _ = training_set(splits, list(spec.sources))
     vectors = cached_embeddings(texts, cache)
     started = time.perf_counter()
-    stack, base = fit_embedding_stack(
+    stack = fit_embedding_stack(
         lambda: TextClassifier(**spec.params), texts, labels, vectors, **spec.embedding_head
     )
     fit_seconds = round(time.perf_counter() - started, 1)
-    classes = [str(c) for c in stack.classes_]
-    test: dict[str, dict[str, float]] = {}
-    for name in spec.eval_sets:
-        s = splits[name]
-        proba = stack.predict_proba(s.test_texts)
-        pred = [str(v) for v in stack.decide(proba)]
-        test[name] = classification_summary(s.test_labels, pred, classes, proba)
+    test = held_out_metrics(stack, splits, spec.eval_sets)
     meta: dict[str, Any] = {
         "name": spec.name + EMBEDDING_SUFFIX,
         "date": MODEL_DATE,
@@ -84,8 +81,11 @@ def train_embedding_variant(spec: ModelSpec, data: Path, out: Path, cache: Path 
     target_dir = out / meta["name"]
     if target_dir.exists():
         shutil.rmtree(target_dir)
-    stack.metadata_ = {"name": meta["name"], "date": MODEL_DATE, "extends": spec.name, "test_metrics": test}
-    stack.save(target_dir, lambda where: base.save(where, {"name": spec.name}))
+    stack.save(
+        target_dir,
+        {"name": meta["name"], "date": MODEL_DATE, "extends": spec.name, "test_metrics": test},
+        base_metadata={"name": spec.name},
+    )
     meta["artifact_bytes"] = sum(p.stat().st_size for p in target_dir.rglob("*") if p.is_file())
     return meta
 
@@ -123,6 +123,24 @@ def embedding_card_section(meta: dict[str, Any]) -> str:
     return "\n".join([*lines, ""])
 
 
+def held_out_metrics(
+    model: LinearScorer, splits: dict[str, Split], eval_sets: Sequence[str], *, with_argmax: bool = False
+) -> dict[str, dict[str, float]]:
+    """Figures of `model`'s `predict` on each evaluation set's held-out test part (and, `with_argmax`, of
+    the most probable class, as a second row per set)."""
+    classes = [str(c) for c in model.classes_]
+    test: dict[str, dict[str, float]] = {}
+    for name in eval_sets:
+        s = splits[name]
+        proba = model.predict_proba(s.test_texts)
+        pred = [str(v) for v in model.decide(proba)]
+        test[name] = classification_summary(s.test_labels, pred, classes, proba)
+        if with_argmax:
+            argmax = [classes[i] for i in proba.argmax(axis=1)]
+            test[f"{name} (argmax, p ≥ 0.5)"] = classification_summary(s.test_labels, argmax, classes, proba)
+    return test
+
+
 def train_one(spec: ModelSpec, data: Path, out: Path) -> dict[str, Any]:
     """Fit `spec` on the joined training parts, score its held-out test sets, save artifact + metadata."""
     splits = load_splits(data)
@@ -131,15 +149,8 @@ def train_one(spec: ModelSpec, data: Path, out: Path) -> dict[str, Any]:
     model = TextClassifier(**spec.params).fit(texts, labels)
     fit_seconds = time.perf_counter() - started
     classes = [str(c) for c in model.classes_]
-    test: dict[str, dict[str, float]] = {}
-    for name in spec.eval_sets:
-        s = splits[name]
-        proba = model.predict_proba(s.test_texts)
-        pred = [str(v) for v in model.decide(proba)]
-        test[name] = classification_summary(s.test_labels, pred, classes, proba)
-        if spec.params.get("f1_class"):  # also the plain argmax (p >= 0.5) that callers of predict_proba see
-            argmax = [classes[i] for i in proba.argmax(axis=1)]
-            test[f"{name} (argmax, p ≥ 0.5)"] = classification_summary(s.test_labels, argmax, classes, proba)
+    # With an F1 threshold, also the plain argmax (p >= 0.5) that callers of predict_proba see.
+    test = held_out_metrics(model, splits, spec.eval_sets, with_argmax=bool(spec.params.get("f1_class")))
     per_source = {name: origin.count(name) for name in spec.sources}
     metadata: dict[str, Any] = {
         "name": spec.name,

@@ -216,7 +216,7 @@ def _fit_and_save(
     texts = [split.train_texts[i] for i in keep]
     targets = [split.train_labels[i] for i in keep]
     if embeddings:
-        stack, base = fit_embedding_stack(
+        stack = fit_embedding_stack(
             lambda: TextClassifier(**TRAIN_PARAMS, seed=seed),
             texts,
             targets,
@@ -224,8 +224,7 @@ def _fit_and_save(
             seed=seed,
         )
         labels = [str(c) for c in stack.classes_]
-        stack.metadata_ = {"name": name}
-        stack.save(out, lambda where: base.save(where, {"name": name}))
+        stack.save(out, {"name": name})
     else:
         classifier = TextClassifier(**TRAIN_PARAMS, seed=seed).fit(texts, targets)
         labels = [str(c) for c in classifier.classes_]
