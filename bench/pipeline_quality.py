@@ -70,22 +70,17 @@ def main() -> None:
             f"macro-F1 over the six data classes {macro:.3f} | {len(s.test_texts) / secs:,.0f} |"
         )
         s = splits["twitter_complaints"]
-        frame, secs = assess(s.test_texts, work, "twitter")
         gold = [y == "complaint" for y in s.test_labels]
-        f1 = f1_score(gold, frame["is_complaint"].astype(bool))
-        by_prob = f1_score(gold, frame["complaint_probability"] >= 0.5)
-        rows.append(
-            f"| twitter_complaints (en) | {len(s.test_texts):,} | complaint F1 (`is_complaint`) | "
-            f"**{f1:.3f}** | F1 of `complaint_probability` ≥ 0.5: {by_prob:.3f} "
-            f"| {len(s.test_texts) / secs:,.0f} |"
-        )
+        variants: list[tuple[str, str, list[str]]] = [("twitter", "", [])]
         if embeddings_available():
-            frame, secs = assess(s.test_texts, work, "twitter_e5", "--embeddings")
+            variants.append(("twitter_e5", ", `--embeddings`", ["--embeddings"]))
+        for name, label, options in variants:
+            frame, secs = assess(s.test_texts, work, name, *options)
             f1 = f1_score(gold, frame["is_complaint"].astype(bool))
             by_prob = f1_score(gold, frame["complaint_probability"] >= 0.5)
             rows.append(
-                f"| twitter_complaints (en), `--embeddings` | {len(s.test_texts):,} | complaint F1 "
-                f"(`is_complaint`) | **{f1:.3f}** | F1 of `complaint_probability` ≥ 0.5: {by_prob:.3f} "
+                f"| twitter_complaints (en){label} | {len(s.test_texts):,} | complaint F1 (`is_complaint`) | "
+                f"**{f1:.3f}** | F1 of `complaint_probability` ≥ 0.5: {by_prob:.3f} "
                 f"| {len(s.test_texts) / secs:,.0f} |"
             )
     lines = [
