@@ -1,11 +1,12 @@
 """Benchmark: `complaint-radar ingest` rows/s, the whole live path, into SQLite and PostgreSQL.
 
-Times `services.ingest_file.ingest_file`, what the CLI runs: read the file in 5,000-row chunks, check and
-PII-mask each row, assess new messages in batches, insert idempotently, then for every new item recompute
-its customer's profile from the store, store a snapshot, and open or join a case; one transaction per
-chunk. Rows are synthetic journeys (`customers.journeys`), ingested as a backfill (each item as of its own
-time, so every profile reads a real 90-day timeline). A second pass sends the messages again: every row
-is a duplicate, the path a crash-resume takes. PostgreSQL is a throwaway cluster with durable settings.
+Times `services.intake.ingest_file.ingest_file`, what the CLI runs: read the file in 5,000-row chunks,
+check and PII-mask each row, assess new messages in batches, insert idempotently, then for every new item
+recompute its customer's profile from the store, store a snapshot, and open or join a case; one
+transaction per chunk. Rows are synthetic journeys (`customers.journeys`), ingested as a backfill (each
+item as of its own time, so every profile reads a real 90-day timeline). A second pass sends the messages
+again: every row is a duplicate, the path a crash-resume takes. PostgreSQL is a throwaway cluster with
+durable settings.
 
 Run: .venv/bin/python bench/ingest_speed.py [--messages 10000] [--events 30000]
      [--out docs/benchmarks_ingest.md]
@@ -27,10 +28,10 @@ from typing import Any
 import sqlalchemy
 
 from complaint_radar.customers.journeys import generate_journeys
-from complaint_radar.services.assessing import Assessor
-from complaint_radar.services.ingest import Ingestor
-from complaint_radar.services.ingest_file import ingest_file
-from complaint_radar.services.ingest_rows import ItemKind
+from complaint_radar.services.assessment.assessing import Assessor
+from complaint_radar.services.intake.ingest import Ingestor
+from complaint_radar.services.intake.ingest_file import ingest_file
+from complaint_radar.services.intake.ingest_rows import ItemKind
 from complaint_radar.store import make_engine, make_session_factory
 from complaint_radar.store.migrate import upgrade
 from complaint_radar.store.testing import running_cluster
@@ -110,7 +111,7 @@ def main() -> None:
             "",
             f"Command: `.venv/bin/python bench/ingest_speed.py --messages {args.messages} --events "
             f"{args.events}`. {counts['messages']:,} messages and {counts['events']:,} events of "
-            f"{customers:,} synthetic customers, ingested by `services.ingest_file.ingest_file` (what "
+            f"{customers:,} synthetic customers, ingested by `services.intake.ingest_file.ingest_file` (what "
             "`complaint-radar ingest --backfill` runs): check and mask each row, assess new messages, insert "
             "idempotently, and for every new item recompute the customer's profile from the store, keep a "
             "snapshot and open or join a case; 5,000 rows per transaction. Events go first, so message "

@@ -2,7 +2,7 @@
 
 For each seed: generate synthetic journeys (`customers.journeys`: customers who escalate through
 behaviour, words or both, some without warning, and hard negatives), replay them with
-`services.replay.replay_files`, which is what `complaint-radar replay` runs (every item through live
+`services.intake.replay.replay_files`, which is what `complaint-radar replay` runs (every item through live
 ingestion against a throwaway store, as of its own time, cases opened and joined on the way), and score
 the output rows: recall of complaints flagged high at least 24 h before filing, median lead time,
 precision of *high*. The same journeys through the in-memory replay (`customers.replay`, profile only,
@@ -29,8 +29,8 @@ import pandas as pd
 from complaint_radar.customers.evaluation import PreIdentificationReport, evaluate, render_markdown
 from complaint_radar.customers.journeys import Journeys, generate_journeys
 from complaint_radar.customers.replay import replay
-from complaint_radar.services.assessing import Assessor
-from complaint_radar.services.replay import replay_files
+from complaint_radar.services.assessment.assessing import Assessor
+from complaint_radar.services.intake.replay import replay_files
 from machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 """Benchmark: `complaint-radar replay` speed on about 100k items (seeded synthetic journeys).
 
-Writes the journeys' messages and events as JSON Lines, then times `services.replay.replay_files`, the
+Writes the journeys' messages and events as JSON Lines, then times `services.intake.replay.replay_files`, the
 code behind the CLI command: read and check both files, merge by time, and feed every item through live
 ingestion against a throwaway SQLite store, as of its own time (assess messages in batches, store,
 recompute the customer's profile, open or join cases). Reports wall and CPU time (the machine may be
@@ -27,9 +27,9 @@ from typing import Any
 import sqlalchemy
 
 from complaint_radar.customers.journeys import generate_journeys
-from complaint_radar.services import ingest as ingest_module
-from complaint_radar.services.assessing import Assessor
-from complaint_radar.services.replay import replay_files
+from complaint_radar.services.assessment.assessing import Assessor
+from complaint_radar.services.intake import ingest as ingest_module
+from complaint_radar.services.intake.replay import replay_files
 from machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +94,7 @@ def main() -> None:
         "",
         f"Command: `.venv/bin/python bench/replay_speed.py --items {args.items}`. {customers:,} synthetic "
         f"customers (`customers.journeys`, seed {args.seed}, 150 days): {len(journeys.messages):,} messages "
-        f"and {len(journeys.events):,} events, replayed by `services.replay.replay_files` (what "
+        f"and {len(journeys.events):,} events, replayed by `services.intake.replay.replay_files` (what "
         "`complaint-radar replay` runs) into a throwaway SQLite store, 2,000 items per transaction, "
         f"{rows_out:,} output rows.",
         "",

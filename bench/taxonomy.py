@@ -3,7 +3,7 @@
 Two tasks from ../shared/data, each split exactly as the CLI splits it (deduplicate, seeded key hash,
 15 % held out, seed 13): the car-complaint problem groups (multi-label, micro-F1) and the 10 product
 categories of online_shopping_10_cats (single-label, column `category`, macro-F1). Our model is trained
-through the CLI's own service (`services.training.train_file`), scored on the saved and re-loaded
+through the CLI's own service (`services.training.train.train_file`), scored on the saved and re-loaded
 taxonomy; the baseline (TF-IDF character 1-3-grams + logistic regression, one-vs-rest with p ≥ 0.5 for
 multi-label) is fitted in the same run on the same training rows. One core, BLAS threads = 1.
 
@@ -36,8 +36,8 @@ from complaint_radar.models.embedding import embeddings_available  # noqa: E402
 from complaint_radar.models.evaluation import multi_label_report, single_label_report, timed  # noqa: E402
 from complaint_radar.models.multilabel import OneVsRestTextClassifier  # noqa: E402
 from complaint_radar.models.taxonomy import multi_label_decision  # noqa: E402
-from complaint_radar.services.labelled_data import DataSplit, read_labelled, split_labelled  # noqa: E402
-from complaint_radar.services.training import TRAIN_PARAMS, train_file  # noqa: E402
+from complaint_radar.services.training.labelled_data import DataSplit, read_labelled, split_labelled  # noqa: E402
+from complaint_radar.services.training.train import TRAIN_PARAMS, train_file  # noqa: E402
 from machine import cpu_model, pin_one_core  # noqa: E402 - bench/ is on sys.path when run as a script
 
 SEED = 13
@@ -228,7 +228,8 @@ def render(
         f"with different labels dropped), then {TEST_SIZE:.0%} of the keys held out by a seeded hash "
         f"(seed {SEED}), "
         "so no test text is in the training part. Our model is trained through the CLI's service "
-        "(`services.training.train_file`) with its defaults and scored on the saved and re-loaded taxonomy; "
+        "(`services.training.train.train_file`) with its defaults and scored on the saved and re-loaded "
+        "taxonomy; "
         "the baselines are fitted in the same run on the same training rows: TF-IDF character 1-3-grams "
         "+ logistic regression (scikit-learn defaults with `max_iter=1000`, and the same with "
         "`class_weight='balanced'`), one-vs-rest with p ≥ 0.5 for multi-label. "

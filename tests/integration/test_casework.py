@@ -1,4 +1,4 @@
-"""Case work over the store (services.casework): lifecycle, SLA on a frozen clock, audit, profile updates."""
+"""Case work over the store (services.cases.casework): lifecycle, SLA on a frozen clock, audit, profiles."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from complaint_radar import Analyzer
 from complaint_radar.cases import CaseState, ResolutionCode, Severity, Tier
 from complaint_radar.errors import CasePermissionError, CaseTransitionError, NotFoundError
-from complaint_radar.services.assessing import Assessor
-from complaint_radar.services.casework import CaseService
-from complaint_radar.services.ingest import Ingestor
+from complaint_radar.services.assessment.assessing import Assessor
+from complaint_radar.services.cases.casework import CaseService
+from complaint_radar.services.intake.ingest import Ingestor
 from complaint_radar.store import RiskProfileSnapshot, make_session_factory
 from complaint_radar.types import Role
 

@@ -1,4 +1,4 @@
-"""Live ingestion (services.ingest) on real databases: tests with `sessions` run on SQLite and PostgreSQL."""
+"""Live ingestion (services.intake.ingest) on real stores; `sessions` tests run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from complaint_radar import Analyzer
 from complaint_radar.demo import demo_messages_path, load_demo_messages
-from complaint_radar.services.assessing import AssessItem, Assessor
-from complaint_radar.services.ingest import Ingestor
-from complaint_radar.services.ingest_file import ingest_file
-from complaint_radar.services.ingest_rows import RAW_TEXT_ATTRIBUTE, ItemKind
-from complaint_radar.services.profiles import customer_view
+from complaint_radar.services.assessment.assessing import AssessItem, Assessor
+from complaint_radar.services.customers.profiles import customer_view
+from complaint_radar.services.intake.ingest import Ingestor
+from complaint_radar.services.intake.ingest_file import ingest_file
+from complaint_radar.services.intake.ingest_rows import RAW_TEXT_ATTRIBUTE, ItemKind
 from complaint_radar.settings import Settings
 from complaint_radar.store import (
     AuditEvent,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaint_radar.services.mask_file import mask_file
+from complaint_radar.services.assessment.mask_file import mask_file
 from complaint_radar.services.rows import RowProblem
 from complaint_radar.text.pii import PiiKind
 

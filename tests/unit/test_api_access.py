@@ -20,8 +20,8 @@ from complaint_radar.services.access import (
     rate_limit_for,
     revoke_key,
 )
-from complaint_radar.services.key_cache import KeyCache
-from complaint_radar.services.rate_limit import TokenBucketLimiter
+from complaint_radar.services.access.key_cache import KeyCache
+from complaint_radar.services.access.rate_limit import TokenBucketLimiter
 from complaint_radar.services.runtime import unit_of_work
 from complaint_radar.settings import Settings
 from complaint_radar.store import make_engine, make_session_factory

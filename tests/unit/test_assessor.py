@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from complaint_radar import Analyzer
-from complaint_radar.services.assessing import AssessItem, Assessor
+from complaint_radar.services.assessment.assessing import AssessItem, Assessor
 from complaint_radar.types import Assessment
 
 TEXTS = [

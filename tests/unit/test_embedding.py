@@ -194,7 +194,7 @@ def test_multi_label_taxonomy_with_embeddings_round_trip(tmp_path: Path) -> None
 
 def test_train_file_with_embeddings_writes_a_stacked_single_label_model(tmp_path: Path) -> None:
     from complaint_radar.models.taxonomy import CustomTaxonomy
-    from complaint_radar.services.training import train_file
+    from complaint_radar.services.training.train import train_file
 
     data = tmp_path / "labelled.jsonl"
     rows = [{"text": t, "label": s[0]} for t, s in zip(TOPIC_TEXTS, TOPIC_SETS, strict=True)]
@@ -212,7 +212,7 @@ def test_train_file_with_embeddings_writes_a_stacked_single_label_model(tmp_path
 
 def test_evaluate_accepts_the_bundled_embedding_variant_by_name(tmp_path: Path) -> None:
     from complaint_radar.errors import InputError
-    from complaint_radar.services.training import evaluate_file, load_taxonomy
+    from complaint_radar.services.training.train import evaluate_file, load_taxonomy
 
     data = tmp_path / "labelled.jsonl"
     rows = [{"text": t, "label": y} for t, y in zip(TEXTS, LABELS, strict=True)]

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from complaint_radar.api.errors import install_error_handlers
 from complaint_radar.api.routers import alerts, assess, cases, customers, health, ingest, keys
 from complaint_radar.api.state import AppState
-from complaint_radar.services.assessing import Analyzer, Assessor
-from complaint_radar.services.key_cache import KeyCache
+from complaint_radar.services.access.key_cache import KeyCache
+from complaint_radar.services.assessment.assessing import Analyzer, Assessor
 from complaint_radar.services.runtime import Clock, SessionFactory, open_database, system_clock
 from complaint_radar.settings import Settings, get_settings
 

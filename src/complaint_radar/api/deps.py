@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from complaint_radar.api.state import AppState
 from complaint_radar.errors import ConfigurationError, ModelError
 from complaint_radar.services.access import Permission, Principal, rate_limit_for, require
-from complaint_radar.services.assessing import Assessor
-from complaint_radar.services.case_desk import CaseDesk
-from complaint_radar.services.intake_desk import IntakeDesk
+from complaint_radar.services.assessment.assessing import Assessor
+from complaint_radar.services.cases.desk import CaseDesk
+from complaint_radar.services.intake.desk import IntakeDesk
 from complaint_radar.services.runtime import SessionFactory, unit_of_work
 from complaint_radar.settings import Settings
 

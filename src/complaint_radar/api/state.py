@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from complaint_radar.services.assessing import Assessor
-from complaint_radar.services.case_desk import CaseDesk, CaseService
-from complaint_radar.services.ingest import Ingestor
-from complaint_radar.services.intake_desk import IntakeDesk
-from complaint_radar.services.key_cache import KeyCache
-from complaint_radar.services.rate_limit import TokenBucketLimiter
+from complaint_radar.services.access.key_cache import KeyCache
+from complaint_radar.services.access.rate_limit import TokenBucketLimiter
+from complaint_radar.services.assessment.assessing import Assessor
+from complaint_radar.services.cases.desk import CaseDesk, CaseService
+from complaint_radar.services.intake.desk import IntakeDesk
+from complaint_radar.services.intake.ingest import Ingestor
 from complaint_radar.services.runtime import Clock, Database, SessionFactory
 from complaint_radar.settings import Settings
 

@@ -67,9 +67,9 @@ def ingest(
     """
     from complaint_radar.cli.progress import ProblemPrinter, row_progress
     from complaint_radar.errors import InputError
-    from complaint_radar.services.ingest import Ingestor
-    from complaint_radar.services.ingest_file import ingest_file
-    from complaint_radar.services.ingest_rows import ItemKind
+    from complaint_radar.services.intake.ingest import Ingestor
+    from complaint_radar.services.intake.ingest_file import ingest_file
+    from complaint_radar.services.intake.ingest_rows import ItemKind
 
     if not input_path.exists():
         raise InputError(f"input file {input_path} does not exist; check the path")
@@ -125,7 +125,7 @@ def replay(
     """
     from complaint_radar.cli.progress import ProblemPrinter, row_progress
     from complaint_radar.errors import InputError
-    from complaint_radar.services.replay import replay_files
+    from complaint_radar.services.intake.replay import replay_files
 
     for path in (messages, events):
         if path is not None and not path.exists():

@@ -105,13 +105,13 @@ def assess_file_cmd(
     invalid (`valid=false`, `error=...`); one bad row never stops the run.
     """
     from complaint_radar.cli.progress import ProblemPrinter, row_progress
-    from complaint_radar.services.assess_file import assess_file
+    from complaint_radar.services.assessment.assess_file import assess_file
 
     if not input_path.exists():
         raise InputError(f"input file {input_path} does not exist; check the path")
     topic_model = None
     if taxonomy is not None:
-        from complaint_radar.services.training import load_taxonomy
+        from complaint_radar.services.training.train import load_taxonomy
 
         topic_model = load_taxonomy(taxonomy)
     analyzer = _analyzer(embeddings)
@@ -160,7 +160,7 @@ def mask_file_cmd(
     One bad row never stops the run.
     """
     from complaint_radar.cli.progress import ProblemPrinter, row_progress
-    from complaint_radar.services.mask_file import mask_file
+    from complaint_radar.services.assessment.mask_file import mask_file
 
     if not input_path.exists():
         raise InputError(f"input file {input_path} does not exist; check the path")

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from complaint_radar.services.training import TrainingResult
+    from complaint_radar.services.training.train import TrainingResult
 
 console = Console()
 err = Console(stderr=True)
@@ -111,7 +111,7 @@ def _train(
     embeddings: bool = False,
 ) -> None:
     from complaint_radar.errors import InputError
-    from complaint_radar.services.training import train_file
+    from complaint_radar.services.training.train import train_file
 
     if not data.exists():
         raise InputError(f"data file {data} does not exist; check the path")
@@ -228,7 +228,7 @@ def taxonomy_from_keywords(
 
     Scores are rule strengths (1 − 2^−hits), not probabilities.
     """
-    from complaint_radar.services.training import keyword_taxonomy
+    from complaint_radar.services.training.train import keyword_taxonomy
 
     taxonomy = keyword_taxonomy(rules, out, name=name)
     mode = "multi-label" if taxonomy.multi_label else "single-label"
@@ -258,7 +258,7 @@ def evaluate(
     """
     from complaint_radar.errors import ConfigurationError, InputError
     from complaint_radar.models.reports import PLOT_HINT, plotting_available, write_reports
-    from complaint_radar.services.training import evaluate_file
+    from complaint_radar.services.training.train import evaluate_file
 
     if not data.exists():
         raise InputError(f"data file {data} does not exist; check the path")

@@ -12,7 +12,7 @@ from complaint_radar.api.deps import AckingAlerts, NowDep, ReadingAlerts, Sessio
 from complaint_radar.api.redaction import for_caller
 from complaint_radar.api.schemas.alerts import AlertList, AlertOut
 from complaint_radar.api.schemas.common import ERROR_RESPONSES, ErrorBody, Page, StoredText
-from complaint_radar.services.alert_queue import AlertFilter, acknowledge_alert, list_alerts
+from complaint_radar.services.alerts.queue import AlertFilter, acknowledge_alert, list_alerts
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=ERROR_RESPONSES)
 MAX_PAGE = 500

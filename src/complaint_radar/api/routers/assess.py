@@ -13,7 +13,7 @@ from complaint_radar.api.redaction import for_caller
 from complaint_radar.api.schemas.assessment import AssessIn, AssessmentOut, BatchIn, BatchOut, MessageIn
 from complaint_radar.api.schemas.common import ERROR_RESPONSES
 from complaint_radar.services.access import Principal
-from complaint_radar.services.assessing import AssessItem, Assessor
+from complaint_radar.services.assessment.assessing import AssessItem, Assessor
 
 EXAMPLE = {"text": "三天了还没人回复,再不处理我就去消协投诉!", "channel": "chat"}
 router = APIRouter(prefix="/v1", tags=["assess"], responses=ERROR_RESPONSES)

@@ -34,7 +34,7 @@ from complaint_radar.api.schemas.cases import (
 )
 from complaint_radar.api.schemas.common import ERROR_RESPONSES, ErrorBody, Page, StoredText
 from complaint_radar.services.access import Principal
-from complaint_radar.services.case_desk import Case, CaseDesk, CaseFilter, CaseState, Remedy, Severity
+from complaint_radar.services.cases.desk import Case, CaseDesk, CaseFilter, CaseState, Remedy, Severity
 from complaint_radar.services.records import to_plain
 
 router = APIRouter(

@@ -13,7 +13,7 @@ from complaint_radar.api.redaction import for_caller
 from complaint_radar.api.schemas.common import ERROR_RESPONSES, ErrorBody, StoredText
 from complaint_radar.api.schemas.customers import CaseSummaryOut, CustomerOut, TimelineEntryOut
 from complaint_radar.errors import NotFoundError
-from complaint_radar.services.profiles import customer_view
+from complaint_radar.services.customers.profiles import customer_view
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], responses=ERROR_RESPONSES)
 

@@ -21,7 +21,7 @@ from complaint_radar.api.schemas.ingest import (
     MessagesIn,
     RowProblemOut,
 )
-from complaint_radar.services.intake_desk import BatchResult, ItemKind, MessageFilter
+from complaint_radar.services.intake.desk import BatchResult, ItemKind, MessageFilter
 from complaint_radar.settings import Settings
 from complaint_radar.types import Channel, RiskLevel, Stage
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from complaint_radar.api.schemas.assessment import HandlingOut
 from complaint_radar.api.schemas.common import Page, StoredText
-from complaint_radar.services.case_desk import (
+from complaint_radar.services.cases.desk import (
     CaseState,
     FishboneCategory,
     ResolutionCode,

@@ -43,9 +43,21 @@ from complaint_radar.customers import (
     context_risk_score,
     weights_from_settings,
 )
-from complaint_radar.services.assessing import AssessItem, Assessor
-from complaint_radar.services.case_records import append_case_events, write_case
-from complaint_radar.services.ingest_rows import (
+from complaint_radar.services.assessment.assessing import AssessItem, Assessor
+from complaint_radar.services.cases.records import append_case_events, write_case
+from complaint_radar.services.customers.profiles import (
+    HISTORY_DAYS,
+    profile_from_window,
+    save_snapshots,
+    snapshot_row,
+)
+from complaint_radar.services.customers.timelines import (
+    CustomerWindow,
+    SignalCaches,
+    load_windows,
+    lock_customers,
+)
+from complaint_radar.services.intake.ingest_rows import (
     EventItem,
     InputRow,
     ItemKind,
@@ -54,10 +66,8 @@ from complaint_radar.services.ingest_rows import (
     event_item,
     message_item,
 )
-from complaint_radar.services.profiles import HISTORY_DAYS, profile_from_window, save_snapshots, snapshot_row
 from complaint_radar.services.rows import RowProblem
 from complaint_radar.services.runtime import Clock, SessionFactory, system_clock
-from complaint_radar.services.timelines import CustomerWindow, SignalCaches, load_windows, lock_customers
 from complaint_radar.settings import Settings, get_settings
 from complaint_radar.store import (
     insert_events,

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from complaint_radar.services.ingest import BatchResult, Ingestor
-from complaint_radar.services.ingest_rows import InputRow, ItemKind
+from complaint_radar.services.intake.ingest import BatchResult, Ingestor
+from complaint_radar.services.intake.ingest_rows import InputRow, ItemKind
 from complaint_radar.services.rows import RowProblem
 from complaint_radar.services.runtime import SessionFactory
 from complaint_radar.store import Message, session_scope

@@ -32,10 +32,15 @@ from complaint_radar.cases import (
 )
 from complaint_radar.customers import CustomerRiskProfile, ProfileWeights, weights_from_settings
 from complaint_radar.errors import NotFoundError
-from complaint_radar.services.case_records import append_case_events, case_from_row, load_case, write_case
-from complaint_radar.services.profiles import HISTORY_DAYS, recompute_profile, save_snapshots, snapshot_row
+from complaint_radar.services.cases.records import append_case_events, case_from_row, load_case, write_case
+from complaint_radar.services.customers.profiles import (
+    HISTORY_DAYS,
+    recompute_profile,
+    save_snapshots,
+    snapshot_row,
+)
+from complaint_radar.services.customers.timelines import SignalCaches
 from complaint_radar.services.runtime import Clock, SessionFactory, system_clock
-from complaint_radar.services.timelines import SignalCaches
 from complaint_radar.settings import Settings, get_settings
 from complaint_radar.store import OPEN_CASE_STATES, AuditEvent, audit_trail, new_case_identity, session_scope
 from complaint_radar.store import Case as CaseRow

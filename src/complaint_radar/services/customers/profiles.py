@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from complaint_radar.cases import Case
 from complaint_radar.customers import CustomerRiskProfile, ProfileWeights, compute_profile
-from complaint_radar.services.case_records import case_from_row
-from complaint_radar.services.timelines import CustomerWindow, SignalCaches, load_windows
+from complaint_radar.services.cases.records import case_from_row
+from complaint_radar.services.customers.timelines import CustomerWindow, SignalCaches, load_windows
 from complaint_radar.store import Case as CaseRow
 from complaint_radar.store import (
     Event,

@@ -37,8 +37,8 @@ from complaint_radar.services.access import (
     require,
     require_case_access,
 )
-from complaint_radar.services.case_records import case_from_row
-from complaint_radar.services.casework import CaseService, SlaSweep
+from complaint_radar.services.cases.casework import CaseService, SlaSweep
+from complaint_radar.services.cases.records import case_from_row
 from complaint_radar.store import Case as CaseRow
 from complaint_radar.store import session_scope
 from complaint_radar.types import FishboneCategory, Role

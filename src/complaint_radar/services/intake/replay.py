@@ -24,10 +24,10 @@ import pandas as pd
 
 from complaint_radar.errors import InputError
 from complaint_radar.io import TableWriter, read_chunks
-from complaint_radar.services.assessing import Assessor
-from complaint_radar.services.ingest import BatchResult, Ingestor, ItemOutcome
-from complaint_radar.services.ingest_file import required_columns
-from complaint_radar.services.ingest_rows import EventItem, InputRow, ItemKind, MessageItem
+from complaint_radar.services.assessment.assessing import Assessor
+from complaint_radar.services.intake.ingest import BatchResult, Ingestor, ItemOutcome
+from complaint_radar.services.intake.ingest_file import required_columns
+from complaint_radar.services.intake.ingest_rows import EventItem, InputRow, ItemKind, MessageItem
 from complaint_radar.services.rows import FileReport, ProblemCallback, ProgressCallback, RowProblem
 from complaint_radar.services.runtime import SessionFactory
 from complaint_radar.settings import Settings

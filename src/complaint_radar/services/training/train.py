@@ -27,7 +27,7 @@ from complaint_radar.models.registry import EMBEDDING_SUFFIX, MODEL_NAMES, embed
 from complaint_radar.models.reports import plotting_available, write_reports
 from complaint_radar.models.rules import RULES_FILE, KeywordRules
 from complaint_radar.models.taxonomy import MANIFEST_FILE, RULES, SINGLE_LABEL, CustomTaxonomy, write_manifest
-from complaint_radar.services.labelled_data import (
+from complaint_radar.services.training.labelled_data import (
     DataSplit,
     LabelledData,
     label_counts,

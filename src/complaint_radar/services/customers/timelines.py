@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from complaint_radar.cases import Case
 from complaint_radar.customers import BehaviourEvent, CaseSignal, MessageSignal
-from complaint_radar.services.case_records import case_signal, cases_of
+from complaint_radar.services.cases.records import case_signal, cases_of
 from complaint_radar.services.records import from_plain
 from complaint_radar.store import Customer, Event, Message
 from complaint_radar.types import Assessment

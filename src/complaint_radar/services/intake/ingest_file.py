@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from complaint_radar.io import read_chunks
-from complaint_radar.services.ingest import BatchResult, Ingestor
-from complaint_radar.services.ingest_rows import EVENT_COLUMNS, MESSAGE_COLUMNS, InputRow, ItemKind
+from complaint_radar.services.intake.ingest import BatchResult, Ingestor
+from complaint_radar.services.intake.ingest_rows import EVENT_COLUMNS, MESSAGE_COLUMNS, InputRow, ItemKind
 from complaint_radar.services.rows import FileReport, ProblemCallback, ProgressCallback, RowProblem
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,45 @@
+"""Access: API keys, roles and permissions, case scope, key cache and per-key rate limits."""
+
+from complaint_radar.services.access.keys import (
+    IssuedKey,
+    KeyInfo,
+    authenticate,
+    issue_key,
+    list_keys,
+    revoke_key,
+)
+from complaint_radar.services.access.permissions import (
+    ROLE_ALIASES,
+    ROLE_PERMISSIONS,
+    CaseScope,
+    Permission,
+    Principal,
+    case_scope,
+    in_scope,
+    parse_role,
+    rate_limit_for,
+    redact_text,
+    require,
+    require_case_access,
+)
+
+__all__ = [
+    "ROLE_ALIASES",
+    "ROLE_PERMISSIONS",
+    "CaseScope",
+    "IssuedKey",
+    "KeyInfo",
+    "Permission",
+    "Principal",
+    "authenticate",
+    "case_scope",
+    "in_scope",
+    "issue_key",
+    "list_keys",
+    "parse_role",
+    "rate_limit_for",
+    "redact_text",
+    "require",
+    "require_case_access",
+    "revoke_key",
+]

@@ -1,0 +1,1 @@
+"""Alerts people work from: the queue of fired alerts (list, acknowledge)."""

@@ -1,0 +1,1 @@
+"""Assessing on demand and over files: the shared Assessor, assess-file and mask-file."""

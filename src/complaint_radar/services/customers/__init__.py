@@ -1,0 +1,1 @@
+"""Customers over the store: timelines read for recomputation and risk profile snapshots."""

@@ -1,0 +1,1 @@
+"""Training and evaluating text classifiers and custom taxonomies from labelled files."""
