@@ -284,6 +284,7 @@ KEY_VALUE_COLUMNS = [
     col("en", "Metric", "Metric (en)"),
     Column("数值", "Value", "number", path("value"), kind_field="kind"),
 ]
+OPERATIONS_COLUMNS = [col("code", "代码", "Code"), *KEY_VALUE_COLUMNS]
 SHARE_COLUMNS = [
     col("code", "代码", "Code"),
     col("zh", "名称", "Name (zh)"),

@@ -29,7 +29,7 @@ from complaint_radar.reports.html_parts import (
 )
 from complaint_radar.reports.labels import bilingual, key_label, label, metric_label, row_label, section_title
 from complaint_radar.reports.series import pareto_series, peak_bands, values_of, verdict_color, volume_lines
-from complaint_radar.reports.summary import metric, operations_rows, rows, section, share_rows
+from complaint_radar.reports.summary import operations_rows, rows, satisfaction_rows, section, share_rows
 from complaint_radar.reports.svg import esc
 from complaint_radar.reports.values import format_timestamp, format_value, number_or_none
 
@@ -174,17 +174,7 @@ def actions(report: Report) -> str:
 def satisfaction(report: Report) -> str:
     data = section(report, "satisfaction")
     csat, nps = section(data, "csat"), section(data, "nps")
-    figures = [
-        metric("CSAT 均值", "CSAT mean (1–5)", csat.get("mean"), "number"),
-        metric("CSAT 回复数", "CSAT responses", csat.get("responses"), "int"),
-        metric("CSAT 回复率", "CSAT response rate", csat.get("response_rate"), "percent"),
-        metric("满意占比", "Share satisfied", csat.get("share_satisfied"), "percent"),
-        metric("NPS", "NPS", nps.get("score"), "number"),
-        metric("推荐者", "Promoters", nps.get("promoters"), "percent"),
-        metric("贬损者", "Detractors", nps.get("detractors"), "percent"),
-        metric("NPS 回复数", "NPS responses", nps.get("responses"), "int"),
-    ]
-    parts = [tiles(figures), '<div class="columns">']
+    parts = [tiles(satisfaction_rows(report)), '<div class="columns">']
     for name, block, field, scale in (
         ("CSAT", csat, "mean", (1.0, 5.0)),
         ("NPS", nps, "score", (-100.0, 100.0)),

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from complaint_radar.reports.values import ValueKind
 from complaint_radar.text.taxonomy import load_taxonomy
 
 Label = tuple[str, str]
@@ -72,9 +73,9 @@ def key_label(key: Mapping[str, Any]) -> Label:
     return " × ".join(zh_parts), " × ".join(en_parts)
 
 
-def operations_metric(code: str) -> tuple[str, str, str]:
-    """(zh, en, how the value reads: 'percent' or 'number') of an operational metric."""
+def operations_metric(code: str) -> tuple[str, str, ValueKind]:
+    """(zh, en, how the value reads: percent or number) of an operational metric."""
     entry = _report_labels().get("operations", {}).get(code)
     if entry is None:
         return code, code, "number"
-    return entry[0], entry[1], entry[2]
+    return entry[0], entry[1], "percent" if entry[2] == "percent" else "number"

@@ -52,7 +52,7 @@ def kpi_rows(report: Row) -> list[dict[str, Any]]:
 
     def operation(code: str) -> dict[str, Any]:
         zh, en, kind = operations_metric(code)
-        return metric(zh, en, operations.get(code), "percent" if kind == "percent" else "number")
+        return metric(zh, en, operations.get(code), kind)
 
     return [
         metric("消息数", "Messages", totals.get("messages"), "int"),
@@ -69,10 +69,8 @@ def kpi_rows(report: Row) -> list[dict[str, Any]]:
 
 
 def summary_rows(report: Row) -> list[dict[str, Any]]:
-    """Everything the Summary sheet lists: the period, the filters, the headline figures."""
+    """What the Summary sheet lists: the report, its period and filters, the headline figures."""
     period = section(report, "period")
-    satisfaction = section(report, "satisfaction")
-    csat, nps = section(satisfaction, "csat"), section(satisfaction, "nps")
     denominator = section(section(report, "volumes"), "denominator")
     return [
         metric("报告版本", "Report version", report.get("report_version"), "int"),
@@ -85,14 +83,25 @@ def summary_rows(report: Row) -> list[dict[str, Any]]:
         metric("高峰期", "Peak periods", peaks_text(rows(period, "peaks")) or "—", "text"),
         metric("分母指标", "Denominator", denominator.get("metric"), "text"),
         *kpi_rows(report),
+    ]
+
+
+def satisfaction_rows(report: Row) -> list[dict[str, Any]]:
+    """CSAT and NPS headline figures with their response counts and rates."""
+    satisfaction = section(report, "satisfaction")
+    csat, nps = section(satisfaction, "csat"), section(satisfaction, "nps")
+    return [
+        metric("CSAT 均值", "CSAT mean (1–5)", csat.get("mean"), "number"),
         metric("CSAT 回复数", "CSAT responses", csat.get("responses"), "int"),
+        metric("CSAT 发放数", "CSAT surveys sent", csat.get("surveys_sent"), "int"),
         metric("CSAT 回复率", "CSAT response rate", csat.get("response_rate"), "percent"),
         metric("满意占比", "Share satisfied", csat.get("share_satisfied"), "percent"),
-        metric("NPS 回复数", "NPS responses", nps.get("responses"), "int"),
-        metric("NPS 回复率", "NPS response rate", nps.get("response_rate"), "percent"),
+        metric("NPS", "NPS", nps.get("score"), "number"),
         metric("推荐者", "Promoters", nps.get("promoters"), "percent"),
         metric("中立者", "Passives", nps.get("passives"), "percent"),
         metric("贬损者", "Detractors", nps.get("detractors"), "percent"),
+        metric("NPS 回复数", "NPS responses", nps.get("responses"), "int"),
+        metric("NPS 回复率", "NPS response rate", nps.get("response_rate"), "percent"),
     ]
 
 
@@ -101,7 +110,7 @@ def operations_rows(report: Row) -> list[dict[str, Any]]:
     rows_ = []
     for code, value in section(report, "operations").items():
         zh, en, kind = operations_metric(code)
-        rows_.append(metric(zh, en, value, "percent" if kind == "percent" else "number") | {"code": code})
+        rows_.append(metric(zh, en, value, kind) | {"code": code})
     return rows_
 
 
