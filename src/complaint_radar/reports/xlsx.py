@@ -60,6 +60,10 @@ def write_xlsx(report: Report, path: Path) -> None:
         title(sheet, 1, 1, bilingual(heading), top=True)
         write(sheet, report)
         sheet.freeze_panes = f"A{FIRST_TABLE_ROW + 1}"
+        # Printed, each sheet is as wide as one landscape page (tables and charts side by side stay whole).
+        sheet.page_setup.orientation = "landscape"
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     try:
         workbook.save(path)
     except OSError as exc:

@@ -115,6 +115,10 @@ def gap_chart(
     _style(chart, "SERVQUAL 各维度差距 / Gap by dimension", "差距 = 感知 − 期望 / gap = P − E")
     chart.add_data(_column(sheet, placed, gap), titles_from_data=True)
     chart.set_categories(_column(sheet, placed, label, with_header=False))
+    # Dimension names beside the plot (not on the zero line), the first dimension on top.
+    chart.x_axis.tickLblPos = "low"
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.y_axis.crosses = "max"
     for index, value in enumerate(gaps):
         point = DataPoint(idx=index)
         point.graphicalProperties.solidFill = RED if value is not None and value < 0 else GREEN

@@ -76,6 +76,8 @@ def write_table(
         header = sheet.cell(row=row, column=column + offset)
         header.font = Font(bold=True)
         header.alignment = Alignment(wrap_text=True, vertical="top")
+    # Headers read '中文 / English' and wrap onto a second line in narrow columns.
+    sheet.row_dimensions[row].height = max(sheet.row_dimensions[row].height or 0, 32)
     for index, item in enumerate(rows, start=row + 1):
         for offset, spec in enumerate(columns):
             kind = spec.kind_for(item)
