@@ -170,3 +170,33 @@ def test_labels_are_cut_to_fit_counting_cjk_wide() -> None:
     assert text_width("投诉", 10) == 20 and text_width("ab", 10) < 12
     assert truncate("等待响应时间过长的问题", 10, 50).endswith("…")
     assert text_width(truncate("等待响应时间过长的问题", 10, 50), 10) <= 50
+
+
+def test_free_value_keys_are_not_repeated_as_names_and_severity_bars_use_weights() -> None:
+    report = empty_report()
+    report["pareto"] = {
+        "by": "product",
+        "weighting": "severity",
+        "rows": [
+            {
+                "key": "X手机",
+                "count": 3,
+                "weighted": 11.0,
+                "share": 0.75,
+                "cumulative_share": 0.75,
+                "vital_few": True,
+            },
+            {
+                "key": "Y平板",
+                "count": 2,
+                "weighted": 4.0,
+                "share": 0.25,
+                "cumulative_share": 1.0,
+                "vital_few": False,
+            },
+        ],
+    }
+    html = render_html(report)
+    assert "英文名称" not in html, "product names have no separate display labels"
+    assert "按严重度加权 / severity-weighted" in html
+    assert "<title>X手机: 11</title>" in html, "the bar height is the severity-weighted count"

@@ -65,7 +65,8 @@ def line_chart(
 ) -> str:
     """Lines over categories (periods), with shaded bands and an optional right-hand axis."""
     has_right = any(item.right for item in series)
-    left, right, top, bottom = 60.0, width - (64.0 if has_right else 24.0), 48.0, 262.0
+    # The same margins with or without a right-hand axis, so that stacked charts line up period by period.
+    left, right, top, bottom = 60.0, width - 64.0, 48.0, 262.0
     canvas = Canvas(width, 300.0, title)
     step = (right - left) / max(len(categories), 1)
     xs = [left + step * (index + 0.5) for index in range(len(categories))]

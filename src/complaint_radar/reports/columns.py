@@ -116,10 +116,11 @@ def volume_columns(series: Sequence[Row], with_dates: bool = True) -> list[Colum
     ]
 
 
-def pareto_columns(by: str) -> list[Column]:
+def pareto_columns(by: str, with_names: bool = True) -> list[Column]:
+    """Pareto table columns; `with_names=False` leaves out display names that would only repeat the key."""
     return [
         col("key", "代码", "Code"),
-        *label_columns(by, "key"),
+        *(label_columns(by, "key") if with_names else []),
         col("count", "数量", "Count", "int"),
         col("weighted", "加权数", "Weighted", "number"),
         col("share", "占比", "Share", "percent"),

@@ -93,7 +93,9 @@ def pareto(report: Report) -> str:
         title = f"帕累托图 / Pareto chart ({caption})"
         note = title if len(items) <= 20 else f"{title} — 前 20 项 / top 20 of {len(items)}"
         parts.append(figure(charts.pareto_chart(title, labels, values, cumulative, vital, value_name), note))
-        parts.append(table(pareto_columns(by), items, lambda row: "vital" if row.get("vital_few") else ""))
+        named = any(row_label(row, by, "key") != (str(row.get("key")),) * 2 for row in items)
+        columns = pareto_columns(by, with_names=named)
+        parts.append(table(columns, items, lambda row: "vital" if row.get("vital_few") else ""))
     return section_block("pareto", section_title("pareto"), *parts)
 
 
