@@ -28,7 +28,14 @@ from complaint_radar.reports.html_parts import (
     tiles,
 )
 from complaint_radar.reports.labels import bilingual, key_label, label, metric_label, row_label, section_title
-from complaint_radar.reports.series import pareto_series, peak_bands, values_of, verdict_color, volume_lines
+from complaint_radar.reports.series import (
+    pareto_caption,
+    pareto_series,
+    peak_bands,
+    values_of,
+    verdict_color,
+    volume_lines,
+)
 from complaint_radar.reports.summary import operations_rows, rows, satisfaction_rows, section, share_rows
 from complaint_radar.reports.svg import esc
 from complaint_radar.reports.values import format_timestamp, format_value, number_or_none
@@ -83,7 +90,7 @@ def pareto(report: Report) -> str:
     by = str(data.get("by") or "cause")
     weighting = str(data.get("weighting") or "count")
     items = rows(data, "rows")
-    caption = f"{bilingual(label('dimension', by))} · {bilingual(label('weighting', weighting))}"
+    caption = pareto_caption(by, weighting)
     parts = [f'<p class="note">{esc(caption)}</p>']
     if not items:
         parts.append(no_data())

@@ -56,6 +56,8 @@ def metric_label(metric: object) -> Label:
     """Label of a target metric such as 'complaint_rate' or 'cause_rate:service_attitude'."""
     name, _, argument = str(metric or "").partition(":")
     zh, en = label("metric", name)
+    if zh == name:
+        zh, en, _kind = operations_metric(name)
     if not argument:
         return zh, en
     arg_zh, arg_en = label("cause", argument)

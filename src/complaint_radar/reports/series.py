@@ -71,5 +71,10 @@ def pareto_series(
     )
 
 
+def pareto_caption(by: str, weighting: str) -> str:
+    """'原因 / cause · 按数量 / by count': what the Pareto ranks and how it counts."""
+    return f"{bilingual(label('dimension', by))} · {bilingual(label('weighting', weighting))}"
+
+
 def verdict_color(verdict: Any) -> str:
     return VERDICT_COLORS.get(str(verdict), charts.ORANGE)

@@ -31,7 +31,7 @@ from complaint_radar.reports.columns import (
     volume_columns,
 )
 from complaint_radar.reports.labels import bilingual, section_title
-from complaint_radar.reports.series import values_of
+from complaint_radar.reports.series import pareto_caption, values_of
 from complaint_radar.reports.summary import (
     example_rows,
     operations_rows,
@@ -148,7 +148,7 @@ def _pareto(sheet: Worksheet, report: Report) -> None:
     by, weighting = str(data.get("by") or "cause"), str(data.get("weighting") or "count")
     items = rows(data, "rows")
     columns = pareto_columns(by)
-    put(sheet, 2, 1, f"{by} · {weighting}")
+    put(sheet, 2, 1, pareto_caption(by, weighting))
     placed = write_table(sheet, "Pareto", columns, items, FIRST_TABLE_ROW)
     if not items:
         return
