@@ -109,7 +109,7 @@ def main() -> None:
         keys = [(key(r["text"]), r) for r in kept]
         for i, (a, ra) in enumerate(keys):
             for b, rb in keys[i + 1:]:
-                if abs(len(a) - len(b)) < 8 and difflib.SequenceMatcher(None, a, b).ratio() > 0.8:
+                if abs(len(a) - len(b)) < 8 and difflib.SequenceMatcher(None, a, b).ratio() > 0.55:
                     print(f"SIMILAR {ra['_where']} ~ {rb['_where']}: {ra['text']} || {rb['text']}")
     guide = key((HERE.parents[2] / "docs" / "cause_annotation.md").read_text(encoding="utf-8"))
     for row in kept:
