@@ -25,6 +25,9 @@ INDUSTRIES = (
 )
 
 
+SHAPES = ("no cause", "one cause", "two or more causes")
+
+
 def table(title: str, rows: list[str], counts: dict[str, Counter[str]], totals: Counter[str]) -> str:
     head = f"| {title} | " + " | ".join(SCRIPTS) + " | all |"
     lines = [head, "|---" * (len(SCRIPTS) + 2) + "|"]
@@ -40,13 +43,13 @@ def main(path: Path) -> str:
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     totals: Counter[str] = Counter(r["script"] for r in records)
     by: dict[str, dict[str, Counter[str]]] = {
-        k: {s: Counter() for s in SCRIPTS} for k in ("cause", "shape", "industry", "channel", "stage", "demand")
+        k: {s: Counter() for s in SCRIPTS}
+        for k in ("cause", "shape", "industry", "channel", "stage", "demand")
     }
     for r in records:
         s = r["script"]
         by["cause"][s].update(r["causes"])
-        shape = "no cause" if not r["causes"] else "one cause" if len(r["causes"]) == 1 else "two or more causes"
-        by["shape"][s][shape] += 1
+        by["shape"][s][SHAPES[min(len(r["causes"]), 2)]] += 1
         by["industry"][s][r["industry"]] += 1
         by["channel"][s][r["channel"]] += 1
         by["stage"][s][r["stage"]] += 1
@@ -58,12 +61,16 @@ def main(path: Path) -> str:
         "",
         table("cause", [c.value for c in Cause], by["cause"], totals),
         "",
-        table("causes per message", ["no cause", "one cause", "two or more causes"], by["shape"], totals),
+        table("causes per message", list(SHAPES), by["shape"], totals),
         "",
         table("industry", list(INDUSTRIES), by["industry"], totals),
         "",
-        table("channel", [c.value for c in Channel if any(by["channel"][s][c.value] for s in SCRIPTS)],
-              by["channel"], totals),
+        table(
+            "channel",
+            [c.value for c in Channel if any(by["channel"][s][c.value] for s in SCRIPTS)],
+            by["channel"],
+            totals,
+        ),
         "",
         table("stage", [c.value for c in Stage], by["stage"], totals),
         "",

@@ -1,4 +1,4 @@
-"""The frozen cause test split: hash as recorded, valid SPEC codes, unique ids and texts, counts as reported."""
+"""The frozen cause test split: recorded hash, SPEC codes, unique ids and texts, counts as reported."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ def _records() -> list[dict[str, Any]]:
     return records
 
 
+def _distinct_codes(codes: list[str], allowed: set[str]) -> bool:
+    return set(codes) <= allowed and len(set(codes)) == len(codes)
+
+
 def _key(text: str) -> str:
     # the deduplication key of the corpus: whitespace removed, lower case, traditional -> simplified
     return re.sub(r"\s+", "", normalize(text))
@@ -71,8 +75,8 @@ def test_every_record_uses_spec_codes() -> None:
         assert record["industry"] in INDUSTRIES, where
         assert record["channel"] in channels, where
         assert record["stage"] in stages, where
-        assert set(record["causes"]) <= causes and len(set(record["causes"])) == len(record["causes"]), where
-        assert set(record["demands"]) <= demands and len(set(record["demands"])) == len(record["demands"]), where
+        assert _distinct_codes(record["causes"], causes), where
+        assert _distinct_codes(record["demands"], demands), where
         assert re.fullmatch(rf"t-{SCRIPT_IDS[record['script']]}-\d{{4}}", record["id"]), where
 
 
@@ -106,7 +110,8 @@ def test_readme_counts_are_the_stats_output() -> None:
     assert spec is not None and spec.loader is not None
     stats = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(stats)
-    block = re.search(r"<!-- stats:begin -->\n(.*)\n<!-- stats:end -->", README.read_text(encoding="utf-8"), re.S)
+    readme = README.read_text(encoding="utf-8")
+    block = re.search(r"<!-- stats:begin -->\n(.*)\n<!-- stats:end -->", readme, re.S)
     assert block, "corpus/causes/README.md must hold the stats.py output between the stats markers"
     assert block.group(1) == stats.main(TEST_SPLIT)
 
