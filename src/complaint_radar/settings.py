@@ -92,7 +92,9 @@ class Settings(BaseSettings):
         "`complaint-radar issues detect`).",
     )
     outreach_contact_days: int = Field(
-        default=7, ge=0, description="An agent contact within this many days keeps a customer off the outreach queue."
+        default=7,
+        ge=0,
+        description="An agent contact within this many days keeps a customer off the outreach queue.",
     )
 
 

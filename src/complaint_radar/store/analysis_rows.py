@@ -1,4 +1,4 @@
-"""What the analysis columns of a stored message hold: its local day, severity weight, cause rows, dimensions."""
+"""What the analysis columns of a stored message hold: local day, severity weight, cause rows, dimensions."""
 
 from __future__ import annotations
 

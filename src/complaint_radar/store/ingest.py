@@ -60,7 +60,7 @@ class NewMessage:
     attributes: dict[str, Any] = field(default_factory=dict)
     assessment: Assessment | None = None
     dimensions: Mapping[str, Any] = field(default_factory=dict)
-    """product, sku, branch, region, team, agent_id, segment, tenure_days, new_or_returning (each optional)."""
+    """product, sku, branch, region, team, agent_id, segment, tenure_days, new_or_returning (optional)."""
 
     @property
     def key(self) -> ExternalKey:

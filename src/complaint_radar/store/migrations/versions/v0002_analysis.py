@@ -268,18 +268,18 @@ def _backfill() -> None:
             bind.execute(causes.insert(), new_causes)
     last = 0
     while True:
-        rows = bind.execute(
+        event_rows = bind.execute(
             sa.select(events.c.id, events.c.occurred_at)
             .where(events.c.id > last)
             .order_by(events.c.id)
             .limit(_BATCH)
         ).all()
-        if not rows:
+        if not event_rows:
             break
-        last = rows[-1][0]
+        last = event_rows[-1][0]
         bind.execute(
             events.update().where(events.c.id == sa.bindparam("pk")).values(day=sa.bindparam("d")),
-            [{"pk": pk, "d": local_day(_aware(at))} for pk, at in rows],
+            [{"pk": pk, "d": local_day(_aware(at))} for pk, at in event_rows],
         )
 
 
