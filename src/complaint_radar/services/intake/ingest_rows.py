@@ -3,7 +3,9 @@
 Messages: `message_id, customer_id, occurred_at, text`, optional `channel`, `speaker`, `thread_id`,
 `language`, `attributes` (a JSON object); other columns are kept in `attributes`. Events:
 `event_id, customer_id, occurred_at, kind, value, attributes` (SPEC.md §4 kinds; an unknown kind is
-reported, never fatal). Text is PII-masked here, before anything is stored or assessed.
+reported, never fatal); other columns join the event's `attributes`. Both take the dimension columns
+`product, sku, branch, region, team, agent_id, segment, tenure_days, new_or_returning` (SPEC.md §7.2).
+Text is PII-masked here, before anything is stored or assessed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ _MESSAGE_FIELDS = frozenset(
     {*MESSAGE_COLUMNS, "channel", "speaker", "thread_id", "language", "attributes", "source"}
     | set(DIMENSION_FIELDS)
 )
+_EVENT_FIELDS = frozenset({*EVENT_COLUMNS, "value", "attributes", "source", "at"}) | set(DIMENSION_FIELDS)
 _CHANNELS = frozenset(c.value for c in Channel)
 
 
@@ -126,8 +129,19 @@ def event_item(row: InputRow, source: str) -> EventItem:
     customer_id = _optional_id(data.get("customer_id"))
     if customer_id is None:
         raise RowError(f"event {event_id!r}: customer_id is missing")
+    extra = {
+        str(k): v
+        for k, v in data.items()
+        if k not in _EVENT_FIELDS
+        and not _missing(v)
+        and _jsonable(v)
+        and not (isinstance(v, str) and not v.strip())
+    }
+    attributes = {**extra, **_attributes(data.get("attributes"), f"event {event_id!r}")}
     try:
-        event = parse_event({**data, "event_id": event_id, "customer_id": customer_id})
+        event = parse_event(
+            {**data, "event_id": event_id, "customer_id": customer_id, "attributes": attributes}
+        )
     except UnknownEventKindError as exc:
         raise RowError(str(exc), unknown_kind=str(data.get("kind") or "")) from exc
     except InputError as exc:  # InvalidEventError, or a bad time
