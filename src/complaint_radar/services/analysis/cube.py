@@ -9,7 +9,7 @@ assessed customer turns count (agent and system turns are never scored).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import pandas as pd
@@ -150,4 +150,7 @@ DISSATISFIED_STAGES: tuple[str, ...] = ("explicit_grumble", "potential_complaint
 
 
 def as_date(value: Any) -> date:
+    """A plain date from a date, a datetime / pandas Timestamp or ISO text."""
+    if isinstance(value, datetime):
+        return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from complaint_radar.analysis.emerging import DetectorConfig, detect_emerging
-from complaint_radar.analysis.issues import EmergingIssue, KnownIssue, match_known
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from complaint_radar.analysis.emerging import DetectorConfig, detect_emerging
+from complaint_radar.analysis.issues import EmergingIssue, KnownIssue, match_known
 from complaint_radar.analysis.rootcause import check_record
 from complaint_radar.errors import InputError, NotFoundError
 from complaint_radar.services.analysis.cube import CubeSource
@@ -76,7 +76,7 @@ def store_detections(session: Session, detections: Sequence[EmergingIssue], as_o
         )
         for row in known_rows
     ]
-    by_id = {row.id: row for row in known_rows}
+    by_id: dict[Hashable, Issue] = {row.id: row for row in known_rows}
     opened: list[int] = []
     updated: list[int] = []
     for match in match_known(detections, known):
