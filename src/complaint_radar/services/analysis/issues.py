@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from complaint_radar.analysis.clusters import emerging_clusters
 from complaint_radar.analysis.emerging import DetectorConfig, detect_emerging
 from complaint_radar.analysis.issues import EmergingIssue, KnownIssue, match_known
 from complaint_radar.analysis.rootcause import check_record
@@ -32,6 +33,8 @@ from complaint_radar.store.columns import utcnow
 ISSUE_ENTITY = "issue"
 STATUSES = ("new", "investigating", "actioned", "dismissed")
 EXAMPLES = 5
+UNEXPLAINED_LIMIT = 20_000
+"""Most unexplained negative messages (newest first) clustered per run: clustering is for the tail."""
 _KEY_COLUMNS = ("cause", "product", "branch", "region")
 
 
@@ -42,15 +45,17 @@ def key_hash(key: Mapping[str, Any]) -> str:
 
 
 def detect(cube: CubeSource, as_of: date, config: DetectorConfig | None = None) -> list[EmergingIssue]:
-    """Emerging issues as of `as_of` over the whole store (no filters): strongest first."""
+    """Emerging issues as of `as_of` over the whole store (no filters), strongest first: keys of causes ×
+    product / branch / region, and growing clusters of negative messages no cause explains."""
     cfg = config or DetectorConfig()
     scope = Scope(as_of - timedelta(days=cfg.lookback_days), as_of)
-    items = cube.items(scope)
-    if items.empty:
-        return []
     volume = cube.daily_volume(scope).rename(columns={"messages": "volume"})
-    found: list[EmergingIssue] = detect_emerging(items, as_of, cfg, volume=volume)
-    return found
+    items = cube.items(scope)
+    found: list[EmergingIssue] = [] if items.empty else detect_emerging(items, as_of, cfg, volume=volume)
+    unexplained = cube.unexplained(scope, UNEXPLAINED_LIMIT)
+    if len(unexplained):
+        found += emerging_clusters(unexplained, as_of, detector=cfg, volume=volume)
+    return sorted(found, key=lambda issue: -issue.score)
 
 
 @dataclass(frozen=True, slots=True)
