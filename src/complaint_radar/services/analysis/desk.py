@@ -10,7 +10,7 @@ from complaint_radar.analysis.calendar import Granularity, auto_granularity
 from complaint_radar.analysis.pareto import Weighting
 from complaint_radar.services.analysis import actions, issues, metrics, outreach
 from complaint_radar.services.analysis.cube import StoreCube
-from complaint_radar.services.analysis.filters import Scope
+from complaint_radar.services.analysis.filters import Scope, parse_day
 from complaint_radar.services.analysis.operations import operations_section
 from complaint_radar.services.analysis.report import (
     build_report,
@@ -48,7 +48,7 @@ class AnalysisDesk:
         detect: bool = True,
     ) -> dict[str, Any]:
         """The report of `scope`; with `detect`, emerging issues are first re-detected as of `as_of`."""
-        as_of = as_of or scope.end
+        as_of = parse_day(as_of or scope.end, "as_of")
         if detect:
             self.detect_issues(as_of)
         with unit_of_work(self.sessions) as session:
@@ -65,7 +65,7 @@ class AnalysisDesk:
             )
 
     def detect_issues(self, as_of: date | None = None) -> issues.DetectionRun:
-        as_of = as_of or self.today()
+        as_of = parse_day(as_of or self.today(), "as_of")
         with unit_of_work(self.sessions) as session:
             found = issues.detect(StoreCube(session), as_of)
             return issues.store_detections(session, found, as_of)
@@ -103,7 +103,7 @@ class AnalysisDesk:
             return operations_section(
                 session,
                 scope,
-                as_of or scope.end,
+                parse_day(as_of or scope.end, "as_of"),
                 complaints=complaints,
                 exposure=exposure,
                 settings=self.settings,
@@ -188,18 +188,17 @@ class AnalysisDesk:
         with unit_of_work(self.sessions) as session:
             row = actions.get_action(session, action_id)
             others = actions.list_actions(session, limit=10_000)
-            return actions.action_report(session, StoreCube(session), row, as_of or self.today(), others)
+            day = parse_day(as_of or self.today(), "as_of")
+            return actions.action_report(session, StoreCube(session), row, day, others)
 
     def list_actions(
         self, *, as_of: date | None = None, limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
+        day = parse_day(as_of or self.today(), "as_of")
         with unit_of_work(self.sessions) as session:
             rows = actions.list_actions(session, limit=limit, offset=offset)
             others = actions.list_actions(session, limit=10_000)
-            return [
-                actions.action_report(session, StoreCube(session), r, as_of or self.today(), others)
-                for r in rows
-            ]
+            return [actions.action_report(session, StoreCube(session), r, day, others) for r in rows]
 
     def set_action_status(
         self, action_id: int, status: str, *, actor: str, role: str | None
