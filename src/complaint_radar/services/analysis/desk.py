@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from complaint_radar.analysis.calendar import Granularity, auto_granularity
 from complaint_radar.analysis.pareto import Weighting
+from complaint_radar.errors import InputError
 from complaint_radar.services.analysis import actions, issues, metrics, outreach
 from complaint_radar.services.analysis.cube import StoreCube
 from complaint_radar.services.analysis.filters import Scope, parse_day
@@ -64,11 +65,22 @@ class AnalysisDesk:
                 settings=self.settings,
             )
 
-    def detect_issues(self, as_of: date | None = None) -> issues.DetectionRun:
+    def detect_issues(self, as_of: date | None = None, since: date | None = None) -> issues.DetectionRun:
+        """Detect as of `as_of` (default today) and store; with `since`, as of every day from `since`
+        on, in order, as a daily schedule would have (a growing issue is updated, not duplicated)."""
         as_of = parse_day(as_of or self.today(), "as_of")
+        first = parse_day(since or as_of, "since")
+        if first > as_of or (as_of - first).days > 366:
+            raise InputError(
+                f"--since {first} must be on or before --as-of {as_of} and at most a year earlier"
+            )
+        days = [first + timedelta(days=i) for i in range((as_of - first).days + 1)]
         with unit_of_work(self.sessions) as session:
-            found = issues.detect(StoreCube(session), as_of)
-            return issues.store_detections(session, found, as_of)
+            found = issues.detect_over(StoreCube(session), days)
+            runs = [issues.store_detections(session, found[day], day) for day in days]
+        opened = [i for run in runs for i in run.opened]
+        updated = sorted({i for run in runs for i in run.updated} - set(opened))
+        return issues.DetectionRun(as_of, len(runs[-1].opened) + len(runs[-1].updated), opened, updated)
 
     def trends(self, scope: Scope, granularity: Granularity | None, denominator: str) -> dict[str, Any]:
         with unit_of_work(self.sessions) as session:
