@@ -110,6 +110,7 @@ def test_filters_narrow_the_counts_and_bad_filters_are_refused(seeded: AnalysisD
         make_scope(AS_OF, FIRST)
 
 
+@pytest.mark.slow
 def test_report_cli_writes_json_html_and_xlsx_and_the_parquet_path_agrees(
     db_url: str, analyzer: Analyzer, tmp_path: Path
 ) -> None:
