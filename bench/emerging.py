@@ -1,4 +1,4 @@
-"""Benchmark: emerging-issue detection on seeded synthetic histories, the detector beside SPEC.md §7.5's plain rule.
+"""Benchmark: emerging-issue detection on seeded synthetic histories, beside SPEC.md §7.5's plain rule.
 
 Each history (`analysis.synthetic`) holds spikes of one cause in one product or branch injected in known
 windows among weekly seasonality, peak periods, product trends, noisy and rare keys and messages with two
@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from complaint_radar.analysis.emerging import DetectorConfig, flag_issues
-from complaint_radar.analysis.negbin import key_tests
 from complaint_radar.analysis.issues import EmergingIssue, KnownIssue, track
 from complaint_radar.analysis.keycounts import daily_counts
+from complaint_radar.analysis.negbin import key_tests
 from complaint_radar.analysis.spec_rule import SpecRule, spec_rule_over
 from complaint_radar.analysis.synthetic import (
     HistoryParams,
@@ -209,6 +209,11 @@ def describe(cfg: DetectorConfig) -> str:
     return ", ".join(f"{n}={getattr(cfg, n)}" for n in names)
 
 
+def para(text: str) -> str:
+    """A paragraph written over several source lines, as one Markdown line."""
+    return " ".join(text.split())
+
+
 def mean_sd(values: Sequence[float]) -> str:
     values = [v for v in values if v == v]
     if not values:
@@ -221,7 +226,8 @@ def summary_row(protocol: str, name: str, outcomes: Sequence[Outcome]) -> str:
     spikes, found = sum(o.spikes for o in outcomes), sum(o.found for o in outcomes)
     issues, real = sum(o.issues for o in outcomes), sum(o.real for o in outcomes)
     return (
-        f"| {protocol} | {name} | {mean_sd([o.recall for o in outcomes])} | {mean_sd([o.precision for o in outcomes])} "
+        f"| {protocol} | {name} | {mean_sd([o.recall for o in outcomes])} "
+        f"| {mean_sd([o.precision for o in outcomes])} "
         f"| {found}/{spikes} = {found / max(spikes, 1):.3f} | {real}/{issues} = {real / max(issues, 1):.3f} "
         f"| {pooled_f1(outcomes):.3f} | {issues / len(outcomes):.1f} |"
     )
@@ -307,25 +313,34 @@ def main() -> None:
     lines = [
         "## Emerging issues: detector vs SPEC rule on synthetic histories",
         "",
-        f"Command: `.venv/bin/python bench/emerging.py --tuning-seeds {args.tuning_seeds} --test-seeds "
-        f"{args.test_seeds} --variant-seeds {args.variant_seeds}`. Machine: {cpu_model()}, {os.cpu_count()} CPUs "
-        f"(shared), Python {platform.python_version()}. Whole run: {wall:.0f} s wall, {cpu:.0f} s CPU "
-        f"(tuning {tuning_cpu:.0f} s CPU over {len(configs)} settings); peak memory {peak_mb:.0f} MB. One "
-        f"26-week history ({len(one.items):,} item rows, {len(scan_days(one))} daily runs of the detector and "
-        f"issue tracking): {one_wall:.2f} s wall, {one_cpu:.2f} s CPU.",
+        para(
+            f"""Command: `.venv/bin/python bench/emerging.py --tuning-seeds {args.tuning_seeds} --test-seeds
+            {args.test_seeds} --variant-seeds {args.variant_seeds}`. Machine: {cpu_model()},
+            {os.cpu_count()} CPUs (shared), Python {platform.python_version()}. Whole run: {wall:.0f} s
+            wall, {cpu:.0f} s CPU (tuning {tuning_cpu:.0f} s CPU over {len(configs)} settings); peak memory
+            {peak_mb:.0f} MB. One 26-week history ({len(one.items):,} item rows, {len(scan_days(one))} daily
+            runs of the detector and issue tracking): {one_wall:.2f} s wall, {one_cpu:.2f} s CPU."""
+        ),
         "",
-        "Histories: `complaint_radar.analysis.synthetic.generate_history` (26 weeks, 13 causes × 3–10 products ×"
-        " 4–15 branches in 2–4 regions; per seed the generator's volume, day-of-week strength, peak strength, "
-        "product trends, key noise, share of two-cause messages, number and size of spikes and the season are "
-        "drawn from wide ranges: `random_params`). A flagged issue is *real* when one of its keys (primary or "
-        "merged) is made only of an injected spike's messages and its window overlaps the spike. Two protocols:",
+        para(
+            """Histories: `complaint_radar.analysis.synthetic.generate_history` (26 weeks, 13 causes × 3–10
+            products × 4–15 branches in 2–4 regions; per seed the generator's volume, day-of-week strength,
+            peak strength, product trends, key noise, share of two-cause messages, number and size of spikes
+            and the season are drawn from wide ranges: `random_params`). A flagged issue is *real* when one
+            of its keys (primary or merged) is made only of an injected spike's messages and its window
+            overlaps the spike. Two protocols:"""
+        ),
         "",
-        "- **daily schedule**: every detector runs as of every day from week 10 to the end and each day's "
-        "detections update the issues they continue (`analysis.issues.track`); recall = spikes some real issue "
-        "stands for / spikes, precision = real issues / issues shown over the whole half-year;",
-        "- **one-off runs**: one run a week into each spike (or on its last day if shorter), as a person calling "
-        "`issues detect --as-of DATE`; recall = spikes found by their own run, precision = real / flagged over "
-        "those runs.",
+        para(
+            """- **daily schedule**: each detector runs as of every day from week 10 to the end; each day's
+            detections update the issues they continue (`analysis.issues.track`); recall = spikes some real
+            issue stands for / spikes, precision = real issues / issues shown over the whole half-year;"""
+        ),
+        para(
+            """- **one-off runs**: one run a week into each spike (or on its last day if shorter), as a person
+            calling `issues detect --as-of DATE`; recall = spikes found by their own run, precision = real /
+            flagged over those runs."""
+        ),
         "",
         "Mean ± sd over seeds (precision over the seeds that flagged anything), and pooled over all seeds.",
         "",
@@ -347,7 +362,8 @@ def main() -> None:
             else " (**differs from the `DetectorConfig` defaults**)."
         ),
         "",
-        f"### Test: {args.test_seeds} other seeds (10000–{10_000 + args.test_seeds - 1}), generator drawn per seed",
+        f"### Test: {args.test_seeds} other seeds (10000–{10_000 + args.test_seeds - 1}), generator drawn "
+        "per seed",
         "",
         header,
         *(
@@ -364,8 +380,8 @@ def main() -> None:
         "",
         f"### Generator variants ({args.variant_seeds} seeds each, settings frozen)",
         "",
-        "| variant | detector | daily: recall | daily: precision | daily: F1 | one-off: recall | one-off: precision "
-        "| one-off: F1 |",
+        "| variant | detector | daily: recall | daily: precision | daily: F1 | one-off: recall "
+        "| one-off: precision | one-off: F1 |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, results in variants.items():
@@ -373,9 +389,8 @@ def main() -> None:
             cells = []
             for p in (0, 1):
                 o = [x[p] for x in v]
-                cells.append(
-                    f"{mean_sd([x.recall for x in o])} | {mean_sd([x.precision for x in o])} | {pooled_f1(o):.3f}"
-                )
+                recall, precision = mean_sd([x.recall for x in o]), mean_sd([x.precision for x in o])
+                cells.append(f"{recall} | {precision} | {pooled_f1(o):.3f}")
             lines.append(f"| {name} | {names[k]} | " + " | ".join(cells) + " |")
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
