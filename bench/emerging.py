@@ -119,12 +119,18 @@ def scan_days(history: SyntheticHistory) -> list[date]:
 
 def outcome(history: SyntheticHistory, issues: Sequence[KnownIssue]) -> Outcome:
     found = [any(issue_is_real(i, s) for i in issues) for s in history.spikes]
-    real = sum(any(issue_is_real(i, s) for s in history.spikes) for i in issues)
+    return _outcome(history, found, issues)
+
+
+def _outcome(
+    history: SyntheticHistory, found: list[bool], flagged: Sequence[KnownIssue | EmergingIssue]
+) -> Outcome:
+    real = sum(any(issue_is_real(i, s) for s in history.spikes) for i in flagged)
     by_size = []
     for lo, hi, _ in SIZE_BUCKETS:
         inside = [f for s, f in zip(history.spikes, found, strict=True) if lo <= s.extra <= hi]
         by_size.append((len(inside), sum(inside)))
-    return Outcome(len(history.spikes), sum(found), len(issues), real, tuple(by_size))
+    return Outcome(len(history.spikes), sum(found), len(flagged), real, tuple(by_size))
 
 
 def snapshot_days(history: SyntheticHistory) -> list[date]:
@@ -140,13 +146,7 @@ def snapshot_outcome(history: SyntheticHistory, detections: dict[date, list[Emer
     found = [
         any(issue_is_real(i, s) for i in detections[day]) for s, day in zip(history.spikes, runs, strict=True)
     ]
-    flagged = [i for day in sorted(set(runs)) for i in detections[day]]
-    real = sum(any(issue_is_real(i, s) for s in history.spikes) for i in flagged)
-    by_size = []
-    for lo, hi, _ in SIZE_BUCKETS:
-        inside = [f for s, f in zip(history.spikes, found, strict=True) if lo <= s.extra <= hi]
-        by_size.append((len(inside), sum(inside)))
-    return Outcome(len(history.spikes), sum(found), len(flagged), real, tuple(by_size))
+    return _outcome(history, found, [i for day in sorted(set(runs)) for i in detections[day]])
 
 
 def both_outcomes(
@@ -241,6 +241,19 @@ def size_row(name: str, outcomes: Sequence[Outcome]) -> str:
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
+def at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is below the minimum {low}")
+        return value
+
+    return parse
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -248,9 +261,9 @@ def main() -> None:
     parser.add_argument(
         "--data", type=Path, help="unused (the histories are synthetic); accepted for run_all"
     )
-    parser.add_argument("--tuning-seeds", type=int, default=16)
-    parser.add_argument("--test-seeds", type=int, default=32)
-    parser.add_argument("--variant-seeds", type=int, default=8)
+    parser.add_argument("--tuning-seeds", type=at_least(4), default=16, help="seeds for 4-fold CV (≥ 4)")
+    parser.add_argument("--test-seeds", type=at_least(1), default=32)
+    parser.add_argument("--variant-seeds", type=at_least(1), default=8)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_emerging.md")
     args = parser.parse_args()
     wall0, cpu0 = time.perf_counter(), time.process_time()
