@@ -304,7 +304,9 @@ def _write(args: argparse.Namespace, loads: dict[str, float], results: dict[str,
         + ", ".join(f"{k} {v:.0f} s" for k, v in loads.items())
         + ". Each row below is a fresh process; "
         "the report's emerging issues are read from the store (detection is its own row); the PostgreSQL "
-        "server is a throwaway local cluster (fsync off) and its own CPU is not in `cpu s`.",
+        "server is a throwaway local cluster (fsync off) and its own CPU is not in `cpu s`. "
+        f"1-minute load average when written: {os.getloadavg()[0]:.1f} (the machine is shared; wall time "
+        "includes waiting for CPU and disk).",
         "",
         "| what | wall s | cpu s (client) | peak RSS MB | messages in the quarter | issues |",
         "|---|---:|---:|---:|---:|---:|",
