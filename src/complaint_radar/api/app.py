@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from complaint_radar.api.errors import install_error_handlers
-from complaint_radar.api.routers import alerts, assess, cases, customers, health, ingest, keys
+from complaint_radar.api.routers import (
+    alerts,
+    analysis,
+    assess,
+    cases,
+    customers,
+    health,
+    ingest,
+    issues,
+    keys,
+)
 from complaint_radar.api.state import AppState
 from complaint_radar.services.access.key_cache import KeyCache
 from complaint_radar.services.assessment.assessing import Analyzer, Assessor
@@ -54,18 +64,30 @@ def create_app(
             state.owned_database = await run_in_threadpool(open_database, state.settings)
             state.sessions = state.owned_database.sessions
         sweeper: asyncio.Task[None] | None = None
+        detector: asyncio.Task[None] | None = None
         try:
             if state.assessor is None:
                 state.assessor = await run_in_threadpool(Assessor.load, state.settings)
             state.wire()
             if state.settings.sla_check_interval_s > 0:
-                sweeper = asyncio.create_task(_sweep_sla(state, state.settings.sla_check_interval_s))
+                sweeper = asyncio.create_task(
+                    _every(state.settings.sla_check_interval_s, lambda: _sweep_sla(state), "SLA check")
+                )
+            if state.settings.issue_detect_interval_s > 0:
+                detector = asyncio.create_task(
+                    _every(
+                        state.settings.issue_detect_interval_s,
+                        lambda: _detect_issues(state),
+                        "emerging-issue detection",
+                    )
+                )
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
-                with suppress(asyncio.CancelledError):
-                    await sweeper
+            for task in (sweeper, detector):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             if state.owned_database is not None:
                 state.unwire()
                 state.owned_database.close()
@@ -82,24 +104,41 @@ def create_app(
     state.wire()
     app.state.complaint_radar = state
     install_error_handlers(app)
-    for module in (health, assess, ingest, customers, cases, alerts, keys):
+    for module in (health, assess, ingest, customers, cases, alerts, keys, analysis, issues):
         app.include_router(module.router)
     return app
 
 
-async def _sweep_sla(state: AppState, interval_s: float) -> None:
-    """Record due SLA warnings and breaches every `interval_s` seconds while the server runs."""
+async def _every(interval_s: float, job: Callable[[], str | None], what: str) -> None:
+    """Run `job` in a worker thread every `interval_s` seconds while the server runs; it returns what to
+    log (None: nothing worth saying). A failure is logged and the next round retries."""
     while True:
         await asyncio.sleep(interval_s)
-        if state.case_desk is None:
-            continue
         try:
-            sweep = await run_in_threadpool(state.case_desk.sweep_sla)
-        except Exception:  # the next round retries; the server keeps serving
-            log.exception("SLA check failed")
+            said = await run_in_threadpool(job)
+        except Exception:  # the server keeps serving
+            log.exception("%s failed", what)
             continue
-        if sweep.warnings or sweep.breaches:
-            log.info("SLA check: %d warnings, %d breaches", sweep.warnings, sweep.breaches)
+        if said:
+            log.info("%s: %s", what, said)
+
+
+def _sweep_sla(state: AppState) -> str | None:
+    """Record due SLA warnings and breaches of all open cases."""
+    if state.case_desk is None:
+        return None
+    sweep = state.case_desk.sweep_sla()
+    return (
+        f"{sweep.warnings} warnings, {sweep.breaches} breaches" if sweep.warnings or sweep.breaches else None
+    )
+
+
+def _detect_issues(state: AppState) -> str | None:
+    """Re-run emerging-issue detection as of today (growing issues are updated, new ones opened)."""
+    if state.analysis_desk is None:
+        return None
+    run = state.analysis_desk.detect_issues()
+    return f"as of {run.as_of}: {len(run.opened)} new, {len(run.updated)} updated"
 
 
 def _version() -> str:

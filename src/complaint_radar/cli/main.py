@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from complaint_radar.cli.analysis import actions_app, export, issues_app, report
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
 from complaint_radar.cli.server import keys_app, serve
@@ -184,7 +185,11 @@ def mask_file_cmd(
 
 @app.command()
 def demo() -> None:
-    """Assess the bundled demo messages and print a summary table."""
+    """Assess the bundled demo messages; load the half-year demo history into the store and analyse it.
+
+    The store is the configured database (SQLite under COMPLAINT_RADAR_DATA_DIR, default .complaint_radar);
+    running the demo again adds nothing.
+    """
     from complaint_radar.pipeline import Analyzer
     from complaint_radar.services.demo import run_demo
 
@@ -220,6 +225,9 @@ def demo() -> None:
     for a in ranked:
         top.add_row(str(a.risk_score), a.stage.value, a.customer_id or "", a.text[:60])
     console.print(top)
+    from complaint_radar.cli.analysis import analysis_demo
+
+    analysis_demo()
 
 
 # The REST API's commands live in cli/server.py.
@@ -233,6 +241,11 @@ app.add_typer(taxonomy_app)
 app.command()(ingest)
 app.command()(replay)
 app.add_typer(db_app)
+# Aggregate analysis (SPEC.md §7) lives in cli/analysis.py.
+app.command()(report)
+app.add_typer(issues_app)
+app.add_typer(actions_app)
+app.command()(export)
 
 
 def main() -> None:
@@ -245,12 +258,15 @@ def main() -> None:
     except Exception as exc:
         import click
 
-        if isinstance(exc, click.exceptions.Exit):
+        # typer ≥ 0.29 raises its own vendored click's exceptions (subclasses of TyperException).
+        if isinstance(exc, click.exceptions.Exit | typer.Exit):
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, click.ClickException) or (
+            isinstance(exc, typer.TyperException) and hasattr(exc, "show")
+        ):
             exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(getattr(exc, "exit_code", 2))
+        if isinstance(exc, click.exceptions.Abort | typer.Abort):
             err.print("aborted")
             sys.exit(130)
         raise

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from complaint_radar.services.intake.ingest import BatchResult, Ingestor
-from complaint_radar.services.intake.ingest_rows import InputRow, ItemKind
+from complaint_radar.services.intake.ingest_rows import DIMENSION_FIELDS, InputRow, ItemKind
 from complaint_radar.services.rows import RowProblem
 from complaint_radar.services.runtime import SessionFactory
 from complaint_radar.store import Message, session_scope
@@ -109,6 +109,7 @@ class MessageView:
     risk_level: str | None
     attributes: dict[str, Any]
     assessment: dict[str, Any] | None
+    dimensions: dict[str, Any]
 
 
 class IntakeDesk:
@@ -178,4 +179,5 @@ def _view(row: Message) -> MessageView:
         risk_level=row.risk_level,
         attributes=dict(row.attributes or {}),
         assessment=None if row.assessment is None else dict(row.assessment),
+        dimensions={d: v for d in DIMENSION_FIELDS if (v := getattr(row, d)) is not None},
     )
