@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from complaint_radar.cli.batch_cmd import batch
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
 from complaint_radar.cli.server import keys_app, serve
@@ -233,6 +234,8 @@ app.add_typer(taxonomy_app)
 app.command()(ingest)
 app.command()(replay)
 app.add_typer(db_app)
+# Batch scoring at scale (local pool, Ray, Spark) lives in cli/batch_cmd.py.
+app.command()(batch)
 
 
 def main() -> None:

@@ -1,0 +1,115 @@
+"""The engines a batch job runs on: a local process pool, Ray or Spark (the latter two optional extras)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from types import TracebackType
+from typing import Protocol, Self
+
+from complaint_radar.batch.plan import JobSpec, Partition
+from complaint_radar.batch.worker import PartitionResult, score_partition
+from complaint_radar.errors import InputError, MissingExtraError
+
+ENGINES = ("local", "ray", "spark")
+
+
+class Engine(Protocol):
+    """Starts on `__enter__`, scores partitions with `run` (one result per partition it could try),
+    stops on `__exit__`. `run` may raise when the engine itself fails; the job then retries."""
+
+    name: str
+    workers: int
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def run(self, spec: JobSpec, partitions: list[Partition]) -> list[PartitionResult]: ...
+
+
+def available_cores() -> int:
+    """CPU cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class LocalEngine:
+    """A pool of `workers` processes on this machine; each loads the models once, on its first partition.
+    A worker that dies breaks the pool: its partitions come back failed and the next round gets a new pool."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or available_cores()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(self, spec: JobSpec, partitions: list[Partition]) -> list[PartitionResult]:
+        if self._pool is None:
+            # spawn: a fresh interpreter per worker, never a fork of a parent holding threads or models.
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"))
+        futures: dict[Future[PartitionResult], Partition] = {
+            self._pool.submit(score_partition, spec, p): p for p in partitions
+        }
+        results: list[PartitionResult] = []
+        broken = False
+        for future in as_completed(futures):
+            try:
+                results.append(future.result())
+            except BrokenProcessPool:
+                broken = True
+                results.append(PartitionResult(futures[future].index, error="a worker process died"))
+        if broken:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        return results
+
+
+def make_engine(name: str, workers: int | None = None, address: str | None = None) -> Engine:
+    """The engine called `name`; a missing optional extra is an InputError with the install line."""
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    if name == "local":
+        if address:
+            raise InputError("--address is for --engine ray or spark; the local engine runs on this machine")
+        return LocalEngine(workers)
+    if name == "ray":
+        _require("ray", "ray", "Ray")
+        from complaint_radar.batch.ray_engine import RayEngine
+
+        return RayEngine(workers, address)
+    if name == "spark":
+        _require("pyspark", "spark", "PySpark")
+        if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+            raise MissingExtraError(
+                "--engine spark needs Java 17: run `make java` (or apt-get install openjdk-17-jre-headless), "
+                "or set JAVA_HOME"
+            )
+        from complaint_radar.batch.spark_engine import SparkEngine
+
+        return SparkEngine(workers, address)
+    raise InputError(f"unknown engine {name!r}; use one of {', '.join(ENGINES)}")
+
+
+def _require(module: str, extra: str, what: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise MissingExtraError(
+            f"--engine {extra} needs {what}, which is not installed: pip install 'complaint-radar[{extra}]'"
+        )
