@@ -160,9 +160,9 @@ def worker_taxonomy(reference: str | None) -> CustomTaxonomy | None:
     return _TAXONOMIES[reference]
 
 
-def worker_identity() -> dict[str, int]:
+def worker_identity() -> tuple[int, int]:
     """Which process scored a partition and how often it has loaded the models (for the job's report)."""
-    return {"pid": os.getpid(), "model_loads": MODEL_LOADS["analyzer"]}
+    return os.getpid(), MODEL_LOADS["analyzer"]
 
 
 def problem_lines(output: pd.DataFrame) -> Sequence[tuple[int, str]]:

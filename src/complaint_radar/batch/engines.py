@@ -9,29 +9,47 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Self
 
 from complaint_radar.batch.plan import JobSpec, Partition
-from complaint_radar.batch.worker import PartitionResult, score_partition
+from complaint_radar.batch.worker import FAULT_ENV, PartitionResult, score_partition
 from complaint_radar.errors import InputError, MissingExtraError
 
 ENGINES = ("local", "ray", "spark")
 
 
-class Engine(Protocol):
-    """Starts on `__enter__`, scores partitions with `run` (one result per partition it could try),
-    stops on `__exit__`. `run` may raise when the engine itself fails; the job then retries."""
+class Engine:
+    """Starts on the outermost `with` (so a caller may hold it started across several jobs), scores
+    partitions with `run` (one result per partition it could try), stops when that `with` ends. `run` may
+    raise when the engine itself fails; the job then retries in its next round."""
 
-    name: str
-    workers: int
+    name = "engine"
 
-    def __enter__(self) -> Self: ...
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or available_cores()
+        self._depth = 0
+
+    def __enter__(self) -> Self:
+        if self._depth == 0:
+            self._start()
+        self._depth += 1
+        return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
+    ) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._stop()
 
-    def run(self, spec: JobSpec, partitions: list[Partition]) -> list[PartitionResult]: ...
+    def _start(self) -> None:
+        """Bring the engine up (nothing by default)."""
+
+    def _stop(self) -> None:
+        """Release what `_start` or `run` acquired (nothing by default)."""
+
+    def run(self, spec: JobSpec, partitions: list[Partition]) -> list[PartitionResult]:
+        raise NotImplementedError
 
 
 def available_cores() -> int:
@@ -41,22 +59,17 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-class LocalEngine:
+class LocalEngine(Engine):
     """A pool of `workers` processes on this machine; each loads the models once, on its first partition.
     A worker that dies breaks the pool: its partitions come back failed and the next round gets a new pool."""
 
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or available_cores()
+        super().__init__(workers)
         self._pool: ProcessPoolExecutor | None = None
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def _stop(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -65,8 +78,9 @@ class LocalEngine:
         if self._pool is None:
             # spawn: a fresh interpreter per worker, never a fork of a parent holding threads or models.
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"))
+        drill = os.environ.get(FAULT_ENV, "")
         futures: dict[Future[PartitionResult], Partition] = {
-            self._pool.submit(score_partition, spec, p): p for p in partitions
+            self._pool.submit(score_partition, spec, p, drill): p for p in partitions
         }
         results: list[PartitionResult] = []
         broken = False

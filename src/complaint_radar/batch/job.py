@@ -86,11 +86,11 @@ def run_batch(
                 pending = _pending(layout, pending)
     if pending:
         first = pending[0]
-        reason = last_errors.get(first.index, "no result")
+        where = f"partition {first.index}, {first.source} lines {first.first_line}-{first.last_line}"
         raise BatchIncompleteError(
-            f"{len(pending)} of {len(plan.partitions)} partitions still failed after {retries} retries (partition "
-            f"{first.index}, {first.source} lines {first.first_line}-{first.last_line}: {reason}); the others are "
-            "kept — rerun the same command to resume"
+            f"{len(pending)} of {len(plan.partitions)} partitions still failed after {retries} retries "
+            f"({where}: {last_errors.get(first.index, 'no result')}); the others are kept — rerun the same "
+            "command to resume"
         )
     _publish(spec, layout, plan.partitions, report)
     report.seconds = time.perf_counter() - started
@@ -117,10 +117,8 @@ def _publish(spec: JobSpec, layout: Layout, partitions: list[Partition], report:
         report.rows += done["rows"]
         report.invalid += done["invalid"]
         for row, line, ident, reason in done["problems"]:
-            error_rows.append(
-                {"file": partition.source, "line": line, "partition": partition.index, "row": row, "id": ident,
-                 "reason": reason}
-            )  # fmt: skip
+            where = {"file": partition.source, "line": line, "partition": partition.index, "row": row}
+            error_rows.append({**where, "id": ident, "reason": reason})
             report.problems.append(RowProblem(line, reason))
     errors = pd.DataFrame(error_rows, columns=ERROR_COLUMNS)
     for col in ERROR_COLUMNS:

@@ -174,8 +174,9 @@ def prepare(spec: JobSpec) -> Plan:
 def _check_output_dir(layout: Layout) -> None:
     if layout.single_file:
         if not layout.output.parent.is_dir():
+            where = layout.output.parent
             raise InputError(
-                f"cannot write {layout.output}: directory {layout.output.parent} does not exist; create it first"
+                f"cannot write {layout.output}: directory {where} does not exist; create it first"
             )
         return
     if layout.output.is_file():

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import pandas as pd
 
+from complaint_radar.batch.engines import Engine
 from complaint_radar.batch.plan import JobSpec, Partition
-from complaint_radar.batch.worker import FAULT_ENV, PartitionResult, score_rows, task_rows
+from complaint_radar.batch.worker import PartitionResult, score_rows, task_rows
 
 OBJECT_STORE_BYTES = 256 * 1024**2
 """Partitions travel as file names, not data, so a small object store is enough (Ray's minimum is 75 MiB)."""
@@ -26,19 +27,17 @@ class _PartitionScorer:
         return pd.DataFrame(score_rows(batch.to_dict("records")))
 
 
-class RayEngine:
+class RayEngine(Engine):
     """A local Ray on 127.0.0.1 (usage stats and dashboard off), or the cluster at `address`."""
 
     name = "ray"
 
     def __init__(self, workers: int | None = None, address: str | None = None) -> None:
-        from complaint_radar.batch.engines import available_cores
-
+        super().__init__(workers)
         self.address = address
-        self.workers = workers or (0 if address else available_cores())
-        self._started = False
+        self._from_cluster = address is not None and workers is None
 
-    def __enter__(self) -> Self:
+    def _start(self) -> None:
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
         if not self.address:
             # Ray resolves 127.0.0.1 to the machine's outward address unless it is told this is no cluster:
@@ -46,31 +45,24 @@ class RayEngine:
             os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
         import ray
 
-        env = {FAULT_ENV: os.environ[FAULT_ENV]} if FAULT_ENV in os.environ else {}
         options: dict[str, Any] = {
             "include_dashboard": False,
             "log_to_driver": False,
             "configure_logging": False,
-            "runtime_env": {"env_vars": env},
         }
         if self.address:
             ray.init(address=self.address, **options)
         else:
             ray.init(num_cpus=self.workers, object_store_memory=OBJECT_STORE_BYTES, **options)
-        self._started = True
-        if not self.workers:
-            self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        if self._from_cluster:
+            self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
         ray.data.DataContext.get_current().enable_progress_bars = False
-        return self
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._started:
-            import ray
+    def _stop(self) -> None:
+        import ray
 
-            ray.shutdown()
-            self._started = False
+        ray.shutdown()
 
     def run(self, spec: JobSpec, partitions: list[Partition]) -> list[PartitionResult]:
         import ray.data

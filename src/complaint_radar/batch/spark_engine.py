@@ -1,4 +1,4 @@
-"""The Spark engine: PySpark `mapInPandas` over partitions; Python workers are reused, so models load once each."""
+"""The Spark engine: PySpark `mapInPandas` over partitions; reused Python workers load models once each."""
 
 from __future__ import annotations
 
@@ -7,15 +7,25 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import pandas as pd
 
+from complaint_radar.batch.engines import Engine
 from complaint_radar.batch.plan import JobSpec, Partition
-from complaint_radar.batch.worker import FAULT_ENV, PartitionResult, score_rows, task_rows
+from complaint_radar.batch.worker import PartitionResult, score_rows, task_rows
 
-RESULT_SCHEMA = "index long, rows long, invalid long, pid long, model_loads long, seconds double, error string, problems string"
+RESULT_COLUMNS = {
+    "index": "long",
+    "rows": "long",
+    "invalid": "long",
+    "pid": "long",
+    "model_loads": "long",
+    "seconds": "double",
+    "error": "string",
+    "problems": "string",
+}
+RESULT_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in RESULT_COLUMNS.items())
 TASK_ATTEMPTS = 4
 """Spark retries a task whose Python worker died up to this many attempts (local mode defaults to one)."""
 
@@ -41,32 +51,26 @@ def _quiet_pyspark() -> Iterator[None]:
 
 def _score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     for batch in batches:
-        yield pd.DataFrame(
-            score_rows(batch.to_dict("records")), columns=[c.split()[0] for c in RESULT_SCHEMA.split(", ")]
-        )
+        yield pd.DataFrame(score_rows(batch.to_dict("records")), columns=list(RESULT_COLUMNS))
 
 
-class SparkEngine:
+class SparkEngine(Engine):
     """Spark in local mode (`local[workers]` on 127.0.0.1, UI off), a cluster at `address` (a master URL),
     or, under `spark-submit`, whatever session spark-submit configured."""
 
     name = "spark"
 
     def __init__(self, workers: int | None = None, address: str | None = None) -> None:
-        from complaint_radar.batch.engines import available_cores
-
+        super().__init__(workers)
         self.address = address
-        self.workers = workers or available_cores()
         self._session: Any = None
 
-    def __enter__(self) -> Self:
+    def _start(self) -> None:
         with _quiet_pyspark():
             from pyspark.sql import SparkSession
 
             builder = SparkSession.builder.appName("complaint-radar-batch")
             submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit started this driver
-            if FAULT_ENV in os.environ:
-                builder = builder.config(f"spark.executorEnv.{FAULT_ENV}", os.environ[FAULT_ENV])
             if self.address:
                 builder = builder.master(self.address)
             elif not submitted:
@@ -77,20 +81,17 @@ class SparkEngine:
                     builder = builder.config(key, value)
             self._session = builder.getOrCreate()
             self._session.sparkContext.setLogLevel("ERROR")
-        return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def _stop(self) -> None:
         if self._session is not None:
             self._session.stop()
             self._session = None
 
     def run(self, spec: JobSpec, partitions: list[Partition]) -> list[PartitionResult]:
-        rows = [(r["spec"], r["partition"]) for r in task_rows(spec, partitions)]
+        rows = [(r["spec"], r["partition"], r["drill"]) for r in task_rows(spec, partitions)]
         with _quiet_pyspark():
             # One Spark partition per job partition, so each task scores exactly one of them.
             tasks = self._session.sparkContext.parallelize(rows, numSlices=len(rows))
-            frame = self._session.createDataFrame(tasks, "spec string, partition string")
+            frame = self._session.createDataFrame(tasks, "spec string, partition string, drill string")
             collected = frame.mapInPandas(_score_batches, schema=RESULT_SCHEMA).collect()
         return [PartitionResult.from_row(row.asDict()) for row in collected]

@@ -7,6 +7,7 @@ import os
 import signal
 import time
 import traceback
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,8 +18,9 @@ from complaint_radar.batch.plan import JobSpec, Partition, write_atomically
 from complaint_radar.io import TableWriter
 
 FAULT_ENV = "COMPLAINT_RADAR_BATCH_FAULT"
-"""A failure drill: `raise@3` makes partition 3 raise, `kill@3` kills the process scoring it (SIGKILL);
-each fires once per output (a `_batch/fault-*` file records it), so the retry must recover."""
+"""A failure drill, read where the job is started: `raise@3` makes partition 3 raise, `kill@3` kills the
+process scoring it (SIGKILL); each fires once per output (a `_batch/fault-*` file records it), so the
+retry must recover. It travels to the workers with each task."""
 
 
 @dataclass
@@ -48,13 +50,13 @@ class PartitionResult:
         return cls(**{k: values[k] for k in cls.__dataclass_fields__})
 
 
-def score_partition(spec: JobSpec, partition: Partition) -> PartitionResult:
+def score_partition(spec: JobSpec, partition: Partition, drill: str = "") -> PartitionResult:
     """Score `partition` and publish its part file, then its done-marker (both atomically). A partition
     that raises comes back with `error` set; the job retries it."""
     started = time.perf_counter()
     layout = spec.layout
     try:
-        _fault_drill(spec, partition.index)
+        _fault_drill(drill, spec, partition.index)
         messages = pq.read_table(layout.staged(partition.index))
         output = assess_messages(
             worker_analyzer(spec.embeddings),
@@ -66,19 +68,19 @@ def score_partition(spec: JobSpec, partition: Partition) -> PartitionResult:
         with TableWriter(layout.part(partition.index)) as writer:
             writer.write(output)
         ids = messages.column("id").to_pylist()
+        lines = messages.column("line").to_pylist()
+        errors = output["error"].tolist()
         bad = [pos for pos, ok in enumerate(output["valid"].tolist()) if not ok]
         result = PartitionResult(
             partition.index,
             rows=len(output),
             invalid=len(bad),
-            problems=[
-                [pos, int(output["line"].iat[pos]), ids[pos], str(output["error"].iat[pos])] for pos in bad
-            ],
-            **worker_identity(),
+            problems=[[pos, lines[pos], ids[pos], str(errors[pos])] for pos in bad],
         )
     except Exception as exc:
         message = "".join(traceback.format_exception_only(exc)).strip()
-        result = PartitionResult(partition.index, error=message, **worker_identity())
+        result = PartitionResult(partition.index, error=message)
+    result.pid, result.model_loads = worker_identity()
     result.seconds = time.perf_counter() - started
     if result.error is None:
         write_atomically(
@@ -87,24 +89,24 @@ def score_partition(spec: JobSpec, partition: Partition) -> PartitionResult:
     return result
 
 
-def score_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def score_rows(rows: Iterable[Mapping[Any, Any]]) -> list[dict[str, Any]]:
     """Score the partitions described by engine rows (`spec`: JobSpec JSON, `partition`: Partition JSON)."""
     results = []
     for row in rows:
         spec = JobSpec.from_json(row["spec"])
         partition = Partition(**json.loads(row["partition"]))
-        results.append(score_partition(spec, partition).to_row())
+        results.append(score_partition(spec, partition, row.get("drill", "")).to_row())
     return results
 
 
 def task_rows(spec: JobSpec, partitions: list[Partition]) -> list[dict[str, Any]]:
     """One engine row per partition: what `score_rows` reads."""
     text = spec.to_json()
-    return [{"spec": text, "partition": json.dumps(asdict(p))} for p in partitions]
-
-
-def _fault_drill(spec: JobSpec, index: int) -> None:
     drill = os.environ.get(FAULT_ENV, "")
+    return [{"spec": text, "partition": json.dumps(asdict(p)), "drill": drill} for p in partitions]
+
+
+def _fault_drill(drill: str, spec: JobSpec, index: int) -> None:
     if "@" not in drill:
         return
     kind, _, target = drill.partition("@")
