@@ -6,7 +6,7 @@ SHARED ?= ../shared/data
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-fast lint models bench install install-test postgres-server clean
+.PHONY: demo test test-fast lint models bench install install-test postgres-server clean java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,19 @@ postgres-server:
 	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
 	fi
 
+## java: Debian's Java 17 runtime (`batch --engine spark` and its tests run PySpark, which needs it)
+java:
+	@if command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then :; else \
+	  echo "Installing Debian's openjdk-17-jre-headless (batch --engine spark needs Java 17)"; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO mkdir -p /usr/share/man/man1; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; \
+	fi
+
 install: $(STAMP)
 install-test: $(TSTAMP)
+install-test: java
 
 ## demo: install everything and assess the bundled demo messages
 demo: $(STAMP)
