@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -18,6 +20,14 @@ OBJECT_STORE_BYTES = 256 * 1024**2
 
 ACTOR_RESTARTS = 3
 """A killed actor is restarted and its partition retried this many times before the round fails."""
+
+
+@contextlib.contextmanager
+def _quiet_ray() -> Iterator[None]:
+    # Ray announces its own internal API renames as DeprecationWarnings; they are not the user's concern.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 class _PartitionScorer:
@@ -38,6 +48,10 @@ class RayEngine(Engine):
         self._from_cluster = address is not None and workers is None
 
     def _start(self) -> None:
+        with _quiet_ray():
+            self._start_ray()
+
+    def _start_ray(self) -> None:
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
         if not self.address:
             # Ray resolves 127.0.0.1 to the machine's outward address unless it is told this is no cluster:
@@ -68,9 +82,7 @@ class RayEngine(Engine):
         import ray.data
 
         rows = task_rows(spec, partitions)
-        with warnings.catch_warnings():
-            # Ray announces its own API renames as warnings; they are not the user's concern.
-            warnings.simplefilter("ignore", DeprecationWarning)
+        with _quiet_ray():
             dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
                 _PartitionScorer,
                 batch_size=1,

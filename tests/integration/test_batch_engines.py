@@ -1,0 +1,104 @@
+"""Ray and Spark, started on loopback once per test session: the same output as assess-file, and recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from batch_input import PARTITION_ROWS, ROWS, by_id, reference_output, write_messages
+
+from complaint_radar import Analyzer
+from complaint_radar.batch.engines import Engine, make_engine
+from complaint_radar.batch.job import run_batch
+from complaint_radar.batch.plan import JobSpec
+from complaint_radar.batch.worker import FAULT_ENV
+from complaint_radar.errors import BatchIncompleteError, ComplaintRadarError
+
+pytestmark = pytest.mark.slow
+ENGINES = [pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in ("ray", "spark")]
+
+
+def started(name: str) -> Iterator[Engine]:
+    """An engine held started for the whole session; one that cannot start fails its tests (never skips)."""
+    try:
+        engine = make_engine(name, workers=2)
+    except ComplaintRadarError as exc:
+        pytest.fail(f"the {name} engine tests cannot run: {exc}", pytrace=False)
+    with engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def ray_engine() -> Iterator[Engine]:
+    yield from started("ray")
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> Iterator[Engine]:
+    yield from started("spark")
+
+
+@pytest.fixture(scope="module")
+def messages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_messages(tmp_path_factory.mktemp("engines_in"))
+
+
+@pytest.fixture(scope="module")
+def reference(analyzer: Analyzer, messages: Path) -> pd.DataFrame:
+    return by_id(
+        pd.read_parquet(reference_output(analyzer, messages, messages.with_name("assess_file.parquet")))
+    )
+
+
+def spec_for(source: Path, out: Path) -> JobSpec:
+    return JobSpec(
+        input=str(source),
+        output=str(out),
+        id_column="id",
+        channel_column="channel",
+        partition_rows=PARTITION_ROWS,
+    )
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_engine_output_equals_assess_file_row_for_row(
+    request: pytest.FixtureRequest, name: str, messages: Path, reference: pd.DataFrame, tmp_path: Path
+) -> None:
+    engine: Engine = request.getfixturevalue(f"{name}_engine")
+    report = run_batch(spec_for(messages, tmp_path / "out"), engine)
+    assert (report.rows, report.scored) == (ROWS, 8)
+    # Each worker process loaded the models once, however many partitions it scored.
+    assert set(report.model_loads.values()) == {1} and len(report.model_loads) <= 2
+    got = pd.read_parquet(tmp_path / "out")
+    assert got["id"].is_unique
+    pd.testing.assert_frame_equal(by_id(got), reference)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_engine_recovers_from_a_killed_worker_and_resumes_after_a_failed_run(
+    request: pytest.FixtureRequest,
+    name: str,
+    messages: Path,
+    reference: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine: Engine = request.getfixturevalue(f"{name}_engine")
+    killed = tmp_path / "killed"
+    monkeypatch.setenv(FAULT_ENV, "kill@1")
+    run_batch(spec_for(messages, killed), engine)
+    assert (killed / "_batch" / "fault-kill-1").exists()  # a worker process really died mid-run
+    got = pd.read_parquet(killed)
+    assert got["id"].is_unique
+    pd.testing.assert_frame_equal(by_id(got), reference)
+
+    resumed = tmp_path / "resumed"
+    monkeypatch.setenv(FAULT_ENV, "raise@6")
+    with pytest.raises(BatchIncompleteError, match="partition 6"):
+        run_batch(spec_for(messages, resumed), engine, retries=0)
+    monkeypatch.delenv(FAULT_ENV)
+    report = run_batch(spec_for(messages, resumed), engine)
+    assert (report.skipped, report.scored) == (7, 1)
+    pd.testing.assert_frame_equal(by_id(pd.read_parquet(resumed)), reference)
