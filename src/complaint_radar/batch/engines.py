@@ -11,6 +11,7 @@ from multiprocessing import get_context
 from types import TracebackType
 from typing import Self
 
+from complaint_radar.batch.cube import duckdb_aggregate
 from complaint_radar.batch.plan import JobSpec, Partition
 from complaint_radar.batch.worker import FAULT_ENV, PartitionResult, score_partition
 from complaint_radar.errors import InputError, MissingExtraError
@@ -50,6 +51,11 @@ class Engine:
 
     def run(self, spec: JobSpec, partitions: list[Partition]) -> list[PartitionResult]:
         raise NotImplementedError
+
+    def aggregate(self, fact_files: list[str], keys: tuple[str, ...], target: str) -> None:
+        """Group the cube facts by `keys` (exploding `causes` when `cause` is a key) into Parquet files
+        under the existing directory `target`, in `cube.cube_schema(keys)`. Here: DuckDB on this machine."""
+        duckdb_aggregate(fact_files, keys, target)
 
 
 def available_cores() -> int:

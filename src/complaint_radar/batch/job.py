@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from complaint_radar.batch.core import typed_output
+from complaint_radar.batch.cube import TABLES
 from complaint_radar.batch.engines import Engine
 from complaint_radar.batch.plan import JobSpec, Layout, Partition, prepare
 from complaint_radar.batch.worker import PartitionResult
@@ -92,6 +94,9 @@ def run_batch(
             f"({where}: {last_errors.get(first.index, 'no result')}); the others are kept — rerun the same "
             "command to resume"
         )
+    if spec.cube:
+        with engine:
+            _write_cube(spec, engine, plan.partitions)
     _publish(spec, layout, plan.partitions, report)
     report.seconds = time.perf_counter() - started
     return report
@@ -107,6 +112,26 @@ def _attempt(engine: Engine, spec: JobSpec, pending: list[Partition]) -> list[Pa
     except Exception as exc:  # the engine's own failure (a lost worker past its restarts): next round
         reason = f"{engine.name} engine failed: {' '.join(str(exc).split())[:500]}"
         return [PartitionResult(p.index, error=reason) for p in pending]
+
+
+def _write_cube(spec: JobSpec, engine: Engine, partitions: list[Partition]) -> None:
+    """Aggregate the facts on the engine into each cube table, replacing an older one only when done."""
+    assert spec.cube is not None
+    facts = [str(spec.layout.facts(p.index).resolve()) for p in partitions]
+    root = Path(spec.cube)
+    root.mkdir(parents=True, exist_ok=True)
+    for name, keys in TABLES.items():
+        tmp = root / f".{name}.{secrets.token_hex(6)}.tmp"
+        tmp.mkdir()
+        try:
+            engine.aggregate(facts, keys, str(tmp.resolve()))
+            old = root / f".{name}.old"
+            if (root / name).exists():
+                (root / name).rename(old)
+            tmp.rename(root / name)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _publish(spec: JobSpec, layout: Layout, partitions: list[Partition], report: BatchReport) -> None:

@@ -11,9 +11,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from complaint_radar.batch.core import message_batch
+from complaint_radar.batch.cube import staged_dimensions, zone
 from complaint_radar.errors import InputError, UnsupportedFormatError
 from complaint_radar.io import INPUT_SUFFIXES, OUTPUT_FORMATS, detect_format, read_chunks
 from complaint_radar.services.assessment.assess_file import column_options
@@ -36,6 +38,9 @@ class JobSpec:
     explain: bool = False
     embeddings: bool = False
     taxonomy: str | None = None
+    cube: str | None = None
+    time_column: str = "occurred_at"
+    timezone: str = "Asia/Shanghai"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -92,6 +97,9 @@ class Layout:
     def staged(self, index: int) -> Path:
         return self.state / "staged" / f"part-{index:05d}.parquet"
 
+    def facts(self, index: int) -> Path:
+        return self.state / "facts" / f"part-{index:05d}.parquet"
+
     def default_errors(self) -> Path:
         if self.single_file:
             name = self.output.name.split(".")[0] or "output"
@@ -106,6 +114,13 @@ def write_atomically(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_parquet_atomically(table: pa.Table, path: Path) -> None:
+    """Write `table` to `path` through a temp file and a rename."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    pq.write_table(table, tmp)
     os.replace(tmp, path)
 
 
@@ -160,7 +175,7 @@ def prepare(spec: JobSpec) -> Plan:
             )
         _clear_temp_files(layout)
         return Plan([Partition(**p) for p in saved["partitions"]], resumed=True)
-    for folder in (layout.state / "staged", layout.state / "done"):
+    for folder in (layout.state / "staged", layout.state / "done", layout.state / "facts"):
         folder.mkdir(parents=True, exist_ok=True)
     _clear_temp_files(layout)
     partitions = list(_stage(spec, layout, files))
@@ -191,7 +206,7 @@ def _check_output_dir(layout: Layout) -> None:
 
 
 def _clear_temp_files(layout: Layout) -> None:
-    for folder in (layout.parts_dir, layout.state, layout.state / "staged", layout.state / "done"):
+    for folder in (layout.parts_dir, *(layout.state / name for name in ("", "staged", "done", "facts"))):
         if folder.is_dir():
             for tmp in folder.glob(".*.tmp"):
                 with contextlib.suppress(FileNotFoundError):
@@ -201,6 +216,10 @@ def _clear_temp_files(layout: Layout) -> None:
 def _stage(spec: JobSpec, layout: Layout, files: list[Path]) -> Iterator[Partition]:
     """Read every input file with the same readers as `assess-file`, one partition per chunk."""
     required, options = column_options(spec.text_column, spec.id_column, spec.channel_column)
+    if spec.cube:
+        required.append(spec.time_column)
+        options[spec.time_column] = "--time-column"
+        zone(spec.timezone)  # a bad --timezone fails before any work
     index = 0
     for path in files:
         for chunk in read_chunks(path, required, chunk_rows=spec.partition_rows, column_options=options):
@@ -210,9 +229,9 @@ def _stage(spec: JobSpec, layout: Layout, files: list[Path]) -> Iterator[Partiti
                 id_column=spec.id_column,
                 channel_column=spec.channel_column,
             )
-            staged = layout.staged(index)
-            tmp = staged.with_name(f".{staged.name}.{secrets.token_hex(6)}.tmp")
-            pq.write_table(messages, tmp)
-            os.replace(tmp, staged)
+            if spec.cube:
+                for name, values in staged_dimensions(chunk, spec.time_column, spec.timezone).items():
+                    messages = messages.append_column(name, values)
+            write_parquet_atomically(messages, layout.staged(index))
             yield Partition(index, str(path), chunk.lines[0], chunk.lines[-1], len(chunk))
             index += 1

@@ -7,10 +7,13 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
+from complaint_radar.batch.cube import MEASURES, cube_schema
 from complaint_radar.batch.engines import Engine
 from complaint_radar.batch.plan import JobSpec, Partition
 from complaint_radar.batch.worker import PartitionResult, score_rows, task_rows
@@ -28,6 +31,30 @@ def _quiet_ray() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         yield
+
+
+_NULL = "\x00null"  # Ray's sort-based groupby cannot order None beside text; keys travel as this
+
+
+def _explode_causes(batch: pd.DataFrame) -> pd.DataFrame:
+    causes = batch["causes"].fillna("").str.split(";")
+    exploded = batch.assign(cause=causes).explode("cause")
+    exploded["cause"] = exploded["cause"].str.strip()
+    return exploded[exploded["cause"] != ""].drop(columns=["causes"])
+
+
+def _fill_keys(batch: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
+    out = batch[[*keys, "weight"]].copy()
+    for key in keys:
+        out[key] = out[key].astype(object).where(out[key].notna(), _NULL).astype(str)
+    return out
+
+
+def _restore_keys(batch: pd.DataFrame, keys: tuple[str, ...]) -> pa.Table:
+    for key in keys:
+        batch[key] = batch[key].astype(object).where(batch[key] != _NULL, None)
+    batch["day"] = [None if d is None else date.fromisoformat(d) for d in batch["day"]]
+    return pa.Table.from_pandas(batch[[*keys, *MEASURES]], preserve_index=False).cast(cube_schema(keys))
 
 
 class _PartitionScorer:
@@ -93,3 +120,19 @@ class RayEngine(Engine):
                 max_task_retries=ACTOR_RESTARTS,
             )
             return [PartitionResult.from_row(row) for row in dataset.take_all()]
+
+    def aggregate(self, fact_files: list[str], keys: tuple[str, ...], target: str) -> None:
+        import ray.data
+        from ray.data.aggregate import Count, Sum
+
+        with _quiet_ray():
+            dataset: Any = ray.data.read_parquet(fact_files)  # Any: Ray's UDF types do not fit typed pandas
+            if "cause" in keys:
+                dataset = dataset.map_batches(_explode_causes, batch_format="pandas")
+            totals = (
+                dataset.map_batches(_fill_keys, fn_kwargs={"keys": keys}, batch_format="pandas")
+                .groupby(list(keys))
+                .aggregate(Count(alias_name="messages"), Sum("weight", alias_name="weighted"))
+                .map_batches(_restore_keys, fn_kwargs={"keys": keys}, batch_format="pandas")
+            )
+            totals.write_parquet(target)

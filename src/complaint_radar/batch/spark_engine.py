@@ -95,3 +95,18 @@ class SparkEngine(Engine):
             frame = self._session.createDataFrame(tasks, "spec string, partition string, drill string")
             collected = frame.mapInPandas(_score_batches, schema=RESULT_SCHEMA).collect()
         return [PartitionResult.from_row(row.asDict()) for row in collected]
+
+    def aggregate(self, fact_files: list[str], keys: tuple[str, ...], target: str) -> None:
+        from pyspark.sql import functions as F
+
+        with _quiet_pyspark():
+            frame = self._session.read.parquet(*fact_files)
+            if "cause" in keys:
+                causes = F.explode(F.split(F.coalesce(F.col("causes"), F.lit("")), ";"))
+                frame = frame.withColumn("cause", F.trim(causes)).where(F.col("cause") != "")
+            totals = frame.groupBy(*keys).agg(
+                F.count(F.lit(1)).cast("long").alias("messages"),
+                F.sum("weight").cast("long").alias("weighted"),
+            )
+            typed = [F.col(k).cast("date" if k == "day" else "string").alias(k) for k in keys]
+            totals.select(*typed, "messages", "weighted").write.mode("overwrite").parquet(target)

