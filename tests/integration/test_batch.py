@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from batch_input import PARTITION_ROWS, ROWS, by_id, reference_output, write_messages
+from batch_input import (
+    PARTITION_ROWS,
+    ROWS,
+    by_id,
+    expected_cube,
+    read_cube,
+    reference_output,
+    write_messages,
+)
 
 from complaint_radar import Analyzer
 from complaint_radar.batch.engines import LocalEngine
@@ -59,6 +67,20 @@ def test_local_engine_writes_the_same_bytes_as_assess_file(
     assert list(errors["id"]) == list(expected["id"]) and list(errors["line"]) == list(expected["line"])
     assert set(errors["reason"]) == {"empty text"} and set(errors["file"]) == {str(messages)}
     assert not list(tmp_path.glob(".*"))  # the work directory is gone once the file is published
+
+
+@pytest.mark.slow
+def test_daily_cube_on_duckdb_counts_what_assess_file_found(
+    messages: Path, reference: Path, tmp_path: Path
+) -> None:
+    run_batch(spec_for(messages, tmp_path / "parts", cube=str(tmp_path / "cube")), LocalEngine(2))
+    cube = read_cube(tmp_path / "cube")
+    expected = expected_cube(reference, messages)
+    for name, table in cube.items():
+        pd.testing.assert_frame_equal(table, expected[name])
+    assert cube["daily_messages"]["messages"].astype(int).sum() == ROWS - int(
+        (~pd.read_parquet(reference)["valid"]).sum()
+    )
 
 
 @pytest.mark.slow

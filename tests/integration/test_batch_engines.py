@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from batch_input import PARTITION_ROWS, ROWS, by_id, reference_output, write_messages
+from batch_input import (
+    PARTITION_ROWS,
+    ROWS,
+    by_id,
+    expected_cube,
+    read_cube,
+    reference_output,
+    write_messages,
+)
 
 from complaint_radar import Analyzer
 from complaint_radar.batch.engines import Engine, make_engine
@@ -46,34 +54,47 @@ def messages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reference(analyzer: Analyzer, messages: Path) -> pd.DataFrame:
-    return by_id(
-        pd.read_parquet(reference_output(analyzer, messages, messages.with_name("assess_file.parquet")))
-    )
+def reference_file(analyzer: Analyzer, messages: Path) -> Path:
+    return reference_output(analyzer, messages, messages.with_name("assess_file.parquet"))
 
 
-def spec_for(source: Path, out: Path) -> JobSpec:
+@pytest.fixture(scope="module")
+def reference(reference_file: Path) -> pd.DataFrame:
+    return by_id(pd.read_parquet(reference_file))
+
+
+def spec_for(source: Path, out: Path, cube: Path | None = None) -> JobSpec:
     return JobSpec(
         input=str(source),
         output=str(out),
         id_column="id",
         channel_column="channel",
         partition_rows=PARTITION_ROWS,
+        cube=str(cube) if cube else None,
     )
 
 
 @pytest.mark.parametrize("name", ENGINES)
-def test_engine_output_equals_assess_file_row_for_row(
-    request: pytest.FixtureRequest, name: str, messages: Path, reference: pd.DataFrame, tmp_path: Path
+def test_engine_output_and_cube_equal_assess_file_and_duckdb(
+    request: pytest.FixtureRequest,
+    name: str,
+    messages: Path,
+    reference: pd.DataFrame,
+    reference_file: Path,
+    tmp_path: Path,
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{name}_engine")
-    report = run_batch(spec_for(messages, tmp_path / "out"), engine)
+    report = run_batch(spec_for(messages, tmp_path / "out", tmp_path / "cube"), engine)
     assert (report.rows, report.scored) == (ROWS, 8)
     # Each worker process loaded the models once, however many partitions it scored.
     assert set(report.model_loads.values()) == {1} and len(report.model_loads) <= 2
     got = pd.read_parquet(tmp_path / "out")
     assert got["id"].is_unique
     pd.testing.assert_frame_equal(by_id(got), reference)
+    # The cube grouped on this engine equals the one computed independently (and by DuckDB, test_batch.py).
+    expected = expected_cube(reference_file, messages)
+    for table, frame in read_cube(tmp_path / "cube").items():
+        pd.testing.assert_frame_equal(frame, expected[table])
 
 
 @pytest.mark.parametrize("name", ENGINES)

@@ -103,7 +103,8 @@ class SparkEngine(Engine):
             frame = self._session.read.parquet(*fact_files)
             if "cause" in keys:
                 causes = F.explode(F.split(F.coalesce(F.col("causes"), F.lit("")), ";"))
-                frame = frame.withColumn("cause", F.trim(causes)).where(F.col("cause") != "")
+                frame = frame.withColumn("cause", causes).withColumn("cause", F.trim("cause"))
+                frame = frame.where(F.col("cause") != "")
             totals = frame.groupBy(*keys).agg(
                 F.count(F.lit(1)).cast("long").alias("messages"),
                 F.sum("weight").cast("long").alias("weighted"),
