@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.csv as pacsv
 
 from complaint_radar import Analyzer
 from complaint_radar.batch.cube import SEVERITY_WEIGHTS, TABLES
+from complaint_radar.batch.plan import JobSpec
 from complaint_radar.batch.synthetic import synthetic_batches
 from complaint_radar.services.assessment.assess_file import assess_file
 
@@ -22,6 +24,24 @@ def write_messages(folder: Path) -> Path:
     table = next(synthetic_batches(ROWS, seed=11, bad_share=0.02))
     pacsv.write_csv(table, path)
     return path
+
+
+def spec_for(source: Path, out: Path, **options: Any) -> JobSpec:
+    """A job over `source` with the test input's id and channel columns, 8 partitions."""
+    return JobSpec(
+        input=str(source),
+        output=str(out),
+        id_column="id",
+        channel_column="channel",
+        partition_rows=PARTITION_ROWS,
+        **options,
+    )
+
+
+def messages_and_reference(folder: Path, analyzer: Analyzer) -> tuple[Path, Path]:
+    """The input and what `assess-file` writes for it as Parquet (the typed columns batch parts hold)."""
+    source = write_messages(folder)
+    return source, reference_output(analyzer, source, folder / "assess_file.parquet")
 
 
 def reference_output(analyzer: Analyzer, source: Path, out: Path) -> Path:

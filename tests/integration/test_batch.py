@@ -10,19 +10,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from batch_input import (
-    PARTITION_ROWS,
     ROWS,
     by_id,
     expected_cube,
+    messages_and_reference,
     read_cube,
     reference_output,
-    write_messages,
+    spec_for,
 )
 
 from complaint_radar import Analyzer
 from complaint_radar.batch.engines import LocalEngine
 from complaint_radar.batch.job import run_batch
-from complaint_radar.batch.plan import JobSpec
 from complaint_radar.batch.worker import FAULT_ENV
 from complaint_radar.errors import BatchIncompleteError, InputError
 
@@ -30,25 +29,18 @@ CLI = [sys.executable, "-m", "complaint_radar.cli.main"]
 
 
 @pytest.fixture(scope="module")
-def messages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_messages(tmp_path_factory.mktemp("batch_in"))
+def inputs(tmp_path_factory: pytest.TempPathFactory, analyzer: Analyzer) -> tuple[Path, Path]:
+    return messages_and_reference(tmp_path_factory.mktemp("batch_in"), analyzer)
 
 
 @pytest.fixture(scope="module")
-def reference(analyzer: Analyzer, messages: Path) -> Path:
-    """`assess-file` output as Parquet (the same typed columns a directory of batch parts holds)."""
-    return reference_output(analyzer, messages, messages.with_name("assess_file.parquet"))
+def messages(inputs: tuple[Path, Path]) -> Path:
+    return inputs[0]
 
 
-def spec_for(source: Path, out: Path, **options: object) -> JobSpec:
-    return JobSpec(
-        input=str(source),
-        output=str(out),
-        id_column="id",
-        channel_column="channel",
-        partition_rows=PARTITION_ROWS,
-        **options,  # type: ignore[arg-type]
-    )
+@pytest.fixture(scope="module")
+def reference(inputs: tuple[Path, Path]) -> Path:
+    return inputs[1]
 
 
 @pytest.mark.slow
@@ -157,8 +149,8 @@ def test_cli_scores_a_directory_of_jsonl_files_and_lists_bad_rows(tmp_path: Path
     assert scored.loc[3, "stage"] == "formal_complaint"
     errors = pd.read_csv(tmp_path / "scored.errors.csv")
     assert [Path(f).name for f in errors["file"]] == ["a.jsonl", "b.jsonl"]
-    assert list(errors["line"]) == [2, 2] and "non-text" in errors.loc[0, "reason"]
-    assert "invalid JSON" in errors.loc[1, "reason"]
+    assert list(errors["line"]) == [2, 2] and "non-text" in str(errors.loc[0, "reason"])
+    assert "invalid JSON" in str(errors.loc[1, "reason"])
     assert "5 rows assessed, 2 invalid, 3 partitions" in " ".join(result.stderr.split())
 
 

@@ -7,20 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from batch_input import (
-    PARTITION_ROWS,
-    ROWS,
-    by_id,
-    expected_cube,
-    read_cube,
-    reference_output,
-    write_messages,
-)
+from batch_input import ROWS, by_id, expected_cube, messages_and_reference, read_cube, spec_for
 
 from complaint_radar import Analyzer
 from complaint_radar.batch.engines import Engine, make_engine
 from complaint_radar.batch.job import run_batch
-from complaint_radar.batch.plan import JobSpec
 from complaint_radar.batch.worker import FAULT_ENV
 from complaint_radar.errors import BatchIncompleteError, ComplaintRadarError
 
@@ -49,29 +40,23 @@ def spark_engine() -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="module")
-def messages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_messages(tmp_path_factory.mktemp("engines_in"))
+def inputs(tmp_path_factory: pytest.TempPathFactory, analyzer: Analyzer) -> tuple[Path, Path]:
+    return messages_and_reference(tmp_path_factory.mktemp("engines_in"), analyzer)
 
 
 @pytest.fixture(scope="module")
-def reference_file(analyzer: Analyzer, messages: Path) -> Path:
-    return reference_output(analyzer, messages, messages.with_name("assess_file.parquet"))
+def messages(inputs: tuple[Path, Path]) -> Path:
+    return inputs[0]
+
+
+@pytest.fixture(scope="module")
+def reference_file(inputs: tuple[Path, Path]) -> Path:
+    return inputs[1]
 
 
 @pytest.fixture(scope="module")
 def reference(reference_file: Path) -> pd.DataFrame:
     return by_id(pd.read_parquet(reference_file))
-
-
-def spec_for(source: Path, out: Path, cube: Path | None = None) -> JobSpec:
-    return JobSpec(
-        input=str(source),
-        output=str(out),
-        id_column="id",
-        channel_column="channel",
-        partition_rows=PARTITION_ROWS,
-        cube=str(cube) if cube else None,
-    )
 
 
 @pytest.mark.parametrize("name", ENGINES)
@@ -84,7 +69,7 @@ def test_engine_output_and_cube_equal_assess_file_and_duckdb(
     tmp_path: Path,
 ) -> None:
     engine: Engine = request.getfixturevalue(f"{name}_engine")
-    report = run_batch(spec_for(messages, tmp_path / "out", tmp_path / "cube"), engine)
+    report = run_batch(spec_for(messages, tmp_path / "out", cube=str(tmp_path / "cube")), engine)
     assert (report.rows, report.scored) == (ROWS, 8)
     # Each worker process loaded the models once, however many partitions it scored.
     assert set(report.model_loads.values()) == {1} and len(report.model_loads) <= 2
