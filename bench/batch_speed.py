@@ -72,12 +72,25 @@ def one_run(engine: str, workers: int, source: str, out: str, partition_rows: in
     print(json.dumps(timings))
 
 
+# Command lines of the processes that score (the rest is driver, engine daemons, JVM).
+WORKER_MARKS = ("multiprocessing.spawn", "ray::MapWorker", "ray::_PartitionScorer", "pyspark.daemon")
+
+
 @dataclass
 class TreeSample:
-    """CPU seconds per process (max seen) and the peak summed RSS of the tree under `root`."""
+    """CPU seconds per process (max seen), which processes score, and the peak summed RSS of the tree."""
 
     cpu: dict[tuple[int, str], float] = field(default_factory=dict)
+    workers: set[tuple[int, str]] = field(default_factory=set)
     peak_rss: int = 0
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    return any(mark in cmdline for mark in WORKER_MARKS)
 
 
 def _stat(pid: int) -> tuple[int, float, int, str] | None:
@@ -142,6 +155,8 @@ def measure(engine: str, workers: int, source: Path, rows: int, partition_rows: 
             sample.peak_rss = max(sample.peak_rss, sum(rss for _, rss, _ in tree.values()))
             for pid, (cpu, _rss, start) in tree.items():
                 sample.cpu[(pid, start)] = max(sample.cpu.get((pid, start), 0.0), cpu)
+                if (pid, start) not in sample.workers and _is_worker(pid):
+                    sample.workers.add((pid, start))
             stop.wait(0.25)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -162,6 +177,7 @@ def measure(engine: str, workers: int, source: Path, rows: int, partition_rows: 
         **result,
         "wall_s": wall,
         "cpu_s": sum(sample.cpu.values()),
+        "worker_cpu_s": sum(sample.cpu[key] for key in sample.workers),
         "peak_rss_mib": sample.peak_rss / 2**20,
         "machine_busy": (busy1 - busy0) / (all1 - all0) if all1 > all0 else 0.0,
         "load": (load0 + os.getloadavg()[0]) / 2,
@@ -184,17 +200,20 @@ def section(rows: int, partition_rows: int, results: dict[tuple[str, int], dict[
         "measured job "
         "(Ray starts a new actor pool, so loads models again, per job; the local pool and Spark's Python "
         "workers are reused). CPU-s = the whole process tree (driver, workers, Ray daemons or the JVM) over "
-        "the whole run; `rows/CPU-s` = work per core-second, whatever the machine's load. `machine busy` = "
+        "the whole run; `rows/CPU-s` = work per core-second, whatever the machine's load; `scoring "
+        "rows/CPU-s` counts only the scoring worker processes (the per-core rate of the core). "
+        "`machine busy` = "
         "share of all cores busy (anyone's) during the run.",
         "",
         "| engine | workers | start-up s | warm-up s | job s | job rows/s | CPU-s | rows/CPU-s "
-        "| peak RSS MiB | machine busy | load avg |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| scoring rows/CPU-s | peak RSS MiB | machine busy | load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (engine, workers), r in results.items():
         lines.append(
             f"| {engine} | {workers} | {r['start_s']:.1f} | {r['warmup_s']:.1f} | {r['job_s']:.1f} | "
             f"{rows / r['job_s']:,.0f} | {r['cpu_s']:.0f} | {rows / r['cpu_s']:,.0f} | "
+            f"{(rows + 100 * workers) / r['worker_cpu_s']:,.0f} | "
             f"{r['peak_rss_mib']:,.0f} | {r['machine_busy']:.0%} | {r['load']:.1f} |"
         )
     lines += ["", "Scaling from 1 to 2 workers (job rows/s ratio; target ≥ 1.7×):", ""]
