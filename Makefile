@@ -6,7 +6,7 @@ SHARED ?= ../shared/data
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-fast lint models bench install install-test postgres-server chromium-browser clean
+.PHONY: demo test test-fast lint models bench install install-test system-deps postgres-server chromium-browser java clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +40,22 @@ chromium-browser:
 	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei; \
 	fi
 
+## java: Debian's Java 17 runtime (`batch --engine spark` and its tests run PySpark, which needs it)
+java:
+	@if command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then :; else \
+	  echo "Installing Debian's openjdk-17-jre-headless (batch --engine spark needs Java 17)"; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO mkdir -p /usr/share/man/man1; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; \
+	fi
+
 install: $(STAMP)
-install-test: $(TSTAMP)
-install-test: chromium-browser
-test test-fast: chromium-browser
+install-test: $(TSTAMP) system-deps
+
+## system-deps: the Debian packages the tests start for real (each target installs only what is missing)
+system-deps: postgres-server chromium-browser java
+test test-fast: system-deps
 
 ## demo: install everything and assess the bundled demo messages
 demo: $(STAMP)

@@ -26,6 +26,7 @@ SECTIONS = [
     ("api_latency.py", DOCS / "benchmarks_api.md"),
     ("analysis_speed.py", DOCS / "benchmarks_analysis.md"),
     ("emerging.py", DOCS / "benchmarks_emerging.md"),
+    ("batch_speed.py", DOCS / "benchmarks_batch.md"),
 ]
 NEEDS_TORCH = {"bert_reference.py"}  # the speed reference only; the project does not depend on PyTorch
 HEADER = """# Benchmarks

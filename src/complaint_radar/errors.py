@@ -73,3 +73,11 @@ class RateLimitError(AccessError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class MissingExtraError(InputError):
+    """An optional feature was asked for but its extra (or system package) is not installed."""
+
+
+class BatchIncompleteError(ComplaintRadarError):
+    """A batch job ended with partitions still failing after its retries; rerunning it resumes."""

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from complaint_radar.cli.analysis import actions_app, export, issues_app, report
+from complaint_radar.cli.batch_cmd import batch
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
 from complaint_radar.cli.server import keys_app, serve
@@ -246,6 +247,8 @@ app.command()(report)
 app.add_typer(issues_app)
 app.add_typer(actions_app)
 app.command()(export)
+# Batch scoring at scale (local pool, Ray, Spark) lives in cli/batch_cmd.py.
+app.command()(batch)
 
 
 def main() -> None:

@@ -1,0 +1,127 @@
+"""The daily cube of a batch run: message and cause counts by day and dimension, aggregated on the engine.
+
+Each partition also writes its scored rows' facts (day, channel, stage, risk level, causes, dimensions,
+severity weight) to `_batch/facts/`; once all are done the engine groups them into two Parquet tables
+under the cube directory: `daily_messages/` (MESSAGE_KEYS + messages, weighted) and `daily_causes/`
+(CAUSE_KEYS + messages, weighted: one count per message × cause). See docs/batch.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import pyarrow as pa
+
+from complaint_radar.errors import InputError
+from complaint_radar.io import Chunk
+from complaint_radar.services.rows import is_missing
+
+DIMENSIONS = ("product", "sku", "branch", "region", "team", "agent_id", "segment")
+"""Input columns carried into the cube when present (missing ones are null)."""
+MESSAGE_KEYS = ("day", "channel", "stage", "risk_level", *DIMENSIONS)
+CAUSE_KEYS = ("day", "channel", "stage", "risk_level", "cause", *DIMENSIONS)
+MEASURES = ("messages", "weighted")
+SEVERITY_WEIGHTS = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+"""SPEC.md §7.4: a message weighs by its risk level in `weighted`."""
+
+FACT_SCHEMA = pa.schema(
+    [
+        ("day", pa.date32()),
+        ("channel", pa.string()),
+        ("stage", pa.string()),
+        ("risk_level", pa.string()),
+        ("causes", pa.string()),
+        *((name, pa.string()) for name in DIMENSIONS),
+        ("weight", pa.int64()),
+    ]
+)
+TABLES = {"daily_messages": MESSAGE_KEYS, "daily_causes": CAUSE_KEYS}
+
+
+def cube_schema(keys: tuple[str, ...]) -> pa.Schema:
+    """The schema every engine writes a cube table in."""
+    fields = [pa.field(k, pa.date32() if k == "day" else pa.string()) for k in keys]
+    return pa.schema([*fields, pa.field("messages", pa.int64()), pa.field("weighted", pa.int64())])
+
+
+@lru_cache(maxsize=8)
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"--timezone {name!r} is not an IANA time zone; use e.g. Asia/Shanghai or UTC"
+        ) from None
+
+
+def local_day(value: Any, timezone: str) -> date | None:
+    """The calendar day of a time cell in `timezone` (naive times are taken as already local); None when
+    the cell is missing or not a time."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return value.astimezone(zone(timezone)).date() if value.tzinfo else value.date()
+    return value if isinstance(value, date) else None
+
+
+def staged_dimensions(chunk: Chunk, time_column: str, timezone: str) -> dict[str, pa.Array]:
+    """The cube's input columns of one chunk, staged beside its messages: `cube_day` and the dimensions."""
+    frame = chunk.frame
+    days = [local_day(v, timezone) for v in frame[time_column].tolist()]
+    columns = {"cube_day": pa.array(days, pa.date32())}
+    for name in DIMENSIONS:
+        values = frame[name].tolist() if name in frame.columns else [None] * len(frame)
+        columns[f"cube_{name}"] = pa.array([None if is_missing(v) else str(v) for v in values], pa.string())
+    return columns
+
+
+def facts(staged: pa.Table, output: pd.DataFrame) -> pa.Table:
+    """The cube facts of one scored partition: its valid rows that have a day."""
+    valid = output["valid"].fillna(False).astype(bool).tolist()
+    days = staged.column("cube_day").to_pylist()
+    keep = [pos for pos, ok in enumerate(valid) if ok and days[pos] is not None]
+    risk = output["risk_level"].tolist()
+
+    def pick(values: list[Any]) -> list[Any]:
+        return [None if is_missing(values[pos]) else values[pos] for pos in keep]
+
+    columns: dict[str, list[Any]] = {
+        "day": pick(days),
+        "channel": pick(staged.column("channel").to_pylist()),
+        "stage": pick(output["stage"].tolist()),
+        "risk_level": pick(risk),
+        "causes": pick(output["causes"].tolist()),
+    }
+    for name in DIMENSIONS:
+        columns[name] = pick(staged.column(f"cube_{name}").to_pylist())
+    columns["weight"] = [SEVERITY_WEIGHTS.get(str(risk[pos]), 0) for pos in keep]
+    return pa.Table.from_pydict(columns, schema=FACT_SCHEMA)
+
+
+def duckdb_aggregate(fact_files: list[str], keys: tuple[str, ...], target: str) -> None:
+    """The local engine's cube: DuckDB groups the facts (multi-threaded, out of core) into `target`."""
+    import duckdb
+
+    files = ", ".join("'" + f.replace("'", "''") + "'" for f in fact_files)
+    source = f"read_parquet([{files}])"
+    if "cause" in keys:
+        causes = "unnest(string_split(coalesce(f.causes, ''), ';')) AS c(cause)"
+        source = f"(SELECT *, trim(c.cause) AS cause FROM {source} f, {causes} WHERE trim(c.cause) <> '')"
+    groups = ", ".join(f'"{k}"' for k in keys)
+    typed = ", ".join(f'"{k}"::{"DATE" if k == "day" else "VARCHAR"} AS "{k}"' for k in keys)
+    query = (
+        f"SELECT {typed}, count(*)::BIGINT AS messages, sum(weight)::BIGINT AS weighted FROM {source} "
+        f"GROUP BY {groups}"
+    )
+    out = f"{target}/part-00000.parquet".replace("'", "''")
+    with duckdb.connect() as connection:
+        connection.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet)")
