@@ -23,6 +23,8 @@ from complaint_radar.store.ingest import (
 )
 from complaint_radar.store.models import (
     Alert,
+    AlertDelivery,
+    AlertDeliveryAttempt,
     AlertRule,
     ApiKey,
     AuditEvent,
@@ -57,6 +59,8 @@ from complaint_radar.store.repositories import (
 __all__ = [
     "OPEN_CASE_STATES",
     "Alert",
+    "AlertDelivery",
+    "AlertDeliveryAttempt",
     "AlertRule",
     "ApiKey",
     "AuditEvent",
