@@ -51,7 +51,7 @@ class ItemSubject:
     customer_risk_score: int | None = None
     customer_risk_before: int | None = None
     customer_risk_low_24h: int | None = None
-    customer_signals: tuple[tuple[str, int], ...] = ()
+    customer_signals: tuple[tuple[str, float], ...] = ()
     case_id: str | None = None
     case_number: str | None = None
 

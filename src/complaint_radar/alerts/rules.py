@@ -134,14 +134,15 @@ class AlertConfig:
     smtp: SmtpServer | None = None
 
     @property
+    def destinations(self) -> tuple[WebhookDestination | EmailDestination, ...]:
+        return (*self.webhooks, *self.emails)
+
+    @property
     def destination_names(self) -> frozenset[str]:
-        return frozenset(d.name for d in (*self.webhooks, *self.emails))
+        return frozenset(d.name for d in self.destinations)
 
     def destination(self, name: str) -> WebhookDestination | EmailDestination | None:
-        for found in (*self.webhooks, *self.emails):
-            if found.name == name:
-                return found
-        return None
+        return next((d for d in self.destinations if d.name == name), None)
 
 
 _RULE_KEYS = frozenset({"name", "when", "notify", "cooldown_minutes", "severity", "enabled"})
@@ -174,7 +175,8 @@ def parse_config(data: Any, *, where: str, env: Mapping[str, str]) -> AlertConfi
     smtp = _smtp(top["smtp"], f"{where}: smtp", env) if top.get("smtp") is not None else None
     if emails and smtp is None:
         raise AlertConfigError(f"{where}: `emails` need an `smtp` server ({{host, port, sender}})")
-    names = [d.name for d in (*webhooks, *emails)]
+    destinations: tuple[WebhookDestination | EmailDestination, ...] = (*webhooks, *emails)
+    names = [d.name for d in destinations]
     if len(set(names)) != len(names):
         raise AlertConfigError(f"{where}: destination names must be unique across webhooks and emails")
     config = AlertConfig(webhooks=webhooks, emails=emails, smtp=smtp)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis
 from redis.backoff import NoBackoff
@@ -197,7 +197,9 @@ class RedisStreamSource:
                 consumername=self.consumer,
             )
         )
-        counts: Mapping[str, int] = {_text(r["message_id"]): int(r["times_delivered"]) for r in rows}
+        counts: Mapping[str, int] = {
+            _text(cast(bytes, r["message_id"])): int(r["times_delivered"]) for r in rows
+        }
         return [StreamEntry(e.entry_id, e.fields, counts.get(e.entry_id, e.deliveries)) for e in entries]
 
 

@@ -49,6 +49,9 @@ from complaint_radar.types import FishboneCategory, Role
 CaseChange = Callable[[Case, datetime], CaseUpdate]
 """A pure case action with its arguments bound: (case, now) -> new case and audit events."""
 
+SlaHook = Callable[[Session, list[CaseUpdate], datetime], None]
+"""Called inside an SLA check's transaction with the cases it marked (alerting on warnings and breaches)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SlaSweep:
@@ -72,8 +75,10 @@ class CaseService:
         sla: SlaConfig | None = None,
         weights: ProfileWeights | None = None,
         caches: SignalCaches | None = None,
+        on_sla: SlaHook | None = None,
     ) -> None:
         self.sessions = sessions
+        self.on_sla = on_sla
         self.settings = settings or get_settings()
         self.clock = clock
         self.sla = sla or load_sla_config(self.settings.sla_file)
@@ -291,6 +296,7 @@ class CaseService:
         at = now or self.clock()
         warnings = breaches = checked = 0
         changed: list[Case] = []
+        updates: list[CaseUpdate] = []
         with session_scope(self.sessions) as session:
             statement = select(CaseRow).where(CaseRow.state.in_(OPEN_CASE_STATES)).order_by(CaseRow.opened_at)
             for row in session.scalars(statement.with_for_update()).all():
@@ -302,6 +308,9 @@ class CaseService:
                 warnings += sum(e.action is CaseAction.SLA_WARNING for e in update.events)
                 breaches += sum(e.action is CaseAction.SLA_BREACH for e in update.events)
                 changed.append(self._save(session, update, at))
+                updates.append(update)
+            if updates and self.on_sla is not None:
+                self.on_sla(session, updates, at)
         return SlaSweep(checked, warnings, breaches, changed)
 
     def _load(self, session: Session, ref: str, *, for_update: bool = False) -> tuple[CaseRow, Case]:

@@ -13,21 +13,24 @@ new item, in time order:
 
 Items already stored are counted as duplicates and change nothing, so re-sending a file after a crash
 stores exactly what was missing. `replay` runs this same code with `item_time=True`: each item is
-processed as of its own time, so decay and SLA clocks behave as they would have.
+processed as of its own time, so decay and SLA clocks behave as they would have. An optional
+`BatchObserver` (alerting) sees the batch inside its transaction: what it writes is kept exactly when
+the batch is.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from complaint_radar.cases import (
+    Case,
     CaseUpdate,
     SlaConfig,
     attach_contact,
@@ -97,6 +100,13 @@ class ItemOutcome:
     profile: CustomerRiskProfile | None = None
     case_number: str | None = None
     case_action: str | None = None
+    source: str = DEFAULT_SOURCE
+    channel: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    assessment: Assessment | None = None
+    case_id: str | None = None
+    case_team: str | None = None
+    pk: int | None = None
 
     @property
     def top_signal(self) -> str | None:
@@ -114,6 +124,16 @@ class BatchResult:
     problems: list[RowProblem] = field(default_factory=list)
     unknown_kinds: Counter[str] = field(default_factory=Counter)
     items: list[ItemOutcome] = field(default_factory=list)
+
+
+BatchFinish = Callable[[BatchResult], None]
+
+
+class BatchObserver(Protocol):
+    """Sees every batch with new items inside its transaction: `start_batch` once the batch's customers
+    are locked (before any item is processed), and the returned function once all of them are."""
+
+    def start_batch(self, session: Session, customers: frozenset[str], earliest: datetime) -> BatchFinish: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +168,7 @@ class Ingestor:
         weights: ProfileWeights | None = None,
         sla: SlaConfig | None = None,
         history_days: float = HISTORY_DAYS,
+        observer: BatchObserver | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings or (assessor.analyzer.settings if assessor else get_settings())
@@ -159,6 +180,7 @@ class Ingestor:
         self.sla = sla or load_sla_config(self.settings.sla_file)
         self.history = timedelta(days=history_days)
         self.caches = SignalCaches()
+        self.observer = observer
 
     @property
     def assessor(self) -> Assessor:
@@ -279,6 +301,9 @@ class Ingestor:
                 skip_messages=frozenset(n.pk for n in new if isinstance(n.item, MessageItem)),
                 skip_events=frozenset(n.pk for n in new if isinstance(n.item, EventItem)),
             )
+        finish = None
+        if self.observer is not None and new:
+            finish = self.observer.start_batch(session, frozenset(customers), min(nows.values()))
         snapshots = []
         for i in order:
             outcome = self._one(session, new[i], nows[i], windows)
@@ -289,6 +314,8 @@ class Ingestor:
             if outcome.profile is not None:
                 snapshots.append(snapshot_row(outcome.profile))
         save_snapshots(session, snapshots)
+        if finish is not None:
+            finish(result)
 
     def _one(
         self, session: Session, new: _New, now: datetime, windows: dict[str, CustomerWindow]
@@ -308,6 +335,7 @@ class Ingestor:
                 window.messages.add(signal.at, signal)
         profile: CustomerRiskProfile | None = None
         number = action = None
+        case: Case | None = None
         if customer is not None and window is not None:
             profile = profile_from_window(window, customer, now, self.weights, self.history)
             if (
@@ -321,7 +349,8 @@ class Ingestor:
                 )
                 changed = self._case_step(session, window, assessment, item, signal, new.pk, profile, now)
                 if changed is not None:
-                    action, number = changed[0], changed[1].case.number
+                    action, case = changed[0], changed[1].case
+                    number = case.number
                     profile = profile_from_window(window, customer, now, self.weights, self.history)
         return ItemOutcome(
             kind=ItemKind.EVENT if isinstance(item, EventItem) else ItemKind.MESSAGE,
@@ -334,6 +363,13 @@ class Ingestor:
             profile=profile,
             case_number=number,
             case_action=action,
+            source=record.source,
+            channel=item.record.channel if isinstance(item, MessageItem) else None,
+            attributes=record.attributes,
+            assessment=new.assessment,
+            case_id=None if case is None else case.id,
+            case_team=None if case is None else case.team,
+            pk=new.pk,
         )
 
     def _case_step(
