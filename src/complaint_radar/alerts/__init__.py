@@ -1,5 +1,6 @@
 """Alert rules (pure): the rule model, YAML parsing, evaluation against subjects, keys, signing."""
 
+from complaint_radar.alerts.destinations import EmailDestination, SmtpServer, WebhookDestination
 from complaint_radar.alerts.evaluate import (
     CueEvidence,
     Firing,
@@ -10,15 +11,12 @@ from complaint_radar.alerts.evaluate import (
     evaluate,
     in_cooldown,
 )
+from complaint_radar.alerts.parsing import AlertConfigError
 from complaint_radar.alerts.rules import (
     AlertConfig,
-    AlertConfigError,
     AlertRuleSpec,
     Condition,
-    EmailDestination,
     RuleKind,
-    SmtpServer,
-    WebhookDestination,
     parse_condition,
     parse_config,
     parse_rule,

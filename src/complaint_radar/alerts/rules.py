@@ -7,12 +7,20 @@ is allowed, so a typo never silently turns a rule off.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from complaint_radar.errors import ConfigurationError
+from complaint_radar.alerts.destinations import (
+    EmailDestination,
+    SmtpServer,
+    WebhookDestination,
+    parse_email,
+    parse_smtp,
+    parse_webhook,
+)
+from complaint_radar.alerts.parsing import AlertConfigError, read_flag, read_mapping, read_names
 from complaint_radar.types import Channel, CueCode, RiskLevel, Stage
 
 DEFAULT_COOLDOWN_MINUTES = 60.0
@@ -20,10 +28,6 @@ SEVERITIES = ("low", "medium", "high", "critical")
 SLA_MARKS = ("warning", "breach")
 LEVEL_FLOORS: Mapping[str, int] = {"low": 0, "medium": 30, "high": 60, "critical": 80}
 """The score at which each risk level starts (SPEC.md §3)."""
-
-
-class AlertConfigError(ConfigurationError):
-    """A rules file, rule or destination is malformed; the message says where and how to fix it."""
 
 
 class RuleKind(StrEnum):
@@ -100,31 +104,6 @@ class AlertRuleSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class WebhookDestination:
-    name: str
-    url: str
-    secret: str = field(repr=False)
-    timeout_s: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpServer:
-    host: str
-    port: int = 25
-    sender: str = "complaint-radar@localhost"
-    starttls: bool = False
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    timeout_s: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class EmailDestination:
-    name: str
-    to: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class AlertConfig:
     """Everything a rules file declares."""
 
@@ -165,14 +144,15 @@ def parse_config(data: Any, *, where: str, env: Mapping[str, str]) -> AlertConfi
     """A rules file's content (parsed YAML) as an AlertConfig; `env` resolves `secret_env`/`password_env`."""
     if data is None:
         return AlertConfig()
-    top = _mapping(data, where, _FILE_KEYS)
+    top = read_mapping(data, where, _FILE_KEYS)
     webhooks = tuple(
-        _webhook(item, f"{where}: webhooks[{i}]", env) for i, item in enumerate(_list(top, "webhooks", where))
+        parse_webhook(item, f"{where}: webhooks[{i}]", env)
+        for i, item in enumerate(_list(top, "webhooks", where))
     )
     emails = tuple(
-        _email(item, f"{where}: emails[{i}]") for i, item in enumerate(_list(top, "emails", where))
+        parse_email(item, f"{where}: emails[{i}]") for i, item in enumerate(_list(top, "emails", where))
     )
-    smtp = _smtp(top["smtp"], f"{where}: smtp", env) if top.get("smtp") is not None else None
+    smtp = parse_smtp(top["smtp"], f"{where}: smtp", env) if top.get("smtp") is not None else None
     if emails and smtp is None:
         raise AlertConfigError(f"{where}: `emails` need an `smtp` server ({{host, port, sender}})")
     destinations: tuple[WebhookDestination | EmailDestination, ...] = (*webhooks, *emails)
@@ -194,12 +174,14 @@ def parse_config(data: Any, *, where: str, env: Mapping[str, str]) -> AlertConfi
 
 def parse_rule(data: Any, *, where: str, destinations: frozenset[str] | None = None) -> AlertRuleSpec:
     """One rule mapping; `destinations`, when given, are the names `notify` may use."""
-    item = _mapping(data, where, _RULE_KEYS)
+    item = read_mapping(data, where, _RULE_KEYS)
     name = item.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 128:
-        raise AlertConfigError(f"{where}: `name` must be a non-empty string of at most 128 characters")
+    if not isinstance(name, str) or not name.strip() or len(name) > 128 or not name.isprintable():
+        raise AlertConfigError(
+            f"{where}: `name` must be a non-empty string of at most 128 printable characters"
+        )
     where = f"{where} ({name})"
-    notify = tuple(_strings(item.get("notify", []), f"{where}: notify"))
+    notify = tuple(read_names(item.get("notify", []), f"{where}: notify"))
     if destinations is not None:
         unknown = [n for n in notify if n not in destinations]
         if unknown:
@@ -228,7 +210,7 @@ def parse_rule(data: Any, *, where: str, destinations: frozenset[str] | None = N
 
 def parse_condition(data: Any, *, where: str) -> Condition:
     """A `when` mapping; at least one condition key, and only combinations that can hold together."""
-    when = _mapping(data, where, frozenset(_WHEN_KEYS))
+    when = read_mapping(data, where, frozenset(_WHEN_KEYS))
     if not when:
         raise AlertConfigError(f"{where}: give at least one condition ({', '.join(_WHEN_KEYS[:7])})")
     condition = Condition(
@@ -238,7 +220,7 @@ def parse_condition(data: Any, *, where: str) -> Condition:
         customer_risk_at_least=_score(when.get("customer_risk_at_least"), f"{where}.customer_risk_at_least"),
         customer_risk_rise_at_least=_points(when.get("customer_risk_rise_at_least"), where),
         sla=_codes(when.get("sla"), f"{where}.sla", set(SLA_MARKS)),
-        emerging_issue=_flag(when.get("emerging_issue"), f"{where}.emerging_issue"),
+        emerging_issue=read_flag(when.get("emerging_issue"), f"{where}.emerging_issue"),
         channels=_codes(when.get("channel"), f"{where}.channel", {c.value for c in Channel}),
         products=_codes(when.get("product"), f"{where}.product", None),
         teams=_codes(when.get("team"), f"{where}.team", None),
@@ -278,17 +260,6 @@ def level_or_score(value: int) -> str:
     return str(value)
 
 
-def _mapping(data: Any, where: str, allowed: frozenset[str]) -> dict[str, Any]:
-    if not isinstance(data, Mapping):
-        raise AlertConfigError(f"{where}: expected a mapping (key: value), got {type(data).__name__}")
-    unknown = sorted(str(k) for k in data if k not in allowed)
-    if unknown:
-        raise AlertConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-        )
-    return {str(k): v for k, v in data.items()}
-
-
 def _list(top: Mapping[str, Any], key: str, where: str) -> list[Any]:
     value = top.get(key) or []
     if not isinstance(value, list):
@@ -296,18 +267,10 @@ def _list(top: Mapping[str, Any], key: str, where: str) -> list[Any]:
     return value
 
 
-def _strings(value: Any, where: str) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, Sequence) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise AlertConfigError(f"{where}: expected a list of names")
-    return [v.strip() for v in value]
-
-
 def _codes(value: Any, where: str, allowed: set[str] | None) -> frozenset[str]:
     if value is None:
         return frozenset()
-    codes = _strings(value, where)
+    codes = read_names(value, where)
     if allowed is not None:
         unknown = [c for c in codes if c not in allowed]
         if unknown:
@@ -318,10 +281,9 @@ def _codes(value: Any, where: str, allowed: set[str] | None) -> frozenset[str]:
 def _stage(value: Any, where: str) -> Stage | None:
     if value is None:
         return None
-    try:
+    if isinstance(value, str) and value in {s.value for s in Stage}:
         return Stage(value)
-    except ValueError:
-        raise AlertConfigError(f"{where}: {value!r} is not a stage; use one of {', '.join(Stage)}") from None
+    raise AlertConfigError(f"{where}: {value!r} is not a stage; use one of {', '.join(Stage)}")
 
 
 def _score(value: Any, where: str) -> int | None:
@@ -342,70 +304,3 @@ def _points(value: Any, where: str) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 100:
         return value
     raise AlertConfigError(f"{where}.customer_risk_rise_at_least: {value!r} must be whole points 1-100")
-
-
-def _flag(value: Any, where: str) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise AlertConfigError(f"{where}: must be true or false")
-    return value
-
-
-def _secret(item: Mapping[str, Any], key: str, where: str, env: Mapping[str, str]) -> str | None:
-    """`key` given inline, or `key_env` naming an environment variable that holds it."""
-    if item.get(f"{key}_env") is not None:
-        variable = str(item[f"{key}_env"])
-        if not env.get(variable):
-            raise AlertConfigError(f"{where}: {key}_env names ${variable}, which is not set")
-        return env[variable]
-    value = item.get(key)
-    if value is not None and (not isinstance(value, str) or not value):
-        raise AlertConfigError(f"{where}: {key} must be a non-empty string")
-    return value
-
-
-def _webhook(data: Any, where: str, env: Mapping[str, str]) -> WebhookDestination:
-    item = _mapping(data, where, frozenset({"name", "url", "secret", "secret_env", "timeout_s"}))
-    name, url = item.get("name"), item.get("url")
-    if not isinstance(name, str) or not name.strip():
-        raise AlertConfigError(f"{where}: a webhook needs a `name`")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise AlertConfigError(f"{where} ({name}): url must start with http:// or https://, got {url!r}")
-    secret = _secret(item, "secret", f"{where} ({name})", env)
-    if secret is None:
-        raise AlertConfigError(f"{where} ({name}): a webhook needs a `secret` (or `secret_env`) to sign with")
-    timeout = item.get("timeout_s", 10.0)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 120:
-        raise AlertConfigError(f"{where} ({name}): timeout_s must be a number of seconds in (0, 120]")
-    return WebhookDestination(name=name.strip(), url=url, secret=secret, timeout_s=float(timeout))
-
-
-def _email(data: Any, where: str) -> EmailDestination:
-    item = _mapping(data, where, frozenset({"name", "to"}))
-    name = item.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise AlertConfigError(f"{where}: an email destination needs a `name`")
-    to = _strings(item.get("to"), f"{where} ({name}).to")
-    if not to or not all("@" in address for address in to):
-        raise AlertConfigError(f"{where} ({name}): `to` must list e-mail addresses")
-    return EmailDestination(name=name.strip(), to=tuple(to))
-
-
-def _smtp(data: Any, where: str, env: Mapping[str, str]) -> SmtpServer:
-    keys = {"host", "port", "sender", "starttls", "username", "password", "password_env", "timeout_s"}
-    item = _mapping(data, where, frozenset(keys))
-    host, port = item.get("host"), item.get("port", 25)
-    if not isinstance(host, str) or not host:
-        raise AlertConfigError(f"{where}: `host` is required")
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise AlertConfigError(f"{where}: port must be a TCP port number")
-    return SmtpServer(
-        host=host,
-        port=port,
-        sender=str(item.get("sender", "complaint-radar@localhost")),
-        starttls=_flag(item.get("starttls"), f"{where}.starttls"),
-        username=item.get("username"),
-        password=_secret(item, "password", where, env),
-        timeout_s=float(item.get("timeout_s", 10.0)),
-    )

@@ -13,6 +13,7 @@ from rich.table import Table
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
 from complaint_radar.cli.server import keys_app, serve
+from complaint_radar.cli.worker import worker
 from complaint_radar.errors import ComplaintRadarError, InputError
 from complaint_radar.logs import configure_logging
 
@@ -233,6 +234,8 @@ app.add_typer(taxonomy_app)
 app.command()(ingest)
 app.command()(replay)
 app.add_typer(db_app)
+# The stream worker lives in cli/worker.py.
+app.command()(worker)
 
 
 def main() -> None:

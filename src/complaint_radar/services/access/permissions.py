@@ -37,12 +37,14 @@ class Permission(StrEnum):
     SUPERVISE_CASES = "supervise_cases"
     READ_ALERTS = "read_alerts"
     ACK_ALERTS = "ack_alerts"
+    WATCH_ALERTS = "watch_alerts"
     MANAGE_KEYS = "manage_keys"
+    MANAGE_ALERT_RULES = "manage_alert_rules"
 
 
 P = Permission
 _READ = frozenset({P.ASSESS, P.READ_MESSAGES, P.READ_CUSTOMERS, P.READ_CASES, P.READ_ALERTS})
-_WORK = _READ | {P.INGEST, P.WORK_CASES, P.ACK_ALERTS}
+_WORK = _READ | {P.INGEST, P.WORK_CASES, P.ACK_ALERTS, P.WATCH_ALERTS}
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.FRONTLINE_AGENT: _WORK,
     Role.SUPERVISOR: _WORK | {P.SUPERVISE_CASES},
@@ -63,7 +65,9 @@ _PERMISSION_WORDS: Mapping[Permission, str] = {
     P.SUPERVISE_CASES: "reassign cases or run the SLA check",
     P.READ_ALERTS: "read alerts",
     P.ACK_ALERTS: "acknowledge alerts",
+    P.WATCH_ALERTS: "follow the live alert stream",
     P.MANAGE_KEYS: "manage API keys",
+    P.MANAGE_ALERT_RULES: "manage alert rules",
 }
 
 

@@ -12,15 +12,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 from complaint_radar.backoff import Backoff
+from complaint_radar.services.alerts.alerting import Alerting
 from complaint_radar.services.intake.desk import storage_problem
 from complaint_radar.services.intake.ingest import BatchResult, Ingestor
 from complaint_radar.services.intake.ingest_rows import InputRow, ItemKind
-from complaint_radar.stream import MessageSource, PoisonEntry, SourceUnavailableError, StreamEntry, entry_row
+from complaint_radar.services.runtime import open_database
+from complaint_radar.settings import Settings, get_settings
+from complaint_radar.stream import (
+    MessageSource,
+    PoisonEntry,
+    SourceUnavailableError,
+    StreamEntry,
+    entry_row,
+    open_source,
+)
 
 log = logging.getLogger(__name__)
 
@@ -172,3 +184,52 @@ class StreamWorker:
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamConfig:
+    """Where a worker reads: the broker URL, the stream, the group and this consumer's name."""
+
+    url: str
+    stream: str
+    group: str
+    consumer: str
+    dead_letter_stream: str | None = None
+    start_id: str = "0"
+
+
+def run_worker(
+    config: StreamConfig,
+    options: WorkerOptions,
+    stop: threading.Event,
+    *,
+    settings: Settings | None = None,
+    rules_file: Path | None = None,
+    on_ready: Callable[[Alerting], None] | None = None,
+) -> WorkerStats:
+    """A whole worker process's life: open (and migrate) the database, load and sync the rules file,
+    start delivering alerts, consume the stream until `stop`, then stop delivering and close."""
+    settings = settings or get_settings()
+    alerting = Alerting(settings, rules_file)
+    source = open_source(
+        config.url,
+        config.stream,
+        group=config.group,
+        consumer=config.consumer,
+        dead_letter_stream=config.dead_letter_stream,
+        start_id=config.start_id,
+    )
+    database = open_database(settings)
+    try:
+        alerting.start(database.sessions)
+        ingestor = Ingestor(
+            database.sessions, settings=settings, source=config.stream, observer=alerting.engine
+        )
+        worker = StreamWorker(source, ingestor, options)
+        if on_ready is not None:
+            on_ready(alerting)
+        return worker.run(stop)
+    finally:
+        alerting.stop()
+        source.close()
+        database.close()
