@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         description="How often a delivery loop looks for due deliveries of other processes.",
     )
     alert_delivery_workers: int = Field(default=4, ge=1, description="Deliveries a process sends at once.")
+    alert_stream_poll_s: float = Field(
+        default=0.25, gt=0, le=10, description="How often /v1/alerts/stream looks for new alerts."
+    )
+    alert_stream_keepalive_s: float = Field(
+        default=15.0, gt=0, description="Seconds of silence after which /v1/alerts/stream sends a comment."
+    )
     stream_claim_idle_s: float = Field(
         default=30.0,
         gt=0,

@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from complaint_radar.api.errors import install_error_handlers
-from complaint_radar.api.routers import alerts, assess, cases, customers, health, ingest, keys
+from complaint_radar.api.routers import alert_rules, alerts, assess, cases, customers, health, ingest, keys
 from complaint_radar.api.state import AppState
 from complaint_radar.services.access.key_cache import KeyCache
+from complaint_radar.services.alerts.alerting import Alerting
 from complaint_radar.services.assessment.assessing import Analyzer, Assessor
 from complaint_radar.services.runtime import Clock, SessionFactory, open_database, system_clock
 from complaint_radar.settings import Settings, get_settings
@@ -38,7 +39,9 @@ def create_app(
 ) -> FastAPI:
     """The API app. Without `session_factory` it opens (and migrates) the configured database at
     startup and closes it at shutdown; without `analyzer` it loads the bundled models at startup.
-    `clock` returns the current aware time for case, SLA and key-expiry decisions."""
+    `clock` returns the current aware time for case, SLA and key-expiry decisions. The rules file
+    (`alert_rules`) is read here, so a broken one fails at once; its rules are synced and its
+    destinations served from startup to shutdown."""
     settings = settings or get_settings()
     state = AppState(
         settings=settings,
@@ -46,6 +49,7 @@ def create_app(
         key_cache=KeyCache(settings.api_key_cache_s),
         sessions=session_factory,
         assessor=Assessor(analyzer) if analyzer is not None else None,
+        alerting=Alerting(settings),
     )
 
     @asynccontextmanager
@@ -58,6 +62,8 @@ def create_app(
             if state.assessor is None:
                 state.assessor = await run_in_threadpool(Assessor.load, state.settings)
             state.wire()
+            if state.alerting is not None:
+                await run_in_threadpool(state.alerting.start, state.sessions)
             if state.settings.sla_check_interval_s > 0:
                 sweeper = asyncio.create_task(_sweep_sla(state, state.settings.sla_check_interval_s))
             yield
@@ -66,6 +72,8 @@ def create_app(
                 sweeper.cancel()
                 with suppress(asyncio.CancelledError):
                     await sweeper
+            if state.alerting is not None:
+                await run_in_threadpool(state.alerting.stop)
             if state.owned_database is not None:
                 state.unwire()
                 state.owned_database.close()
@@ -82,7 +90,7 @@ def create_app(
     state.wire()
     app.state.complaint_radar = state
     install_error_handlers(app)
-    for module in (health, assess, ingest, customers, cases, alerts, keys):
+    for module in (health, assess, ingest, customers, cases, alerts, alert_rules, keys):
         app.include_router(module.router)
     return app
 

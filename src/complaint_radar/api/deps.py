@@ -136,4 +136,6 @@ WorkingCases = Annotated[Principal, Depends(requires(P.WORK_CASES))]
 ReadingAlerts = Annotated[Principal, Depends(requires(P.READ_ALERTS))]
 AckingAlerts = Annotated[Principal, Depends(requires(P.ACK_ALERTS))]
 ManagingKeys = Annotated[Principal, Depends(requires(P.MANAGE_KEYS))]
+WatchingAlerts = Annotated[Principal, Depends(requires(P.WATCH_ALERTS))]
+ManagingAlertRules = Annotated[Principal, Depends(requires(P.MANAGE_ALERT_RULES))]
 """Route parameters: the authenticated caller, checked for one permission."""
