@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 from complaint_radar.backoff import Backoff
 from complaint_radar.services.alerts.alerting import Alerting
+from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake.desk import storage_problem
 from complaint_radar.services.intake.ingest import BatchResult, Ingestor
 from complaint_radar.services.intake.ingest_rows import InputRow, ItemKind
@@ -205,6 +206,7 @@ def run_worker(
     *,
     settings: Settings | None = None,
     rules_file: Path | None = None,
+    assessor: Assessor | None = None,
     on_ready: Callable[[Alerting], None] | None = None,
 ) -> WorkerStats:
     """A whole worker process's life: open (and migrate) the database, load and sync the rules file,
