@@ -33,7 +33,8 @@ class Alerting:
     def destinations(self) -> frozenset[str]:
         return self.config.destination_names
 
-    def start(self, sessions: SessionFactory) -> SyncReport | None:
+    def start(self, sessions: SessionFactory, *, deliver: bool = True) -> SyncReport | None:
+        """Sync the rules file's rules into the store; with `deliver`, start the delivery loop."""
         report = None
         if self.rules_file is not None:
             report = self._sync(sessions)
@@ -44,7 +45,7 @@ class Alerting:
                 report.updated,
                 report.disabled,
             )
-        if self.config.destinations and self.delivery is None:
+        if deliver and self.config.destinations and self.delivery is None:
             service = DeliveryService(sessions, self.config, self.settings)
             self.delivery = DeliveryLoop(
                 service,
@@ -62,8 +63,8 @@ class Alerting:
 
     def _sync(self, sessions: SessionFactory) -> SyncReport:
         try:
-            with session_scope(sessions) as session:
+            with session_scope(sessions, write=True) as session:
                 return sync_declared_rules(session, self.config)
         except IntegrityError:  # another process synced the same file at the same moment
-            with session_scope(sessions) as session:
+            with session_scope(sessions, write=True) as session:
                 return sync_declared_rules(session, self.config)

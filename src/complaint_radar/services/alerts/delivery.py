@@ -78,7 +78,7 @@ class DeliveryService:
         known = sorted(self.config.destination_names)
         if not known:
             return claims
-        with session_scope(self.sessions) as session:
+        with session_scope(self.sessions, write=True) as session:
             free = or_(AlertDelivery.lease_until.is_(None), AlertDelivery.lease_until < now)
             due = session.execute(
                 select(AlertDelivery.id)
@@ -120,7 +120,7 @@ class DeliveryService:
     def record(self, claim: Claim, result: AttemptResult, started_at: datetime) -> None:
         """Log the attempt; mark the delivery delivered, or schedule the next attempt, or give up."""
         now = self.clock()
-        with session_scope(self.sessions) as session:
+        with session_scope(self.sessions, write=True) as session:
             session.add(
                 AlertDeliveryAttempt(
                     delivery_id=claim.delivery_id,

@@ -139,7 +139,7 @@ class CaseService:
     ) -> Case:
         """Open a case by hand (any role); it carries the §5 guidance for its customer type and severity."""
         at = now or self.clock()
-        with session_scope(self.sessions) as session:
+        with session_scope(self.sessions, write=True) as session:
             case_id, number = new_case_identity(session, at)
             opened, events = cases.open_case(
                 case_id,
@@ -168,7 +168,7 @@ class CaseService:
     def apply(self, ref: str, change: CaseChange, now: datetime | None = None) -> Case:
         """Apply any pure case action to the stored case, atomically."""
         at = now or self.clock()
-        with session_scope(self.sessions) as session:
+        with session_scope(self.sessions, write=True) as session:
             _, case = self._load(session, ref, for_update=True)
             return self._save(session, change(case, at), at)
 
@@ -297,7 +297,7 @@ class CaseService:
         warnings = breaches = checked = 0
         changed: list[Case] = []
         updates: list[CaseUpdate] = []
-        with session_scope(self.sessions) as session:
+        with session_scope(self.sessions, write=True) as session:
             statement = select(CaseRow).where(CaseRow.state.in_(OPEN_CASE_STATES)).order_by(CaseRow.opened_at)
             for row in session.scalars(statement.with_for_update()).all():
                 checked += 1

@@ -229,7 +229,7 @@ class Ingestor:
     ) -> BatchResult:
         """Store and process checked items in one transaction (all of it is kept, or none of it)."""
         result = result or BatchResult()
-        with session_scope(self.sessions) as session:
+        with session_scope(self.sessions, write=True) as session:
             new = self._store_messages(session, messages, result) + self._store_events(
                 session, events, result
             )
