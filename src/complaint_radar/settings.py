@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         gt=0,
         description="How often a delivery loop looks for due deliveries of other processes.",
     )
+    alert_delivery_lease_s: float = Field(
+        default=180.0,
+        gt=0,
+        description="How long a delivery being sent is held by its sender; if that process dies, another "
+        "sends it after this (keep it above the webhooks' timeouts).",
+    )
     alert_delivery_workers: int = Field(default=4, ge=1, description="Deliveries a process sends at once.")
     alert_stream_poll_s: float = Field(
         default=0.25, gt=0, le=10, description="How often /v1/alerts/stream looks for new alerts."

@@ -31,9 +31,6 @@ from complaint_radar.store import Alert, AlertDelivery, AlertDeliveryAttempt, se
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=3)
-"""How long a claimed delivery is left to its sender: longer than any send may take (timeouts ≤ 2 min)."""
-
 WallClock = Callable[[], datetime]
 
 
@@ -68,6 +65,7 @@ class DeliveryService:
         self.settings = settings
         self.backoff = backoff or Backoff(settings.alert_retry_base_s, settings.alert_retry_cap_s)
         self.clock = clock
+        self.lease = timedelta(seconds=settings.alert_delivery_lease_s)
         self.http = httpx.Client(follow_redirects=False)
 
     def claim_due(self, limit: int) -> list[Claim]:
@@ -95,7 +93,7 @@ class DeliveryService:
                 taken = session.execute(
                     update(AlertDelivery)
                     .where(AlertDelivery.id == delivery_id, AlertDelivery.status == "pending", free)
-                    .values(lease_until=now + LEASE)
+                    .values(lease_until=now + self.lease)
                 )
                 if getattr(taken, "rowcount", 0) != 1:  # another process took it first
                     continue
