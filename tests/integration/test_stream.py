@@ -266,7 +266,7 @@ def test_a_worker_killed_mid_batch_and_restarted_stores_every_message_once_and_f
             _wait_ready(first, log_file, "first")
             for n in range(total):
                 client.xadd(STREAM, entry(f"m{n}", THREAT if n % 3 == 0 else CALM, customer=f"c{n}"))
-            wait_until(lambda: store.count(Message) > 0, 120, "the first stored batch")
+            wait_until(lambda: store.count(Message) > 0 and pending(client) > 0, 120, "a batch in hand")
             first.send_signal(signal.SIGKILL)  # no goodbye: a batch is in hand, entries pending
             first.wait()
         finally:

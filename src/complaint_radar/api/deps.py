@@ -28,6 +28,7 @@ from complaint_radar.settings import Settings
 _api_key = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key from `complaint-radar keys create`."
 )
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = HTTPBearer(auto_error=False, description="The same API key as `Authorization: Bearer <key>`.")
 
 
@@ -48,11 +49,12 @@ async def get_now(state: StateDep) -> datetime:
     return state.clock()
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    """One unit of work per request: committed when the route returns, rolled back when it raises."""
+def get_session(state: StateDep, request: Request) -> Iterator[Session]:
+    """One unit of work per request: committed when the route returns, rolled back when it raises; a
+    request that may write (not GET/HEAD) starts as a writer (SQLite: BEGIN IMMEDIATE)."""
     if state.sessions is None:
         raise ConfigurationError("the database is not open yet; retry when /readyz says ready")
-    with unit_of_work(state.sessions) as session:
+    with unit_of_work(state.sessions, write=request.method not in _READ_METHODS) as session:
         yield session
 
 
