@@ -248,12 +248,13 @@ def main() -> None:
     except Exception as exc:
         import click
 
-        if isinstance(exc, click.exceptions.Exit):
+        # Typer 0.2x raises its own copy of click's exceptions (typer.Exit, typer.TyperException …).
+        if isinstance(exc, click.exceptions.Exit | typer.Exit):
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(getattr(exc, "exit_code", 2))
+        if isinstance(exc, click.exceptions.Abort | typer.Abort):
             err.print("aborted")
             sys.exit(130)
         raise

@@ -49,7 +49,7 @@ class WorkerStats:
     stored: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
-    reconnects: int = 0
+    outages: int = 0
     started: float = field(default_factory=time.monotonic)
 
 
@@ -86,7 +86,7 @@ class StreamWorker:
                 failures = 0
             except (SourceUnavailableError, *_TRANSIENT) as exc:
                 failures += 1
-                self.stats.reconnects += failures == 1
+                self.stats.outages += failures == 1
                 delay = self.options.backoff.delay(failures)
                 log.warning("stream %s: %s; retrying in %.2f s", self.source.name, _short(exc), delay)
                 stop.wait(delay)
