@@ -96,7 +96,7 @@ def worker(
     err.print(
         f"worker {name} stopped: {stats.entries} entries in {stats.batches} batches; "
         f"{stats.stored} stored, {stats.duplicates} duplicates, {stats.dead_lettered} dead-lettered, "
-        f"{stats.outages} broker outages"
+        f"{stats.outages} outages waited out"
     )
 
 
