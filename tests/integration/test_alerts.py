@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alert_helpers import CALM, SECRET, THREAT, alerting_stack, message, write_rules
@@ -236,3 +238,33 @@ def test_the_receiver_rejects_a_forged_signature() -> None:
     assert not verify(
         SECRET, {"X-Complaint-Radar-Timestamp": "1", "X-Complaint-Radar-Signature": "x"}, b"{}", now=1
     )
+
+
+def docs_verifier() -> Callable[[str, str, str, bytes], bool]:
+    """The `verify` function of the Python example in docs/alerts.md, run as written."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "alerts.md").read_text(encoding="utf-8")
+    code = next(block for block in text.split("```python\n")[1:] if block.startswith("# verify_webhook.py"))
+    namespace: dict[str, Any] = {}
+    exec(code.split("```")[0], namespace)
+    verify_fn: Callable[[str, str, str, bytes], bool] = namespace["verify"]
+    return verify_fn
+
+
+def test_the_documented_python_example_verifies_real_deliveries(
+    db_url: str, analyzer: Analyzer, tmp_path: Path
+) -> None:
+    verify_doc = docs_verifier()
+    with (
+        WebhookReceiver(SECRET) as receiver,
+        alerting_stack(db_url, analyzer, write_rules(tmp_path, receiver.url)) as stack,
+    ):
+        stack.ingestor.ingest_messages([message("m1")])
+        got = receiver.wait_for(3, timeout_s=20)
+    assert len(got) == 3
+    for request in got:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        timestamp, sig = headers["x-complaint-radar-timestamp"], headers["x-complaint-radar-signature"]
+        assert verify_doc(SECRET, timestamp, sig, request.raw)
+        assert not verify_doc(SECRET, timestamp, sig, request.raw.replace(b'"c1"', b'"c2"'))
+        assert not verify_doc("wrong", timestamp, sig, request.raw)
+        assert not verify_doc(SECRET, str(int(timestamp) - 600), sig, request.raw)
