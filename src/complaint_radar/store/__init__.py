@@ -53,6 +53,7 @@ from complaint_radar.store.repositories import (
     new_case_identity,
     open_cases,
     record_alert,
+    record_alerts,
     save_profile,
 )
 
@@ -97,6 +98,7 @@ __all__ = [
     "new_case_identity",
     "open_cases",
     "record_alert",
+    "record_alerts",
     "save_assessments",
     "save_profile",
     "session_scope",

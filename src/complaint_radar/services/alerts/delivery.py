@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 
 from complaint_radar.alerts import AlertConfig, EmailDestination
 from complaint_radar.backoff import Backoff
@@ -31,11 +31,32 @@ from complaint_radar.store import Alert, AlertDelivery, AlertDeliveryAttempt, se
 
 log = logging.getLogger(__name__)
 
+_DELIVERIES: Table = AlertDelivery.metadata.tables[AlertDelivery.__tablename__]
+_ATTEMPTS: Table = AlertDeliveryAttempt.metadata.tables[AlertDeliveryAttempt.__tablename__]
+
 WallClock = Callable[[], datetime]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _log_attempt(a: Attempt) -> None:
+    if a.result.delivered:
+        log.info(
+            "alert %s delivered to %s (attempt %d)",
+            a.claim.body["alert_id"],
+            a.claim.destination,
+            a.claim.attempt,
+        )
+    else:
+        log.warning(
+            "alert %s to %s: attempt %d failed: %s",
+            a.claim.body["alert_id"],
+            a.claim.destination,
+            a.claim.attempt,
+            a.result.error,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +67,15 @@ class Claim:
     destination: str
     attempt: int
     body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One send of a claimed delivery and how it went."""
+
+    claim: Claim
+    result: AttemptResult
+    started_at: datetime
 
 
 class DeliveryService:
@@ -72,38 +102,45 @@ class DeliveryService:
         """Lease up to `limit` due pending deliveries to destinations this process knows, oldest first
         (a destination only another process's rules file declares is left to that process)."""
         now = self.clock()
-        claims: list[Claim] = []
         known = sorted(self.config.destination_names)
         if not known:
-            return claims
+            return []
         with session_scope(self.sessions, write=True) as session:
-            free = or_(AlertDelivery.lease_until.is_(None), AlertDelivery.lease_until < now)
-            due = session.execute(
-                select(AlertDelivery.id)
+            free = or_(_DELIVERIES.c.lease_until.is_(None), _DELIVERIES.c.lease_until < now)
+            due = (
+                select(_DELIVERIES.c.id)
                 .where(
-                    AlertDelivery.status == "pending",
-                    AlertDelivery.next_attempt_at <= now,
-                    AlertDelivery.destination.in_(known),
+                    _DELIVERIES.c.status == "pending",
+                    _DELIVERIES.c.next_attempt_at <= now,
+                    _DELIVERIES.c.destination.in_(known),
                     free,
                 )
-                .order_by(AlertDelivery.next_attempt_at, AlertDelivery.id)
+                .order_by(_DELIVERIES.c.next_attempt_at, _DELIVERIES.c.id)
                 .limit(limit)
-            ).scalars()
-            for delivery_id in list(due):
-                taken = session.execute(
-                    update(AlertDelivery)
-                    .where(AlertDelivery.id == delivery_id, AlertDelivery.status == "pending", free)
-                    .values(lease_until=now + self.lease)
+                .with_for_update(skip_locked=True)  # PostgreSQL: processes claim different rows
+            )
+            claimed = session.execute(
+                update(_DELIVERIES)
+                .where(_DELIVERIES.c.id.in_(due.scalar_subquery()), _DELIVERIES.c.status == "pending", free)
+                .values(lease_until=now + self.lease)
+                .returning(
+                    _DELIVERIES.c.id,
+                    _DELIVERIES.c.alert_id,
+                    _DELIVERIES.c.destination,
+                    _DELIVERIES.c.attempts,
                 )
-                if getattr(taken, "rowcount", 0) != 1:  # another process took it first
-                    continue
-                delivery = session.get(AlertDelivery, delivery_id)
-                alert = session.get(Alert, delivery.alert_id) if delivery else None
-                if delivery is None or alert is None:
-                    continue
-                body = alert_body(alert, self.settings.public_url.rstrip("/"))
-                claims.append(Claim(delivery.id, delivery.destination, delivery.attempts + 1, body))
-        return claims
+            ).all()
+            if not claimed:
+                return []
+            alerts = {
+                a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_({c[1] for c in claimed})))
+            }
+            base_url = self.settings.public_url.rstrip("/")
+            return [
+                Claim(delivery_id, destination, attempts + 1, alert_body(alerts[alert_id], base_url))
+                for delivery_id, alert_id, destination, attempts in sorted(claimed)
+                if alert_id in alerts
+            ]
 
     def send(self, claim: Claim) -> AttemptResult:
         """One attempt to the claim's destination (no database work)."""
@@ -115,59 +152,69 @@ class DeliveryService:
             return send_email(self.config.smtp, destination, claim.body)
         return send_webhook(self.http, destination, body_bytes(claim.body))
 
-    def record(self, claim: Claim, result: AttemptResult, started_at: datetime) -> None:
-        """Log the attempt; mark the delivery delivered, or schedule the next attempt, or give up."""
-        now = self.clock()
-        with session_scope(self.sessions, write=True) as session:
-            session.add(
-                AlertDeliveryAttempt(
-                    delivery_id=claim.delivery_id,
-                    attempt=claim.attempt,
-                    started_at=started_at,
-                    duration_ms=result.duration_ms,
-                    outcome="delivered" if result.delivered else "failed",
-                    status_code=result.status_code,
-                    error=result.error,
-                )
-            )
-            values: dict[str, Any] = {"attempts": claim.attempt, "lease_until": None}
-            if result.delivered:
-                values.update(status="delivered", delivered_at=now, last_error=None)
-            elif claim.attempt >= self.settings.alert_max_attempts:
-                values.update(status="failed", last_error=result.error)
-            else:
-                wait = timedelta(seconds=self.backoff.delay(claim.attempt))
-                values.update(next_attempt_at=now + wait, last_error=result.error)
-            session.execute(
-                update(AlertDelivery).where(AlertDelivery.id == claim.delivery_id).values(**values)
-            )
-        if result.delivered:
-            log.info(
-                "alert %s delivered to %s (attempt %d)",
-                claim.body["alert_id"],
-                claim.destination,
-                claim.attempt,
-            )
-        else:
-            log.warning(
-                "alert %s to %s: attempt %d failed: %s",
-                claim.body["alert_id"],
-                claim.destination,
-                claim.attempt,
-                result.error,
-            )
-
-    def deliver(self, claim: Claim) -> AttemptResult:
+    def attempt(self, claim: Claim) -> Attempt:
+        """Send once and say how it went (no database work: attempts are recorded in batches)."""
         started = self.clock()
-        result = self.send(claim)
-        self.record(claim, result, started)
-        return result
+        return Attempt(claim, self.send(claim), started)
+
+    def record(self, attempts: Sequence[Attempt]) -> None:
+        """Log the attempts and settle their deliveries (delivered, next attempt later, or failed), in
+        one transaction."""
+        if not attempts:
+            return
+        now = self.clock()
+        log_rows, settled = [], []
+        for a in attempts:
+            claim, result = a.claim, a.result
+            log_rows.append(
+                {
+                    "delivery_id": claim.delivery_id,
+                    "attempt": claim.attempt,
+                    "started_at": a.started_at,
+                    "duration_ms": result.duration_ms,
+                    "outcome": "delivered" if result.delivered else "failed",
+                    "status_code": result.status_code,
+                    "error": result.error,
+                }
+            )
+            status, next_at = "pending", now
+            if result.delivered:
+                status = "delivered"
+            elif claim.attempt >= self.settings.alert_max_attempts:
+                status = "failed"
+            else:
+                next_at = now + timedelta(seconds=self.backoff.delay(claim.attempt))
+            settled.append(
+                {
+                    "delivery": claim.delivery_id,
+                    "new_status": status,
+                    "new_attempts": claim.attempt,
+                    "next_at": next_at,
+                    "delivered": now if result.delivered else None,
+                    "error": None if result.delivered else result.error,
+                }
+            )
+            _log_attempt(a)
+        with session_scope(self.sessions, write=True) as session:
+            session.execute(insert(_ATTEMPTS), log_rows)
+            session.execute(
+                update(_DELIVERIES)
+                .where(_DELIVERIES.c.id == bindparam("delivery"))
+                .values(
+                    status=bindparam("new_status"),
+                    attempts=bindparam("new_attempts"),
+                    next_attempt_at=bindparam("next_at"),
+                    delivered_at=bindparam("delivered"),
+                    last_error=bindparam("error"),
+                    lease_until=None,
+                ),
+                settled,
+            )
 
     def run_once(self, limit: int = 100) -> int:
         """Send every due delivery now, one after another; how many were attempted (tests, tools)."""
         claims = self.claim_due(limit)
-        for claim in claims:
-            self.deliver(claim)
+        self.record([self.attempt(claim) for claim in claims])
         return len(claims)
 
     def close(self) -> None:
@@ -184,7 +231,8 @@ class DeliveryLoop:
         self.workers = workers
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._in_flight: set[Future[AttemptResult]] = set()
+        self._in_flight: set[Future[Attempt]] = set()
+        self._finished: list[Attempt] = []
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alert-delivery")
         self._thread = threading.Thread(target=self._run, name="alert-deliveries", daemon=True)
@@ -204,17 +252,21 @@ class DeliveryLoop:
         if self._thread.is_alive():
             self._thread.join()
         self._pool.shutdown(wait=True)
-        self.service.close()
+        try:
+            self._record()
+        finally:
+            self.service.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
             try:
+                self._record()
                 self._claim()
                 self._failures = 0
             except Exception:  # the database may be away for a while; try again later
                 self._failures += 1
-                log.exception("alert delivery loop: claiming failed (%d in a row)", self._failures)
+                log.exception("alert delivery loop: the database failed (%d in a row)", self._failures)
                 self._stop.wait(min(30.0, self.poll_s * 2**self._failures))
                 continue
             self._wake.wait(self.poll_s)
@@ -225,14 +277,25 @@ class DeliveryLoop:
         if free <= 0:
             return
         for claim in self.service.claim_due(free):
-            future = self._pool.submit(self.service.deliver, claim)
+            future = self._pool.submit(self.service.attempt, claim)
             with self._lock:
                 self._in_flight.add(future)
             future.add_done_callback(self._done)
 
-    def _done(self, future: Future[AttemptResult]) -> None:
+    def _record(self) -> None:
+        """Record the attempts finished since the last round (kept for the next round if this fails)."""
+        with self._lock:
+            finished = list(self._finished)
+        self.service.record(finished)
+        with self._lock:
+            del self._finished[: len(finished)]
+
+    def _done(self, future: Future[Attempt]) -> None:
+        error = future.exception()
         with self._lock:
             self._in_flight.discard(future)
-        if future.exception() is not None:
-            log.error("alert delivery failed unexpectedly", exc_info=future.exception())
+            if error is None:
+                self._finished.append(future.result())
+        if error is not None:  # its lease runs out and another round sends it again
+            log.error("alert delivery failed unexpectedly", exc_info=error)
         self._wake.set()

@@ -10,11 +10,13 @@ instead of paging again.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Table, bindparam, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from complaint_radar.alerts import (
@@ -34,13 +36,21 @@ from complaint_radar.errors import InputError
 from complaint_radar.services.alerts.payload import alert_payload
 from complaint_radar.services.alerts.rulebook import spec_of
 from complaint_radar.services.intake.ingest import BatchFinish, BatchResult, ItemOutcome
-from complaint_radar.store import Alert, AlertDelivery, AlertRule, RiskProfileSnapshot, record_alert
+from complaint_radar.store import (
+    Alert,
+    AlertDelivery,
+    RiskProfileSnapshot,
+    enabled_alert_rules,
+    record_alerts,
+)
 
 log = logging.getLogger(__name__)
 
 DAY = timedelta(days=1)
 _MARKS = {SlaState.WARNING: "warning", SlaState.BREACHED: "breach"}
 _CUSTOMER_KEYS = (RuleKind.MESSAGE, RuleKind.CUSTOMER)
+_ALERTS: Table = Alert.metadata.tables[Alert.__tablename__]
+_DELIVERIES: Table = AlertDelivery.metadata.tables[AlertDelivery.__tablename__]
 
 
 class AlertEngine:
@@ -99,9 +109,8 @@ class AlertEngine:
 
     def rules(self, session: Session) -> list[tuple[int, AlertRuleSpec]]:
         """The enabled rules with their ids (parsed once per version of a row)."""
-        rows = session.scalars(select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id))
         out = []
-        for row in rows:
+        for row in enabled_alert_rules(session):
             key = (row.id, row.updated_at)
             if key not in self._specs:
                 self._specs[key] = spec_of(row)
@@ -115,74 +124,101 @@ class AlertEngine:
         rules: Sequence[tuple[int, AlertRuleSpec]] | None = None,
     ) -> list[int]:
         """Store an alert (and its deliveries) for every rule that fires on each (subject, time, message
-        row id), outside its cool-down; returns the new alerts' ids."""
+        row id), outside its cool-down; returns the new alerts' ids. A few statements per call, however
+        many fire: the cool-downs are read, and alerts, deliveries and repeats written, in bulk."""
         rules = self.rules(session) if rules is None else rules
-        last: dict[tuple[int, str], tuple[int, datetime]] = {}
-        created: list[int] = []
-        for subject, now, message_pk in occurrences:
-            for rule_id, spec in rules:
-                firing = evaluate(spec, subject)
-                if firing is None:
-                    continue
-                key = (rule_id, firing.cooldown_key)
-                if key not in last:
-                    found = _last_alert(session, rule_id, firing.cooldown_key)
-                    if found is not None:
-                        last[key] = found
-                if key in last and in_cooldown(last[key][1], now, spec.cooldown_minutes):
-                    session.execute(
-                        update(Alert).where(Alert.id == last[key][0]).values(repeats=Alert.repeats + 1)
-                    )
-                    continue
-                alert_id = self._store(session, rule_id, firing, subject, now, message_pk)
-                if alert_id is not None:
-                    last[key] = (alert_id, now)
-                    created.append(alert_id)
+        fired = [
+            _Fired(rule_id, firing, subject, now, message_pk)
+            for subject, now, message_pk in occurrences
+            for rule_id, spec in rules
+            if (firing := evaluate(spec, subject)) is not None
+        ]
+        if not fired:
+            return []
+        cooling = {f.key for f in fired if f.firing.rule.cooldown_minutes > 0}
+        last: dict[tuple[int, str], tuple[int | _Fired, datetime]] = dict(_last_alerts(session, cooling))
+        chosen: list[_Fired] = []
+        repeats: Counter[int] = Counter()
+        for f in fired:
+            previous = last.get(f.key)
+            if previous is not None and in_cooldown(previous[1], f.now, f.firing.rule.cooldown_minutes):
+                if isinstance(previous[0], _Fired):
+                    previous[0].repeats += 1
+                else:
+                    repeats[previous[0]] += 1
+                continue
+            chosen.append(f)
+            last[f.key] = (f, f.now)
+        created = self._store(session, chosen)
+        if repeats:
+            session.execute(
+                update(_ALERTS)
+                .where(_ALERTS.c.id == bindparam("alert"))
+                .values(repeats=_ALERTS.c.repeats + bindparam("more")),
+                [{"alert": alert_id, "more": n} for alert_id, n in repeats.items()],
+            )
         if created and self.on_committed is not None:
             event.listen(session, "after_commit", lambda _session: self._committed(), once=True)
         return created
 
-    def _store(
-        self,
-        session: Session,
-        rule_id: int,
-        firing: Firing,
-        subject: Subject,
-        now: datetime,
-        message_pk: int | None,
-    ) -> int | None:
-        customer = getattr(subject, "customer_id", None)
-        alert = record_alert(
-            session,
-            Alert(
-                rule_id=rule_id,
-                dedup_key=firing.dedup_key,
-                cooldown_key=firing.cooldown_key,
-                fired_at=now,
-                severity=firing.severity,
-                status="open",
-                customer_id=customer,
-                case_id=getattr(subject, "case_id", None),
-                message_id=message_pk,
-                payload=alert_payload(firing, subject, now),
-                repeats=0,
-            ),
-        )
-        if alert is None:  # this rule already fired on this subject
-            return None
+    def _store(self, session: Session, chosen: Sequence[_Fired]) -> list[int]:
+        if not chosen:
+            return []
+        stored = record_alerts(session, [f.row() for f in chosen])
         due = datetime.now(UTC)  # deliveries run on the wall clock, whatever clock fired the alert
-        session.add_all(
-            AlertDelivery(
-                alert_id=alert.id, destination=name, status="pending", attempts=0, next_attempt_at=due
+        deliveries = []
+        created = []
+        for f in chosen:
+            alert_id = stored.get((f.rule_id, f.firing.dedup_key))
+            if alert_id is None:  # this rule already fired on this subject
+                continue
+            created.append(alert_id)
+            log.info(
+                "alert %d: rule %s fired (%s)", alert_id, f.firing.rule.name, "; ".join(f.firing.reasons)
             )
-            for name in dict.fromkeys(firing.rule.notify)
-        )
-        log.info("alert %d: rule %s fired (%s)", alert.id, firing.rule.name, "; ".join(firing.reasons))
-        return alert.id
+            deliveries += [
+                {"alert_id": alert_id, "destination": name, "status": "pending", "attempts": 0,
+                 "next_attempt_at": due, "created_at": due}
+                for name in dict.fromkeys(f.firing.rule.notify)
+            ]  # fmt: skip
+        if deliveries:
+            session.execute(insert(_DELIVERIES), deliveries)
+        return created
 
     def _committed(self) -> None:
         if self.on_committed is not None:
             self.on_committed()
+
+
+@dataclass(eq=False)
+class _Fired:
+    """A firing waiting to be stored (or counted as a repeat of an earlier one)."""
+
+    rule_id: int
+    firing: Firing
+    subject: Subject
+    now: datetime
+    message_pk: int | None
+    repeats: int = 0
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.rule_id, self.firing.cooldown_key)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "dedup_key": self.firing.dedup_key,
+            "cooldown_key": self.firing.cooldown_key,
+            "fired_at": self.now,
+            "severity": self.firing.severity,
+            "status": "open",
+            "customer_id": getattr(self.subject, "customer_id", None),
+            "case_id": getattr(self.subject, "case_id", None),
+            "message_id": self.message_pk,
+            "payload": alert_payload(self.firing, self.subject, self.now),
+            "repeats": self.repeats,
+        }
 
 
 def alert_on_emerging_issue(
@@ -205,14 +241,37 @@ def _nothing(_result: BatchResult) -> None:
     return None
 
 
-def _last_alert(session: Session, rule_id: int, cooldown_key: str) -> tuple[int, datetime] | None:
-    row = session.execute(
-        select(Alert.id, Alert.fired_at)
-        .where(Alert.rule_id == rule_id, Alert.cooldown_key == cooldown_key)
-        .order_by(Alert.fired_at.desc(), Alert.id.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else (row[0], row[1])
+def _last_alerts(
+    session: Session, keys: set[tuple[int, str]]
+) -> dict[tuple[int, str], tuple[int | _Fired, datetime]]:
+    """The latest alert (id, fired_at) of each (rule, cool-down key), in one query per 500 keys."""
+    found: dict[tuple[int, str], tuple[int | _Fired, datetime]] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        part = ordered[start : start + 500]
+        ranked = (
+            select(
+                Alert.id,
+                Alert.rule_id,
+                Alert.cooldown_key,
+                Alert.fired_at,
+                func.row_number()
+                .over(
+                    partition_by=(Alert.rule_id, Alert.cooldown_key),
+                    order_by=(Alert.fired_at.desc(), Alert.id.desc()),
+                )
+                .label("rank"),
+            )
+            .where(Alert.rule_id.in_({r for r, _ in part}), Alert.cooldown_key.in_({k for _, k in part}))
+            .subquery()
+        )
+        latest = select(ranked.c.id, ranked.c.rule_id, ranked.c.cooldown_key, ranked.c.fired_at).where(
+            ranked.c.rank == 1
+        )
+        for alert_id, rule_id, cooldown_key, fired_at in session.execute(latest):
+            if (rule_id, cooldown_key) in keys:
+                found[(rule_id, cooldown_key)] = (alert_id, fired_at)
+    return found
 
 
 def _item_subject(outcome: ItemOutcome, history: _RiskHistory) -> ItemSubject:
