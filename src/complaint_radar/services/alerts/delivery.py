@@ -105,20 +105,23 @@ class DeliveryService:
         known = sorted(self.config.destination_names)
         if not known:
             return []
-        with session_scope(self.sessions, write=True) as session:
-            free = or_(_DELIVERIES.c.lease_until.is_(None), _DELIVERIES.c.lease_until < now)
-            due = (
-                select(_DELIVERIES.c.id)
-                .where(
-                    _DELIVERIES.c.status == "pending",
-                    _DELIVERIES.c.next_attempt_at <= now,
-                    _DELIVERIES.c.destination.in_(known),
-                    free,
-                )
-                .order_by(_DELIVERIES.c.next_attempt_at, _DELIVERIES.c.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)  # PostgreSQL: processes claim different rows
+        free = or_(_DELIVERIES.c.lease_until.is_(None), _DELIVERIES.c.lease_until < now)
+        due = (
+            select(_DELIVERIES.c.id)
+            .where(
+                _DELIVERIES.c.status == "pending",
+                _DELIVERIES.c.next_attempt_at <= now,
+                _DELIVERIES.c.destination.in_(known),
+                free,
             )
+            .order_by(_DELIVERIES.c.next_attempt_at, _DELIVERIES.c.id)
+            .limit(limit)
+        )
+        with session_scope(self.sessions) as session:  # most rounds find nothing: no write lock for that
+            if session.execute(due.limit(1)).first() is None:
+                return []
+        with session_scope(self.sessions, write=True) as session:
+            due = due.with_for_update(skip_locked=True)  # PostgreSQL: processes claim different rows
             claimed = session.execute(
                 update(_DELIVERIES)
                 .where(_DELIVERIES.c.id.in_(due.scalar_subquery()), _DELIVERIES.c.status == "pending", free)

@@ -227,19 +227,25 @@ class Ingestor:
     def ingest_checked(
         self, messages: list[MessageItem], events: list[EventItem], result: BatchResult | None = None
     ) -> BatchResult:
-        """Store and process checked items in one transaction (all of it is kept, or none of it)."""
+        """Store and process checked items in one transaction (all of it is kept, or none of it).
+
+        New messages are assessed before the transaction opens, so the write lock (SQLite) and the
+        customers' row locks (PostgreSQL) are not held while the models run."""
         result = result or BatchResult()
+        fresh = self._assess_fresh(messages, result)
         with session_scope(self.sessions, write=True) as session:
-            new = self._store_messages(session, messages, result) + self._store_events(
-                session, events, result
-            )
+            new = self._store_messages(session, fresh, result) + self._store_events(session, events, result)
             self._process(session, new, result)
         return result
 
-    def _store_messages(self, session: Session, items: list[MessageItem], result: BatchResult) -> list[_New]:
+    def _assess_fresh(
+        self, items: list[MessageItem], result: BatchResult
+    ) -> list[tuple[MessageItem, Assessment]]:
+        """The messages not stored yet (one of each key), assessed in one batch; the rest are duplicates."""
         if not items:
             return []
-        known = message_ids(session, [m.record.key for m in items])
+        with session_scope(self.sessions) as session:
+            known = message_ids(session, [m.record.key for m in items])
         fresh: dict[tuple[str, str], MessageItem] = {}
         for m in items:
             if m.record.key in known or m.record.key in fresh:
@@ -260,10 +266,17 @@ class Ingestor:
                 for m in fresh.values()
             ]
         )
-        records = [replace(m.record, assessment=a) for m, a in zip(fresh.values(), assessed, strict=True)]
+        return list(zip(fresh.values(), assessed, strict=True))
+
+    def _store_messages(
+        self, session: Session, fresh: list[tuple[MessageItem, Assessment]], result: BatchResult
+    ) -> list[_New]:
+        if not fresh:
+            return []
+        records = [replace(m.record, assessment=a) for m, a in fresh]
         inserted = insert_messages(session, records).inserted
         new = []
-        for m, a in zip(fresh.values(), assessed, strict=True):
+        for m, a in fresh:
             pk = inserted.get(m.record.key)
             if pk is None:  # stored by someone else since we looked
                 result.duplicates += 1
