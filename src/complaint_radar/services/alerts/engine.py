@@ -35,7 +35,7 @@ from complaint_radar.cases import CaseUpdate, SlaState
 from complaint_radar.errors import InputError
 from complaint_radar.services.alerts.payload import alert_payload
 from complaint_radar.services.alerts.rulebook import spec_of
-from complaint_radar.services.intake.ingest import BatchFinish, BatchResult, ItemOutcome
+from complaint_radar.services.intake.outcomes import BatchFinish, BatchResult, ItemOutcome
 from complaint_radar.store import (
     Alert,
     AlertDelivery,
