@@ -274,7 +274,7 @@ def run_backend(
     rules = work / f"rules-{backend}.yaml"
     modes = args.rules.split(",")
     use_rules(sessions, rules, receiver, modes[0])
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url, socket_timeout=60)
     client.delete(STREAM)
     texts = [m for m in load_demo_messages() if m.get("speaker", "customer") == "customer"]
     workers = Workers(redis_url, db_url, rules, work / f"workers-{backend}.log")
@@ -307,7 +307,7 @@ def render(rows: list[Row], args: argparse.Namespace, seconds: float) -> str:
         f"Command: `.venv/bin/python bench/stream_speed.py --messages {args.messages} --rate {args.rate:g} "
         f"--duration {args.duration:g} --rules {args.rules}` ({seconds / 60:.0f} min). Real parts: "
         f"redis-server {_redis_version()} on loopback, `complaint-radar worker` processes (batches of up to "
-        "100, one consumer group), SQLite (WAL, synchronous=NORMAL) or PostgreSQL 15 with fsync on, and a "
+        "100, one consumer group; Redis with appendfsync everysec), SQLite (WAL, synchronous=NORMAL) or PostgreSQL 15 with fsync on, and a "
         "webhook receiver on loopback checking every signature. Each message is assessed, stored, profiled, "
         "may open or join a case, and is checked against the rules; each alert is stored with an outbox row "
         "and POSTed signed. Rule sets: `contract` = the issue's three rules (stage ≥ potential complaint, "
@@ -359,7 +359,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_stream.md")
     args = parser.parse_args()
     started = time.monotonic()
-    server = start_redis()
+    server = start_redis(appendfsync="everysec")
     rows: list[Row] = []
     try:
         with WebhookReceiver(SECRET) as receiver, tempfile.TemporaryDirectory(prefix="stream-bench-") as tmp:

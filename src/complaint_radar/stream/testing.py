@@ -1,8 +1,8 @@
 """A throwaway redis-server (Debian's package) on 127.0.0.1 at a free port, for tests and benchmarks.
 
-Its data lives in a temp dir with an append-only file fsynced on every write, so `restart()` (a clean
-SHUTDOWN, then the same port and dir) keeps streams, groups and pending entries, as a production
-Redis with persistence would. `stop()` deletes the dir.
+Its data lives in a temp dir with an append-only file (fsynced on every write by default), so
+`restart()` (a clean SHUTDOWN, then the same port and dir) keeps streams, groups and pending entries,
+as a production Redis with persistence would. `stop()` deletes the dir.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class RedisServer:
     root: Path
     port: int
     host: str = "127.0.0.1"
+    appendfsync: str = "always"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -66,7 +67,7 @@ class RedisServer:
             "--port", str(self.port),
             "--dir", str(self.root),
             "--appendonly", "yes",
-            "--appendfsync", "always",
+            "--appendfsync", self.appendfsync,
             "--save", "",
             "--daemonize", "no",
             "--protected-mode", "no",
@@ -115,13 +116,15 @@ class RedisServer:
             return ""
 
 
-def start_redis() -> RedisServer:
-    """A redis-server on a free 127.0.0.1 port with its data in a new temp dir."""
+def start_redis(appendfsync: str = "always") -> RedisServer:
+    """A redis-server on a free 127.0.0.1 port with its data in a new temp dir; `appendfsync` is
+    `always` (every write on disk before the reply: restarts lose nothing) or `everysec` (benchmarks:
+    a slow disk does not stall every XADD)."""
     binary = find_redis_server()
     root = Path(tempfile.mkdtemp(prefix="complaint-radar-redis-"))
     last: RedisUnavailableError | None = None
     for _ in range(_START_ATTEMPTS):
-        server = RedisServer(binary=binary, root=root, port=_free_port())
+        server = RedisServer(binary=binary, root=root, port=_free_port(), appendfsync=appendfsync)
         try:
             server.start()
         except RedisUnavailableError as exc:  # most likely another process took the port
