@@ -192,7 +192,7 @@ def settled(sessions: SessionFactory) -> bool:
 def use_rules(sessions: SessionFactory, path: Path, receiver: WebhookReceiver, mode: str) -> None:
     """Make `mode`'s rule set the enabled rules (the workers read them at every batch)."""
     path.write_text(WEBHOOK.format(url=receiver.url, secret=SECRET) + RULE_SETS[mode], encoding="utf-8")
-    with session_scope(sessions) as session:
+    with session_scope(sessions, write=True) as session:
         sync_declared_rules(session, load_rules_file(path))
 
 
