@@ -180,9 +180,9 @@ def test_an_emerging_issue_given_as_a_plain_mapping_alerts_once(
         WebhookReceiver(SECRET) as receiver,
         alerting_stack(db_url, analyzer, write_rules(tmp_path, receiver.url, text)) as stack,
     ):
-        with session_scope(stack.sessions) as session:
+        with session_scope(stack.sessions, write=True) as session:
             first = alert_on_emerging_issue(session, issue)
-        with session_scope(stack.sessions) as session:
+        with session_scope(stack.sessions, write=True) as session:
             again = alert_on_emerging_issue(session, issue)
         assert len(first) == 1 and again == []
         (got,) = receiver.wait_for(1, timeout_s=20)
@@ -197,7 +197,7 @@ def test_rules_file_sync_creates_updates_and_disables_only_its_own_rules(
     with alerting_stack(db_url, analyzer, first, deliver=False) as stack:
         from complaint_radar.services.alerts.rulebook import create_rule
 
-        with session_scope(stack.sessions) as session:
+        with session_scope(stack.sessions, write=True) as session:
             create_rule(session, {"name": "mine", "when": {"risk_at_least": 90}}, frozenset())
         changed = tmp_path / "changed.yaml"
         changed.write_text(
@@ -206,7 +206,7 @@ def test_rules_file_sync_creates_updates_and_disables_only_its_own_rules(
             "  - {name: new-one, when: {risk_at_least: 70}}\n",
             encoding="utf-8",
         )
-        with session_scope(stack.sessions) as session:
+        with session_scope(stack.sessions, write=True) as session:
             report = sync_declared_rules(session, load_rules_file(changed))
             assert (report.created, report.updated, report.disabled) == (1, 1, 2)
             rules = {r.spec.name: r for r in list_rules(session)}

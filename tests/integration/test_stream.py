@@ -264,8 +264,10 @@ def test_a_worker_killed_mid_batch_and_restarted_stores_every_message_once_and_f
         first = _spawn_worker(redis_server.url, db_url, rules, "first", log_file)
         try:
             _wait_ready(first, log_file, "first")
+            pipe = client.pipeline(transaction=False)  # all at once: every read takes a full batch
             for n in range(total):
-                client.xadd(STREAM, entry(f"m{n}", THREAT if n % 3 == 0 else CALM, customer=f"c{n}"))
+                pipe.xadd(STREAM, entry(f"m{n}", THREAT if n % 3 == 0 else CALM, customer=f"c{n}"))
+            pipe.execute()
             wait_until(lambda: store.count(Message) > 0 and pending(client) > 0, 120, "a batch in hand")
             first.send_signal(signal.SIGKILL)  # no goodbye: a batch is in hand, entries pending
             first.wait()
