@@ -352,8 +352,8 @@ def _limits(rows: list[Row]) -> list[str]:
         if r.kind == "throughput" and r.workers == 1 and r.cpu_s:
             ms = r.cpu_s / r.messages * 1000
             out.append(
-                f"- {r.backend}, `{r.rules}` rules: a worker spends {ms:.1f} ms of its own CPU per message, so "
-                f"one worker with a whole core to itself would store about {1000 / ms:.0f} messages/s; it "
+                f"- {r.backend}, `{r.rules}` rules: a worker spends {ms:.1f} ms of its own CPU per message, "
+                f"so one worker with a whole core to itself would store about {1000 / ms:.0f} messages/s; it "
                 f"stored {r.stored_per_s:.0f}/s here at a load average of {r.load:.0f} on two cores."
             )
     out += [
@@ -367,10 +367,19 @@ def _limits(rows: list[Row]) -> list[str]:
         "- A second worker adds throughput only with a second free core; on SQLite the workers' write "
         "transactions also take turns for the one write lock; on PostgreSQL (fsync on) each batch's "
         "commit waits for the disk and the server's own CPU shares the same two cores.",
-        "- Target (p99 under 1 s at 200 messages/s on SQLite and on PostgreSQL): **not met on this "
-        "machine**. At the CPU rates above, 200 messages/s needs about two dedicated cores of workers "
-        "(plus the database's), i.e. two or more workers on a machine that is not shared.",
     ]
+    at_target = [r for r in rows if r.kind == "latency @ 200/s"]
+    met = bool(at_target) and all(r.p99_ms < 1000 for r in at_target)
+    out.append(
+        "- Target (p99 under 1 s at 200 messages/s on SQLite and on PostgreSQL): "
+        + ("met in every run above." if met else "**not met on this machine** (see the 200/s rows). ")
+        + (
+            ""
+            if met
+            else "At the CPU rates above, 200 messages/s needs about two cores of workers to "
+            "themselves, plus the database's: two or more workers on a machine that is not shared."
+        )
+    )
     return out
 
 
