@@ -6,7 +6,7 @@ SHARED ?= ../shared/data
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-fast lint models bench install install-test system-deps postgres-server chromium-browser java clean
+.PHONY: demo test test-fast lint models bench install install-test system-deps postgres-server chromium-browser java redis-server redis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,6 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(TSTAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	@$(MAKE) --no-print-directory postgres-server
 	touch $@
 
 ## postgres-server: Debian's PostgreSQL server (initdb, pg_ctl); the storage tests start a throwaway cluster
@@ -49,12 +48,26 @@ java:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
 	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; \
 	fi
+## redis-server: Debian's Redis server; the streaming tests start a throwaway one on loopback
+redis-server:
+	@if command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] \
+	  || [ -x "$$COMPLAINT_RADAR_REDIS_SERVER" ]; then :; else \
+	  echo "Installing Debian's redis-server package (the streaming tests need redis-server)"; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; \
+	fi
+
+## redis: a local Redis for `complaint-radar worker` in the foreground (127.0.0.1, REDIS_PORT, default 6379)
+REDIS_PORT ?= 6379
+redis: redis-server
+	redis-server --bind 127.0.0.1 --port $(REDIS_PORT) --save '' --appendonly no --dir $${TMPDIR:-/tmp}
 
 install: $(STAMP)
 install-test: $(TSTAMP) system-deps
 
 ## system-deps: the Debian packages the tests start for real (each target installs only what is missing)
-system-deps: postgres-server chromium-browser java
+system-deps: postgres-server chromium-browser java redis-server
 test test-fast: system-deps
 
 ## demo: install everything and assess the bundled demo messages

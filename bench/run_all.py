@@ -27,6 +27,7 @@ SECTIONS = [
     ("analysis_speed.py", DOCS / "benchmarks_analysis.md"),
     ("emerging.py", DOCS / "benchmarks_emerging.md"),
     ("batch_speed.py", DOCS / "benchmarks_batch.md"),
+    ("stream_speed.py", DOCS / "benchmarks_stream.md"),
 ]
 NEEDS_TORCH = {"bert_reference.py"}  # the speed reference only; the project does not depend on PyTorch
 HEADER = """# Benchmarks

@@ -14,6 +14,7 @@ from complaint_radar import Analyzer
 from complaint_radar.store import make_engine, make_session_factory
 from complaint_radar.store.migrate import upgrade
 from complaint_radar.store.testing import PostgresCluster, PostgresUnavailableError, start_cluster
+from complaint_radar.stream.testing import RedisServer, RedisUnavailableError, start_redis
 
 
 @pytest.fixture(scope="session")
@@ -88,3 +89,14 @@ def db_engine(db_url: str) -> Iterator[Engine]:
 def db_session(db_engine: Engine) -> Iterator[Session]:
     with make_session_factory(db_engine)() as session:
         yield session
+
+
+@pytest.fixture()
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own on a free loopback port; a missing binary fails (never skips)."""
+    try:
+        server = start_redis()
+    except RedisUnavailableError as exc:
+        pytest.fail(f"Redis tests cannot run: {exc}", pytrace=False)
+    yield server
+    server.stop()

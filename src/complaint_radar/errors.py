@@ -55,6 +55,10 @@ class NotFoundError(InputError):
     """A record named by the caller (case, customer, API key, alert) does not exist."""
 
 
+class ConflictError(ComplaintRadarError):
+    """What was asked clashes with what exists (a name taken, a record still referenced)."""
+
+
 class AccessError(ComplaintRadarError):
     """The caller may not do what was asked now: no or bad credentials, wrong role, too many requests."""
 

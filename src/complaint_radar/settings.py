@@ -96,6 +96,51 @@ class Settings(BaseSettings):
         ge=0,
         description="An agent contact within this many days keeps a customer off the outreach queue.",
     )
+    alert_rules: Path | None = Field(
+        default=None,
+        description="Rules file: webhooks, e-mail destinations and alert rules (docs/alerts.md); "
+        "`serve` and `worker` also take --rules.",
+    )
+    public_url: str = Field(
+        default="",
+        description="Base URL of the API (e.g. https://radar.example.com) that alert links start with; "
+        "empty: links are paths such as /v1/customers/c-42.",
+    )
+    alert_retry_base_s: float = Field(
+        default=2.0, gt=0, description="First retry delay of a failed alert delivery (doubles each time)."
+    )
+    alert_retry_cap_s: float = Field(
+        default=600.0, gt=0, description="Longest wait between delivery attempts."
+    )
+    alert_max_attempts: int = Field(
+        default=20, ge=1, description="Delivery attempts before an alert delivery is marked failed."
+    )
+    alert_delivery_poll_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often a delivery loop looks for due deliveries of other processes.",
+    )
+    alert_delivery_lease_s: float = Field(
+        default=180.0,
+        gt=0,
+        description="How long a delivery being sent is held by its sender; if that process dies, another "
+        "sends it after this (keep it above the webhooks' timeouts).",
+    )
+    alert_delivery_workers: int = Field(default=4, ge=1, description="Deliveries a process sends at once.")
+    alert_stream_poll_s: float = Field(
+        default=0.25, gt=0, le=10, description="How often /v1/alerts/stream looks for new alerts."
+    )
+    alert_stream_keepalive_s: float = Field(
+        default=15.0, gt=0, description="Seconds of silence after which /v1/alerts/stream sends a comment."
+    )
+    stream_claim_idle_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A stream entry another worker holds unacknowledged this long is claimed (it died).",
+    )
+    stream_max_deliveries: int = Field(
+        default=5, ge=1, description="Deliveries of one stream entry before it is dead-lettered as poison."
+    )
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from complaint_radar.api.errors import install_error_handlers
 from complaint_radar.api.routers import (
+    alert_rules,
     alerts,
     analysis,
     assess,
@@ -24,6 +25,7 @@ from complaint_radar.api.routers import (
 )
 from complaint_radar.api.state import AppState
 from complaint_radar.services.access.key_cache import KeyCache
+from complaint_radar.services.alerts.alerting import Alerting
 from complaint_radar.services.assessment.assessing import Analyzer, Assessor
 from complaint_radar.services.runtime import Clock, SessionFactory, open_database, system_clock
 from complaint_radar.settings import Settings, get_settings
@@ -48,7 +50,9 @@ def create_app(
 ) -> FastAPI:
     """The API app. Without `session_factory` it opens (and migrates) the configured database at
     startup and closes it at shutdown; without `analyzer` it loads the bundled models at startup.
-    `clock` returns the current aware time for case, SLA and key-expiry decisions."""
+    `clock` returns the current aware time for case, SLA and key-expiry decisions. The rules file
+    (`alert_rules`) is read here, so a broken one fails at once; its rules are synced and its
+    destinations served from startup to shutdown."""
     settings = settings or get_settings()
     state = AppState(
         settings=settings,
@@ -56,6 +60,7 @@ def create_app(
         key_cache=KeyCache(settings.api_key_cache_s),
         sessions=session_factory,
         assessor=Assessor(analyzer) if analyzer is not None else None,
+        alerting=Alerting(settings),
     )
 
     @asynccontextmanager
@@ -69,6 +74,8 @@ def create_app(
             if state.assessor is None:
                 state.assessor = await run_in_threadpool(Assessor.load, state.settings)
             state.wire()
+            if state.alerting is not None:
+                await run_in_threadpool(state.alerting.start, state.sessions)
             if state.settings.sla_check_interval_s > 0:
                 sweeper = asyncio.create_task(
                     _every(state.settings.sla_check_interval_s, lambda: _sweep_sla(state), "SLA check")
@@ -88,6 +95,8 @@ def create_app(
                     task.cancel()
                     with suppress(asyncio.CancelledError):
                         await task
+            if state.alerting is not None:
+                await run_in_threadpool(state.alerting.stop)
             if state.owned_database is not None:
                 state.unwire()
                 state.owned_database.close()
@@ -104,7 +113,7 @@ def create_app(
     state.wire()
     app.state.complaint_radar = state
     install_error_handlers(app)
-    for module in (health, assess, ingest, customers, cases, alerts, keys, analysis, issues):
+    for module in (health, assess, ingest, customers, cases, alerts, alert_rules, keys, analysis, issues):
         app.include_router(module.router)
     return app
 

@@ -29,6 +29,7 @@ from complaint_radar.settings import Settings
 _api_key = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key from `complaint-radar keys create`."
 )
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = HTTPBearer(auto_error=False, description="The same API key as `Authorization: Bearer <key>`.")
 
 
@@ -49,11 +50,12 @@ async def get_now(state: StateDep) -> datetime:
     return state.clock()
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    """One unit of work per request: committed when the route returns, rolled back when it raises."""
+def get_session(state: StateDep, request: Request) -> Iterator[Session]:
+    """One unit of work per request: committed when the route returns, rolled back when it raises; a
+    request that may write (not GET/HEAD) starts as a writer (SQLite: BEGIN IMMEDIATE)."""
     if state.sessions is None:
         raise ConfigurationError("the database is not open yet; retry when /readyz says ready")
-    with unit_of_work(state.sessions) as session:
+    with unit_of_work(state.sessions, write=request.method not in _READ_METHODS) as session:
         yield session
 
 
@@ -150,4 +152,6 @@ ReadingAnalysis = Annotated[Principal, Depends(requires(P.READ_ANALYSIS))]
 WorkingIssues = Annotated[Principal, Depends(requires(P.WORK_ISSUES))]
 ManagingActions = Annotated[Principal, Depends(requires(P.MANAGE_ACTIONS))]
 WritingMetrics = Annotated[Principal, Depends(requires(P.WRITE_METRICS))]
+WatchingAlerts = Annotated[Principal, Depends(requires(P.WATCH_ALERTS))]
+ManagingAlertRules = Annotated[Principal, Depends(requires(P.MANAGE_ALERT_RULES))]
 """Route parameters: the authenticated caller, checked for one permission."""

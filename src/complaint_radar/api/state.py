@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from complaint_radar.services.access.key_cache import KeyCache
 from complaint_radar.services.access.rate_limit import TokenBucketLimiter
+from complaint_radar.services.alerts.alerting import Alerting
 from complaint_radar.services.analysis.desk import AnalysisDesk
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.cases.desk import CaseDesk, CaseService
@@ -33,18 +34,34 @@ class AppState:
     analysis_desk: AnalysisDesk | None = None
     owned_database: Database | None = None
     """A database the app opened itself (and closes at shutdown); None when the caller passed one."""
+    alerting: Alerting | None = None
+    """The rules file, the alert engine ingestion and the SLA sweep call, and the delivery loop."""
 
     def wire(self) -> None:
         """Build the services that need the database (and the models), once they are ready."""
         if self.sessions is None:
             return
+        engine = self.alerting.engine if self.alerting is not None else None
         if self.case_desk is None:
-            self.case_desk = CaseDesk(CaseService(self.sessions, settings=self.settings, clock=self.clock))
+            service = CaseService(
+                self.sessions,
+                settings=self.settings,
+                clock=self.clock,
+                on_sla=engine.on_sla if engine is not None else None,
+            )
+            self.case_desk = CaseDesk(service)
         if self.analysis_desk is None:
-            self.analysis_desk = AnalysisDesk(self.sessions, settings=self.settings, clock=self.clock)
+            self.analysis_desk = AnalysisDesk(
+                self.sessions, settings=self.settings, clock=self.clock, alert_engine=engine
+            )
         if self.intake_desk is None and self.assessor is not None:
             ingestor = Ingestor(
-                self.sessions, self.assessor, settings=self.settings, clock=self.clock, source=API_SOURCE
+                self.sessions,
+                self.assessor,
+                settings=self.settings,
+                clock=self.clock,
+                source=API_SOURCE,
+                observer=engine,
             )
             self.intake_desk = IntakeDesk(ingestor, self.sessions)
 

@@ -15,6 +15,7 @@ from complaint_radar.cli.batch_cmd import batch
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
 from complaint_radar.cli.server import keys_app, serve
+from complaint_radar.cli.worker import worker
 from complaint_radar.errors import ComplaintRadarError, InputError
 from complaint_radar.logs import configure_logging
 
@@ -249,6 +250,8 @@ app.add_typer(actions_app)
 app.command()(export)
 # Batch scoring at scale (local pool, Ray, Spark) lives in cli/batch_cmd.py.
 app.command()(batch)
+# The stream worker lives in cli/worker.py.
+app.command()(worker)
 
 
 def main() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from complaint_radar.cli.worker import RulesFile
 
 console = Console()
 err = Console(stderr=True)
@@ -24,6 +27,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (each loads the models).", min=1)] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    rules: RulesFile = None,
 ) -> None:
     """Serve the REST API with uvicorn (OpenAPI docs at /docs).
 
@@ -31,6 +35,16 @@ def serve(
     migrated at startup. Create the first key with `complaint-radar keys create --role admin --name ops`.
     """
     import uvicorn
+
+    from complaint_radar.services.alerts.rulebook import load_rules_file
+    from complaint_radar.settings import get_settings
+
+    if rules is not None:  # the app (and each --workers process) reads the settings
+        os.environ["COMPLAINT_RADAR_ALERT_RULES"] = str(rules.resolve())
+        get_settings.cache_clear()
+    path = get_settings().alert_rules
+    if path is not None:
+        load_rules_file(path)  # a broken file stops here with its reason, not inside uvicorn
 
     uvicorn.run(
         "complaint_radar.api.app:create_app",

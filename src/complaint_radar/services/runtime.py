@@ -50,9 +50,10 @@ def open_database(settings: Settings | None = None, *, migrate: bool = True) -> 
 
 
 @contextmanager
-def unit_of_work(sessions: SessionFactory) -> Iterator[Session]:
-    """A session that commits when the block succeeds and rolls back when it raises."""
-    with session_scope(sessions) as session:
+def unit_of_work(sessions: SessionFactory, *, write: bool = False) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it raises; `write=True` when
+    it will write (see `store.session_scope`)."""
+    with session_scope(sessions, write=write) as session:
         yield session
 
 

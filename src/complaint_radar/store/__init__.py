@@ -23,6 +23,8 @@ from complaint_radar.store.ingest import (
 )
 from complaint_radar.store.models import (
     Alert,
+    AlertDelivery,
+    AlertDeliveryAttempt,
     AlertRule,
     ApiKey,
     AuditEvent,
@@ -57,12 +59,15 @@ from complaint_radar.store.repositories import (
     new_case_identity,
     open_cases,
     record_alert,
+    record_alerts,
     save_profile,
 )
 
 __all__ = [
     "OPEN_CASE_STATES",
     "Alert",
+    "AlertDelivery",
+    "AlertDeliveryAttempt",
     "AlertRule",
     "ApiKey",
     "AuditEvent",
@@ -105,6 +110,7 @@ __all__ = [
     "new_case_identity",
     "open_cases",
     "record_alert",
+    "record_alerts",
     "save_assessments",
     "save_profile",
     "session_scope",

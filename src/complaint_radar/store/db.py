@@ -19,6 +19,7 @@ from complaint_radar.settings import Settings, get_settings
 
 SQLITE_FILE_NAME = "complaint_radar.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BEGIN_OPTION = "complaint_radar_sqlite_begin"
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -81,10 +82,18 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work: commit when the block succeeds, roll back when it raises, always close."""
+def session_scope(factory: sessionmaker[Session], *, write: bool = False) -> Iterator[Session]:
+    """A unit of work: commit when the block succeeds, roll back when it raises, always close.
+
+    `write=True` for a unit that reads and then writes while other connections may write too: on
+    SQLite its transaction takes the write lock at BEGIN (`BEGIN IMMEDIATE`, waiting up to the busy
+    timeout), so a write committed elsewhere after this unit's first read cannot fail it with
+    "database is locked" (a stale WAL snapshot cannot be upgraded). PostgreSQL needs nothing.
+    """
     session = factory()
     try:
+        if write and session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         yield session
         session.commit()
     except BaseException:
@@ -118,4 +127,5 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -247,7 +247,11 @@ class ApiKey(Base):
 
 
 class AlertRule(Base):
-    """A configured alert: `kind` names the rule logic, `params` its thresholds, `targets` where it goes."""
+    """A configured alert: `kind` names the rule logic, `params` its thresholds, `targets` where it goes.
+
+    `params` is the rule's `when` mapping and `targets` its `notify` names (docs/alerts.md); `origin`
+    says who manages it: `file` (the rules file, synced at start) or `api` (`/v1/alert-rules`).
+    """
 
     __tablename__ = "alert_rules"
 
@@ -259,15 +263,23 @@ class AlertRule(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    cooldown_minutes: Mapped[float] = mapped_column(Double, default=60.0, server_default="60")
+    severity: Mapped[str | None] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(String(16), default="api", server_default="api")
 
 
 class Alert(Base):
-    """One firing of an alert rule; (rule_id, dedup_key) is unique so a rule fires once per subject."""
+    """One firing of an alert rule; (rule_id, dedup_key) is unique so a rule fires once per subject.
+
+    `cooldown_key` (the customer, or the issue) is what the rule's cool-down counts per; a firing
+    suppressed by the cool-down adds one to the last alert's `repeats` instead of paging again.
+    """
 
     __tablename__ = "alerts"
     __table_args__ = (
         UniqueConstraint("rule_id", "dedup_key"),
         Index(None, "status", "fired_at"),
+        Index(None, "rule_id", "cooldown_key", "fired_at"),
     )
 
     id: Mapped[int] = mapped_column(big_id(), primary_key=True)
@@ -282,6 +294,50 @@ class Alert(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(json_document(), default=_empty_dict)
     acknowledged_by: Mapped[str | None] = mapped_column(String(128))
     acknowledged_at: Mapped[datetime | None]
+    cooldown_key: Mapped[str | None] = mapped_column(String(256))
+    repeats: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class AlertDelivery(Base):
+    """The outbox: one alert to one destination (a webhook or e-mail name of the rules file).
+
+    Rows are written in the transaction that stores the alert; a delivery loop claims due rows
+    (`lease_until`), sends, and records each attempt, so a receiver that is down never holds up
+    ingestion and delivery resumes after a restart. `status`: pending, delivered or failed.
+    """
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "destination"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    destination: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertDeliveryAttempt(Base):
+    """The delivery log: one row per attempt (outcome, HTTP status, error, duration)."""
+
+    __tablename__ = "alert_delivery_attempts"
+    __table_args__ = (Index(None, "delivery_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("alert_deliveries.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    duration_ms: Mapped[float] = mapped_column(Double)
+    outcome: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class RiskProfileSnapshot(Base):

@@ -43,6 +43,7 @@ API_KEY_PREFIX = "cr_"
 
 _COUNTERS: Table = CaseNumberCounter.metadata.tables[CaseNumberCounter.__tablename__]
 _ALERTS: Table = Alert.metadata.tables[Alert.__tablename__]
+_ALERT_INSERT_ROWS = 500  # rows per INSERT: well under SQLite's bound-parameter limit
 
 
 def customer_timeline(
@@ -241,18 +242,32 @@ def enabled_alert_rules(session: Session) -> list[AlertRule]:
 
 def record_alert(session: Session, alert: Alert) -> Alert | None:
     """Store an alert unless its rule already fired with the same `dedup_key`; None when it had."""
-    if alert.customer_id is not None:
-        ensure_customers(session, [alert.customer_id])
     values = {
         column.key: getattr(alert, column.key)
         for column in _ALERTS.columns
         if column.key != "id" and getattr(alert, column.key) is not None
     }
-    values.setdefault("fired_at", utcnow())
-    values.setdefault("status", "open")
-    values.setdefault("payload", {})
-    statement = (
-        dialect_insert(session, _ALERTS).values(values).on_conflict_do_nothing().returning(_ALERTS.c.id)
-    )
-    new_id = session.execute(statement).scalar_one_or_none()
+    stored = record_alerts(session, [values])
+    new_id = stored.get((alert.rule_id, alert.dedup_key))
     return None if new_id is None else session.get(Alert, new_id)
+
+
+def record_alerts(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tuple[int, str | None], int]:
+    """Store alerts (column values) in multi-row INSERTs, skipping any whose rule already fired with
+    the same `dedup_key`; returns the new ones' ids by (rule_id, dedup_key)."""
+    ensure_customers(session, sorted({r["customer_id"] for r in rows if r.get("customer_id") is not None}))
+    now = utcnow()
+    full = [{"fired_at": now, "status": "open", "payload": {}, "repeats": 0, **row} for row in rows]
+    columns = [c for c in _ALERTS.columns if c.key != "id"]
+    values = [{c.key: row.get(c.key) for c in columns} for row in full]
+    stored: dict[tuple[int, str | None], int] = {}
+    for start in range(0, len(values), _ALERT_INSERT_ROWS):
+        statement = (
+            dialect_insert(session, _ALERTS)
+            .values(values[start : start + _ALERT_INSERT_ROWS])
+            .on_conflict_do_nothing()
+            .returning(_ALERTS.c.id, _ALERTS.c.rule_id, _ALERTS.c.dedup_key)
+        )
+        for new_id, rule_id, dedup_key in session.execute(statement):
+            stored[(rule_id, dedup_key)] = new_id
+    return stored

@@ -37,16 +37,18 @@ class Permission(StrEnum):
     SUPERVISE_CASES = "supervise_cases"
     READ_ALERTS = "read_alerts"
     ACK_ALERTS = "ack_alerts"
+    WATCH_ALERTS = "watch_alerts"
     MANAGE_KEYS = "manage_keys"
     READ_ANALYSIS = "read_analysis"
     WORK_ISSUES = "work_issues"
     MANAGE_ACTIONS = "manage_actions"
     WRITE_METRICS = "write_metrics"
+    MANAGE_ALERT_RULES = "manage_alert_rules"
 
 
 P = Permission
 _READ = frozenset({P.ASSESS, P.READ_MESSAGES, P.READ_CUSTOMERS, P.READ_CASES, P.READ_ALERTS})
-_WORK = _READ | {P.INGEST, P.WORK_CASES, P.ACK_ALERTS}
+_WORK = _READ | {P.INGEST, P.WORK_CASES, P.ACK_ALERTS, P.WATCH_ALERTS}
 _ANALYSE = frozenset({P.READ_ANALYSIS, P.WORK_ISSUES})
 """SPEC.md §7 aggregate analysis: analysts, supervisors, managers (agents serve customers, not aggregates)."""
 _IMPROVE = frozenset({P.MANAGE_ACTIONS, P.WRITE_METRICS})
@@ -70,11 +72,13 @@ _PERMISSION_WORDS: Mapping[Permission, str] = {
     P.SUPERVISE_CASES: "reassign cases or run the SLA check",
     P.READ_ALERTS: "read alerts",
     P.ACK_ALERTS: "acknowledge alerts",
+    P.WATCH_ALERTS: "follow the live alert stream",
     P.MANAGE_KEYS: "manage API keys",
     P.READ_ANALYSIS: "read the complaint analysis (trends, Pareto, issues, actions, surveys, outreach)",
     P.WORK_ISSUES: "change emerging issues or attach root-cause records",
     P.MANAGE_ACTIONS: "create or change improvement actions",
     P.WRITE_METRICS: "store metrics (denominators)",
+    P.MANAGE_ALERT_RULES: "manage alert rules",
 }
 
 

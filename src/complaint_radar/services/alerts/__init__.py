@@ -1,1 +1,1 @@
-"""Alerts people work from: the queue of fired alerts (list, acknowledge)."""
+"""Alerts: the engine that fires rules, the rulebook, the delivery outbox, the queue and live feed."""

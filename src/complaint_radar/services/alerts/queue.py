@@ -1,4 +1,4 @@
-"""The alert queue people work from: list fired alerts with filters, acknowledge one (who and when)."""
+"""The alert queue people work from: list fired alerts with filters, read one, acknowledge one (who, when)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class AlertView:
     payload: dict[str, Any]
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+    repeats: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +55,24 @@ def list_alerts(session: Session, where: AlertFilter, *, limit: int, offset: int
     return [_view(alert, rule) for alert, rule in session.execute(statement)]
 
 
-def acknowledge_alert(session: Session, alert_id: int, *, actor: str, now: datetime) -> AlertView:
-    """Mark an alert acknowledged by `actor`; acknowledging again keeps the first acknowledgement."""
+def get_alert(session: Session, alert_id: int) -> AlertView:
     row = session.execute(
         select(Alert, AlertRule).join(AlertRule, AlertRule.id == Alert.rule_id).where(Alert.id == alert_id)
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"alert {alert_id} not found; list alerts with GET /v1/alerts")
-    alert, rule = row
-    if alert.status != "acknowledged":
+    return _view(*row)
+
+
+def acknowledge_alert(session: Session, alert_id: int, *, actor: str, now: datetime) -> AlertView:
+    """Mark an alert acknowledged by `actor`; acknowledging again keeps the first acknowledgement."""
+    alert = session.get(Alert, alert_id)
+    if alert is not None and alert.status != "acknowledged":
         alert.status = "acknowledged"
         alert.acknowledged_by = actor
         alert.acknowledged_at = now
         session.flush()
-    return _view(alert, rule)
+    return get_alert(session, alert_id)
 
 
 def _view(alert: Alert, rule: AlertRule) -> AlertView:
@@ -84,4 +89,5 @@ def _view(alert: Alert, rule: AlertRule) -> AlertView:
         payload=dict(alert.payload or {}),
         acknowledged_by=alert.acknowledged_by,
         acknowledged_at=alert.acknowledged_at,
+        repeats=alert.repeats or 0,
     )

@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from complaint_radar.analysis.calendar import Granularity, auto_granularity
 from complaint_radar.analysis.pareto import Weighting
 from complaint_radar.errors import InputError
+from complaint_radar.services.alerts.engine import AlertEngine, alert_on_emerging_issue
 from complaint_radar.services.analysis import actions, issues, metrics, outreach
 from complaint_radar.services.analysis.cube import StoreCube
 from complaint_radar.services.analysis.filters import Scope, parse_day
@@ -24,6 +28,7 @@ from complaint_radar.services.analysis.surveys import satisfaction_section, serv
 from complaint_radar.services.runtime import Clock, SessionFactory, system_clock, unit_of_work
 from complaint_radar.settings import Settings, get_settings
 from complaint_radar.store.analysis_rows import local_day
+from complaint_radar.store.models import Issue
 
 
 @dataclass
@@ -33,6 +38,9 @@ class AnalysisDesk:
     sessions: SessionFactory
     settings: Settings = field(default_factory=get_settings)
     clock: Clock = system_clock
+    alert_engine: AlertEngine | None = None
+    """Fires the `emerging_issue` alert rules on issues newly opened as of the last day detected (None:
+    a plain engine over the stored rules; the delivery loop then picks the alerts up on its next poll)."""
 
     def today(self) -> date:
         return local_day(self.clock())
@@ -78,9 +86,23 @@ class AnalysisDesk:
         with unit_of_work(self.sessions) as session:
             found = issues.detect_over(StoreCube(session), days)
             runs = [issues.store_detections(session, found[day], day) for day in days]
+            self._alert_on_opened(session, runs[-1].opened)
         opened = [i for run in runs for i in run.opened]
         updated = sorted({i for run in runs for i in run.updated} - set(opened))
         return issues.DetectionRun(as_of, len(runs[-1].opened) + len(runs[-1].updated), opened, updated)
+
+    def _alert_on_opened(self, session: Session, opened: list[int]) -> None:
+        """Alert on issues first seen in the last day's run (a backfill's older openings are history)."""
+        for row in session.scalars(select(Issue).where(Issue.id.in_(opened))):
+            record = {
+                "id": row.id,
+                "key": ", ".join(f"{k}={v}" for k, v in sorted(dict(row.key).items())),
+                "observed": row.observed,
+                "expected": row.expected,
+                "window_start": row.window_start,
+                "window_end": row.window_end,
+            }
+            alert_on_emerging_issue(session, record, now=self.clock(), engine=self.alert_engine)
 
     def trends(self, scope: Scope, granularity: Granularity | None, denominator: str) -> dict[str, Any]:
         with unit_of_work(self.sessions) as session:

@@ -49,6 +49,9 @@ from complaint_radar.types import FishboneCategory, Role
 CaseChange = Callable[[Case, datetime], CaseUpdate]
 """A pure case action with its arguments bound: (case, now) -> new case and audit events."""
 
+SlaHook = Callable[[Session, list[CaseUpdate], datetime], None]
+"""Called inside an SLA check's transaction with the cases it marked (alerting on warnings and breaches)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SlaSweep:
@@ -72,8 +75,10 @@ class CaseService:
         sla: SlaConfig | None = None,
         weights: ProfileWeights | None = None,
         caches: SignalCaches | None = None,
+        on_sla: SlaHook | None = None,
     ) -> None:
         self.sessions = sessions
+        self.on_sla = on_sla
         self.settings = settings or get_settings()
         self.clock = clock
         self.sla = sla or load_sla_config(self.settings.sla_file)
@@ -134,7 +139,7 @@ class CaseService:
     ) -> Case:
         """Open a case by hand (any role); it carries the §5 guidance for its customer type and severity."""
         at = now or self.clock()
-        with session_scope(self.sessions) as session:
+        with session_scope(self.sessions, write=True) as session:
             case_id, number = new_case_identity(session, at)
             opened, events = cases.open_case(
                 case_id,
@@ -163,7 +168,7 @@ class CaseService:
     def apply(self, ref: str, change: CaseChange, now: datetime | None = None) -> Case:
         """Apply any pure case action to the stored case, atomically."""
         at = now or self.clock()
-        with session_scope(self.sessions) as session:
+        with session_scope(self.sessions, write=True) as session:
             _, case = self._load(session, ref, for_update=True)
             return self._save(session, change(case, at), at)
 
@@ -291,7 +296,8 @@ class CaseService:
         at = now or self.clock()
         warnings = breaches = checked = 0
         changed: list[Case] = []
-        with session_scope(self.sessions) as session:
+        updates: list[CaseUpdate] = []
+        with session_scope(self.sessions, write=True) as session:
             statement = select(CaseRow).where(CaseRow.state.in_(OPEN_CASE_STATES)).order_by(CaseRow.opened_at)
             for row in session.scalars(statement.with_for_update()).all():
                 checked += 1
@@ -302,6 +308,9 @@ class CaseService:
                 warnings += sum(e.action is CaseAction.SLA_WARNING for e in update.events)
                 breaches += sum(e.action is CaseAction.SLA_BREACH for e in update.events)
                 changed.append(self._save(session, update, at))
+                updates.append(update)
+            if updates and self.on_sla is not None:
+                self.on_sla(session, updates, at)
         return SlaSweep(checked, warnings, breaches, changed)
 
     def _load(self, session: Session, ref: str, *, for_update: bool = False) -> tuple[CaseRow, Case]:

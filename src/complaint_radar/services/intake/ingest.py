@@ -13,21 +13,23 @@ new item, in time order:
 
 Items already stored are counted as duplicates and change nothing, so re-sending a file after a crash
 stores exactly what was missing. `replay` runs this same code with `item_time=True`: each item is
-processed as of its own time, so decay and SLA clocks behave as they would have.
+processed as of its own time, so decay and SLA clocks behave as they would have. An optional
+`BatchObserver` (alerting) sees the batch inside its transaction: what it writes is kept exactly when
+the batch is.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from complaint_radar.cases import (
+    Case,
     CaseUpdate,
     SlaConfig,
     attach_contact,
@@ -66,6 +68,13 @@ from complaint_radar.services.intake.ingest_rows import (
     event_item,
     message_item,
 )
+from complaint_radar.services.intake.outcomes import (
+    DEFAULT_SOURCE,
+    BatchFinish,
+    BatchObserver,
+    BatchResult,
+    ItemOutcome,
+)
 from complaint_radar.services.rows import RowProblem
 from complaint_radar.services.runtime import Clock, SessionFactory, system_clock
 from complaint_radar.settings import Settings, get_settings
@@ -80,40 +89,7 @@ from complaint_radar.types import Assessment
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SOURCE = "default"
-
-
-@dataclass(frozen=True, slots=True)
-class ItemOutcome:
-    """What one new item did: the customer's profile right after it, and the case it opened or joined."""
-
-    kind: ItemKind
-    item_id: str
-    customer_id: str | None
-    at: datetime
-    now: datetime
-    line: int
-    message_risk: int | None = None
-    profile: CustomerRiskProfile | None = None
-    case_number: str | None = None
-    case_action: str | None = None
-
-    @property
-    def top_signal(self) -> str | None:
-        return self.profile.reasons[0].code if self.profile and self.profile.reasons else None
-
-
-@dataclass
-class BatchResult:
-    """One batch: counts, bad rows (line and reason), unknown event kinds, and the new items in order."""
-
-    new: int = 0
-    duplicates: int = 0
-    cases_opened: int = 0
-    contacts_attached: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    unknown_kinds: Counter[str] = field(default_factory=Counter)
-    items: list[ItemOutcome] = field(default_factory=list)
+__all__ = ["DEFAULT_SOURCE", "BatchFinish", "BatchObserver", "BatchResult", "Ingestor", "ItemOutcome"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +124,7 @@ class Ingestor:
         weights: ProfileWeights | None = None,
         sla: SlaConfig | None = None,
         history_days: float = HISTORY_DAYS,
+        observer: BatchObserver | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings or (assessor.analyzer.settings if assessor else get_settings())
@@ -159,6 +136,7 @@ class Ingestor:
         self.sla = sla or load_sla_config(self.settings.sla_file)
         self.history = timedelta(days=history_days)
         self.caches = SignalCaches()
+        self.observer = observer
 
     @property
     def assessor(self) -> Assessor:
@@ -205,19 +183,25 @@ class Ingestor:
     def ingest_checked(
         self, messages: list[MessageItem], events: list[EventItem], result: BatchResult | None = None
     ) -> BatchResult:
-        """Store and process checked items in one transaction (all of it is kept, or none of it)."""
+        """Store and process checked items in one transaction (all of it is kept, or none of it).
+
+        New messages are assessed before the transaction opens, so the write lock (SQLite) and the
+        customers' row locks (PostgreSQL) are not held while the models run."""
         result = result or BatchResult()
-        with session_scope(self.sessions) as session:
-            new = self._store_messages(session, messages, result) + self._store_events(
-                session, events, result
-            )
+        fresh = self._assess_fresh(messages, result)
+        with session_scope(self.sessions, write=True) as session:
+            new = self._store_messages(session, fresh, result) + self._store_events(session, events, result)
             self._process(session, new, result)
         return result
 
-    def _store_messages(self, session: Session, items: list[MessageItem], result: BatchResult) -> list[_New]:
+    def _assess_fresh(
+        self, items: list[MessageItem], result: BatchResult
+    ) -> list[tuple[MessageItem, Assessment]]:
+        """The messages not stored yet (one of each key), assessed in one batch; the rest are duplicates."""
         if not items:
             return []
-        known = message_ids(session, [m.record.key for m in items])
+        with session_scope(self.sessions) as session:
+            known = message_ids(session, [m.record.key for m in items])
         fresh: dict[tuple[str, str], MessageItem] = {}
         for m in items:
             if m.record.key in known or m.record.key in fresh:
@@ -238,10 +222,17 @@ class Ingestor:
                 for m in fresh.values()
             ]
         )
-        records = [replace(m.record, assessment=a) for m, a in zip(fresh.values(), assessed, strict=True)]
+        return list(zip(fresh.values(), assessed, strict=True))
+
+    def _store_messages(
+        self, session: Session, fresh: list[tuple[MessageItem, Assessment]], result: BatchResult
+    ) -> list[_New]:
+        if not fresh:
+            return []
+        records = [replace(m.record, assessment=a) for m, a in fresh]
         inserted = insert_messages(session, records).inserted
         new = []
-        for m, a in zip(fresh.values(), assessed, strict=True):
+        for m, a in fresh:
             pk = inserted.get(m.record.key)
             if pk is None:  # stored by someone else since we looked
                 result.duplicates += 1
@@ -279,6 +270,9 @@ class Ingestor:
                 skip_messages=frozenset(n.pk for n in new if isinstance(n.item, MessageItem)),
                 skip_events=frozenset(n.pk for n in new if isinstance(n.item, EventItem)),
             )
+        finish = None
+        if self.observer is not None and new:
+            finish = self.observer.start_batch(session, frozenset(customers), min(nows.values()))
         snapshots = []
         for i in order:
             outcome = self._one(session, new[i], nows[i], windows)
@@ -289,6 +283,8 @@ class Ingestor:
             if outcome.profile is not None:
                 snapshots.append(snapshot_row(outcome.profile))
         save_snapshots(session, snapshots)
+        if finish is not None:
+            finish(result)
 
     def _one(
         self, session: Session, new: _New, now: datetime, windows: dict[str, CustomerWindow]
@@ -308,6 +304,7 @@ class Ingestor:
                 window.messages.add(signal.at, signal)
         profile: CustomerRiskProfile | None = None
         number = action = None
+        case: Case | None = None
         if customer is not None and window is not None:
             profile = profile_from_window(window, customer, now, self.weights, self.history)
             if (
@@ -321,7 +318,8 @@ class Ingestor:
                 )
                 changed = self._case_step(session, window, assessment, item, signal, new.pk, profile, now)
                 if changed is not None:
-                    action, number = changed[0], changed[1].case.number
+                    action, case = changed[0], changed[1].case
+                    number = case.number
                     profile = profile_from_window(window, customer, now, self.weights, self.history)
         return ItemOutcome(
             kind=ItemKind.EVENT if isinstance(item, EventItem) else ItemKind.MESSAGE,
@@ -334,6 +332,13 @@ class Ingestor:
             profile=profile,
             case_number=number,
             case_action=action,
+            source=record.source,
+            channel=item.record.channel if isinstance(item, MessageItem) else None,
+            attributes=record.attributes,
+            assessment=new.assessment,
+            case_id=None if case is None else case.id,
+            case_team=None if case is None else case.team,
+            pk=new.pk,
         )
 
     def _case_step(
