@@ -31,8 +31,12 @@ from complaint_radar.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from complaint_radar.services.runtime import database_unavailable
 
 log = logging.getLogger(__name__)
+
+DATABASE_RETRY_S = 5
+"""Retry-After of a 503 while the database is down or restarting (a pooled connection reconnects)."""
 
 # Most specific first: the first class an error is an instance of decides (CaseInputError is both a
 # CaseError and an InputError: a bad value, 422).
@@ -106,25 +110,41 @@ def field_problems(errors: Sequence[Any]) -> list[FieldProblem]:
     return problems
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = field_problems(exc.errors())
     names = ", ".join(dict.fromkeys(p.field for p in problems))
     count = len(problems)
     message = f"{count} invalid field{'s' if count != 1 else ''}: {names}" if names else "invalid request"
+    content_type = request.headers.get("content-type", "")
+    if any(p.loc == ["body"] for p in problems) and content_type and "json" not in content_type:
+        message += f"; the body must be JSON (Content-Type: application/json), not {content_type}"
     return error_response(422, "validation_error", message, problems)
 
 
 _HTTP_KINDS = {404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     kind = _HTTP_KINDS.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, kind, str(exc.detail), headers=dict(exc.headers or {}) or None)
+    headers = dict(exc.headers or {})
+    message = str(exc.detail)
+    where = f"{request.method} {request.url.path}"
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no such endpoint: {where}; the endpoints are listed at /docs"
+    elif exc.status_code == 405:
+        allowed = next((v for k, v in headers.items() if k.lower() == "allow"), "other methods")
+        message = f"{where} is not allowed; this path takes {allowed}"
+    elif exc.status_code == 400 and "parsing the body" in message:
+        message = "the body could not be parsed: send JSON encoded as UTF-8 (Content-Type: application/json)"
+    return error_response(exc.status_code, kind, message, headers=headers or None)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    if (problem := database_unavailable(exc)) is not None:
+        log.warning("%s %s: %s", request.method, request.url.path, problem)
+        return error_response(503, "unavailable", problem, headers={"Retry-After": str(DATABASE_RETRY_S)})
     log.error("%s %s failed unexpectedly", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "internal error; the server log has the details")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -32,6 +33,10 @@ def serve(
     """
     import uvicorn
 
+    from complaint_radar.services.runtime import open_database
+
+    _check_can_listen(host, port)
+    open_database().close()  # migrate once, and fail in one line when the database cannot be used
     uvicorn.run(
         "complaint_radar.api.app:create_app",
         factory=True,
@@ -40,6 +45,37 @@ def serve(
         workers=workers,
         log_level=log_level,
     )
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail in a line, before the models load, when the address cannot be listened on."""
+    import socket
+
+    from complaint_radar.errors import InputError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InputError(
+            f"cannot listen on {host}: {exc.strerror}; give an address of this machine"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            taken = exc.errno == errno.EADDRINUSE
+            fix = (
+                "another server uses it; stop it or pick another --port"
+                if taken
+                else (
+                    "use an address of this machine (--host 127.0.0.1, or 0.0.0.0 for all)"
+                    if exc.errno == errno.EADDRNOTAVAIL
+                    else "ports below 1024 need privileges; pick another --port"
+                )
+            )
+            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}; {fix}") from None
 
 
 @keys_app.command("create")
