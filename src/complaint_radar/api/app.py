@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from complaint_radar.api.errors import install_error_handlers
 from complaint_radar.api.routers import alerts, assess, cases, customers, health, ingest, keys
 from complaint_radar.api.state import AppState
+from complaint_radar.services.access import key_hasher
 from complaint_radar.services.access.key_cache import KeyCache
 from complaint_radar.services.assessment.assessing import Analyzer, Assessor
 from complaint_radar.services.runtime import Clock, SessionFactory, open_database, system_clock
@@ -43,7 +44,7 @@ def create_app(
     state = AppState(
         settings=settings,
         clock=clock or system_clock,
-        key_cache=KeyCache(settings.api_key_cache_s),
+        key_cache=KeyCache(settings.api_key_cache_s, key_hasher(settings)),
         sessions=session_factory,
         assessor=Assessor(analyzer) if analyzer is not None else None,
     )
