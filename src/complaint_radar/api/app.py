@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from complaint_radar.api.errors import install_error_handlers
 from complaint_radar.api.routers import alerts, assess, cases, customers, health, ingest, keys
+from complaint_radar.api.security_headers import SecurityHeaders
 from complaint_radar.api.state import AppState
 from complaint_radar.services.access import key_hasher
 from complaint_radar.services.access.key_cache import KeyCache
@@ -83,6 +84,7 @@ def create_app(
     state.wire()
     app.state.complaint_radar = state
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     for module in (health, assess, ingest, customers, cases, alerts, keys):
         app.include_router(module.router)
     return app

@@ -147,7 +147,15 @@ def requires(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any
         return principal
 
     check.__name__ = f"requires_{permission.value}"
+    check.permission = permission  # type: ignore[attr-defined]  # read by api.access_rules
     return check
+
+
+async def anyone() -> None:
+    """Marks a route that needs no API key (probes, docs): its role rule is "anyone"."""
+
+
+anyone.public = True  # type: ignore[attr-defined]  # read by api.access_rules
 
 
 P = Permission
@@ -157,6 +165,7 @@ ReadingMessages = Annotated[Principal, Depends(requires(P.READ_MESSAGES))]
 ReadingCustomers = Annotated[Principal, Depends(requires(P.READ_CUSTOMERS))]
 ReadingCases = Annotated[Principal, Depends(requires(P.READ_CASES))]
 WorkingCases = Annotated[Principal, Depends(requires(P.WORK_CASES))]
+SupervisingCases = Annotated[Principal, Depends(requires(P.SUPERVISE_CASES))]
 ReadingAlerts = Annotated[Principal, Depends(requires(P.READ_ALERTS))]
 AckingAlerts = Annotated[Principal, Depends(requires(P.ACK_ALERTS))]
 ManagingKeys = Annotated[Principal, Depends(requires(P.MANAGE_KEYS))]

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from complaint_radar.api.schemas.common import ErrorBody, ErrorDetail, FieldProblem
+from complaint_radar.api.security_headers import headers_for
 from complaint_radar.errors import (
     AuthenticationError,
     CaseError,
@@ -142,11 +143,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """Errors no other handler took; Starlette answers these outside the middleware, so the security
+    headers are added here."""
+    headers = dict(headers_for(request.url.path))
     if (problem := database_unavailable(exc)) is not None:
         log.warning("%s %s: %s", request.method, request.url.path, problem)
-        return error_response(503, "unavailable", problem, headers={"Retry-After": str(DATABASE_RETRY_S)})
+        headers["Retry-After"] = str(DATABASE_RETRY_S)
+        return error_response(503, "unavailable", problem, headers=headers)
     log.error("%s %s failed unexpectedly", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "internal error; the server log has the details")
+    return error_response(
+        500, "internal_error", "internal error; the server log has the details", headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

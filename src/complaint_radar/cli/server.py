@@ -53,6 +53,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        server_header=False,  # the server's name and version help nobody but an attacker
     )
 
 
