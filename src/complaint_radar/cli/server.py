@@ -39,7 +39,9 @@ def serve(
     migrated at startup. Create the first key with `complaint-radar keys create --role admin --name ops`.
     """
     import uvicorn
+    import uvicorn.config
 
+    from complaint_radar.logs import server_log_config
     from complaint_radar.services.access import key_hasher
     from complaint_radar.services.runtime import open_database
 
@@ -53,6 +55,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=server_log_config(uvicorn.config.LOGGING_CONFIG),
         server_header=False,  # the server's name and version help nobody but an attacker
     )
 
