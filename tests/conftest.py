@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -88,3 +88,25 @@ def db_engine(db_url: str) -> Iterator[Engine]:
 def db_session(db_engine: Engine) -> Iterator[Session]:
     with make_session_factory(db_engine)() as session:
         yield session
+
+
+CliRunner = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture()
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    """Run `complaint-radar ARGS…` in this process (no interpreter start-up): (exit status, stderr + stdout).
+
+    The process-wide logger stays as it is (`main` would configure it for the rest of the session)."""
+    from complaint_radar.cli import main as cli_main
+
+    monkeypatch.setattr(cli_main, "configure_logging", lambda: None)
+
+    def run(*args: str) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as exited:
+            cli_main.main(list(args))
+        captured = capsys.readouterr()
+        code = exited.value.code
+        return (code if isinstance(code, int) else 1), captured.err + captured.out
+
+    return run

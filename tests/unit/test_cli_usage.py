@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import typer
 
-from complaint_radar.cli.main import app, main
+from complaint_radar.cli.main import app
+from conftest import CliRunner
 
 ROOT = typer.main.get_command(app)
 
@@ -89,20 +90,6 @@ def _bad_value_cases() -> Iterator[tuple[tuple[str, ...], list[str], str]]:
 BAD_VALUES = list(_bad_value_cases())
 
 
-@pytest.fixture(autouse=True)
-def _process_logging_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`main` configures the process-wide logger; other tests in this process must not inherit that."""
-    monkeypatch.setattr("complaint_radar.cli.main.configure_logging", lambda: None)
-
-
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(argv)
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 1), captured.err + captured.out
-
-
 def assert_usage_error(code: int, output: str, *needles: str) -> None:
     assert code == 2, output
     assert "Traceback" not in output
@@ -117,19 +104,15 @@ def test_every_command_is_found() -> None:
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=lambda g: " ".join(g) or "complaint-radar")
-def test_an_unknown_command_names_the_real_ones(
-    group: tuple[str, ...], capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, output = run_cli([*group, "nosuch"], capsys)
+def test_an_unknown_command_names_the_real_ones(group: tuple[str, ...], run_cli: CliRunner) -> None:
+    code, output = run_cli(*group, "nosuch")
     assert_usage_error(code, output, "No such command 'nosuch'", "commands of")
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=lambda g: " ".join(g) or "complaint-radar")
-def test_a_mistyped_command_gets_a_did_you_mean(
-    group: tuple[str, ...], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_mistyped_command_gets_a_did_you_mean(group: tuple[str, ...], run_cli: CliRunner) -> None:
     child = sorted(_find(group).commands)[0]
-    code, output = run_cli([*group, child + "x"], capsys)
+    code, output = run_cli(*group, child + "x")
     assert_usage_error(code, output, "Did you mean", child)
 
 
@@ -141,17 +124,13 @@ def _find(path: tuple[str, ...]) -> Any:
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
-def test_an_unknown_option_is_a_usage_error(
-    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, output = run_cli([*path, "--bogus-option", "x"], capsys)
+def test_an_unknown_option_is_a_usage_error(path: tuple[str, ...], run_cli: CliRunner) -> None:
+    code, output = run_cli(*path, "--bogus-option", "x")
     assert_usage_error(code, output, "No such option: --bogus-option")
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
-def test_a_mistyped_option_gets_a_did_you_mean(
-    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_mistyped_option_gets_a_did_you_mean(path: tuple[str, ...], run_cli: CliRunner) -> None:
     options = [
         o
         for p in COMMANDS[path].params
@@ -160,7 +139,7 @@ def test_a_mistyped_option_gets_a_did_you_mean(
     ]
     if not options:
         pytest.skip(f"{' '.join(path)} has no long options")
-    code, output = run_cli([*path, options[0][:-1] + "z"], capsys)
+    code, output = run_cli(*path, options[0][:-1] + "z")
     assert_usage_error(code, output, f"Did you mean {options[0]}")
 
 
@@ -168,10 +147,8 @@ REQUIRED = [path for path, command in COMMANDS.items() if any(p.required for p i
 
 
 @pytest.mark.parametrize("path", REQUIRED, ids=" ".join)
-def test_a_missing_argument_or_option_is_a_usage_error(
-    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, output = run_cli(list(path), capsys)
+def test_a_missing_argument_or_option_is_a_usage_error(path: tuple[str, ...], run_cli: CliRunner) -> None:
+    code, output = run_cli(*path)
     assert_usage_error(code, output, "Missing")
 
 
@@ -179,22 +156,20 @@ def test_a_missing_argument_or_option_is_a_usage_error(
     ("path", "argv", "param"), BAD_VALUES, ids=[f"{' '.join(p)} {n}" for p, _, n in BAD_VALUES]
 )
 def test_a_bad_value_is_a_usage_error(
-    path: tuple[str, ...], argv: list[str], param: str, capsys: pytest.CaptureFixture[str]
+    path: tuple[str, ...], argv: list[str], param: str, run_cli: CliRunner
 ) -> None:
-    code, output = run_cli([*path, *argv], capsys)
+    code, output = run_cli(*path, *argv)
     assert_usage_error(code, output, "Invalid value")
 
 
-def test_an_empty_text_is_an_input_error_not_a_positive_sentiment(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_empty_text_is_an_input_error_not_a_positive_sentiment(run_cli: CliRunner) -> None:
     for text in ("", "  \n\t"):
-        code, output = run_cli(["assess", text], capsys)
+        code, output = run_cli("assess", text)
         assert code == 2 and "empty text" in output and "Traceback" not in output
 
 
-def test_a_directory_or_unreadable_file_is_one_line_naming_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, output = run_cli(["assess-file", str(tmp_path), "-o", str(tmp_path / "o.csv")], capsys)
+def test_a_directory_or_unreadable_file_is_one_line_naming_it(tmp_path: Path, run_cli: CliRunner) -> None:
+    code, output = run_cli("assess-file", str(tmp_path), "-o", str(tmp_path / "o.csv"))
     assert code == 2 and "directory" in output and str(tmp_path) in output, output
     assert "Traceback" not in output and len(output.strip().splitlines()) == 1
 

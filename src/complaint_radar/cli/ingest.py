@@ -73,7 +73,7 @@ def ingest(
 
     if not input_path.exists():
         raise InputError(f"input file {input_path} does not exist; check the path")
-    database = _open(database_url)
+    database = open_store(database_url)
     problems = ProblemPrinter(err)
     try:
         ingestor = Ingestor(database.sessions, source=source, item_time=backfill)
@@ -159,7 +159,7 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Create or migrate the database to the newest schema (safe to run again)."""
     from complaint_radar.store.migrate import current_revision
 
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         revision = current_revision(database.engine)
         url = database.engine.url.render_as_string(hide_password=True)
@@ -168,7 +168,7 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
         database.close()
 
 
-def _open(database_url: str | None) -> Database:
+def open_store(database_url: str | None) -> Database:
     """The database at `database_url` (default from settings), migrated to the newest schema."""
     from complaint_radar.services.runtime import open_database
     from complaint_radar.settings import get_settings

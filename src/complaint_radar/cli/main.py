@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from complaint_radar.cli.backup_cmd import backup, restore
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
 from complaint_radar.cli.server import keys_app, serve
@@ -239,6 +240,9 @@ app.add_typer(taxonomy_app)
 app.command()(ingest)
 app.command()(replay)
 app.add_typer(db_app)
+# Backups live in cli/backup_cmd.py.
+app.command()(backup)
+app.command()(restore)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,6 @@ from `COMPLAINT_RADAR_PG_BINDIR`, or from PATH.
 from __future__ import annotations
 
 import atexit
-import glob
 import os
 import pwd
 import shutil
@@ -26,8 +25,8 @@ import psycopg
 from psycopg import sql
 
 from complaint_radar.errors import ConfigurationError
+from complaint_radar.store.backup import BINDIR_ENV, pg_bindirs
 
-BINDIR_ENV = "COMPLAINT_RADAR_PG_BINDIR"
 SUPERUSER = "postgres"
 FAST_UNSAFE_SETTINGS: Mapping[str, str] = {
     "fsync": "off",
@@ -43,15 +42,7 @@ class PostgresUnavailableError(ConfigurationError):
 
 def find_bindir() -> Path:
     """The directory holding initdb and pg_ctl (newest Debian version first)."""
-    candidates: list[Path] = []
-    if os.environ.get(BINDIR_ENV):
-        candidates.append(Path(os.environ[BINDIR_ENV]))
-    debian = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
-    candidates += [Path(p) for p in debian]
-    on_path = shutil.which("initdb")
-    if on_path:
-        candidates.append(Path(on_path).resolve().parent)
-    for bindir in candidates:
+    for bindir in pg_bindirs():
         if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file():
             return bindir
     raise PostgresUnavailableError(
@@ -211,8 +202,3 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
-
-
-def _version_key(path: str) -> tuple[int, ...]:
-    version = Path(path).parent.name
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
