@@ -61,6 +61,7 @@ class PostgresCluster:
     port: int
     run_as: str | None
     host: str = "127.0.0.1"
+    server_options: str = ""
 
     @property
     def data_dir(self) -> Path:
@@ -92,6 +93,16 @@ class PostgresCluster:
                     self.bindir, ["pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w"], self.run_as
                 )
             shutil.rmtree(self.root, ignore_errors=True)
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data and port (fault tests: the database goes away)."""
+        _run(self.bindir, ["pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w"], self.run_as)
+
+    def resume(self) -> None:
+        """Start a paused server again, on the same port with the same settings."""
+        log = str(self.root / "server.log")
+        command = ["pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir), "-l", log]
+        _run(self.bindir, [*command, "-o", self.server_options], self.run_as)
 
     def _admin(self, statement: sql.Composed) -> None:
         with psycopg.connect(self.conninfo(), autocommit=True) as connection:
@@ -148,7 +159,9 @@ def _start_server(
             if "could not bind" in _tail(log):  # another process took the port: try another
                 continue
             raise
-        return PostgresCluster(bindir=bindir, root=root, port=port, run_as=run_as)
+        return PostgresCluster(
+            bindir=bindir, root=root, port=port, run_as=run_as, server_options=server_options
+        )
     raise PostgresUnavailableError(f"PostgreSQL did not find a free port; server log:\n{_tail(log)}")
 
 
