@@ -14,10 +14,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from consistency import assert_consistent
 from sqlalchemy import func, select
 
 from complaint_radar.demo import demo_messages_path, load_demo_messages
-from complaint_radar.store import AuditEvent, Case, Message, RiskProfileSnapshot, make_engine
+from complaint_radar.store import Message, make_engine
 
 CLI = [sys.executable, "-m", "complaint_radar.cli.main"]
 pytestmark = pytest.mark.slow
@@ -55,40 +56,7 @@ def test_ingest_killed_mid_file_then_rerun_stores_every_row_once(db_url: str) ->
     again = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert again.returncode == 0, again.stderr
     assert f"{total - stored} new, {stored} already stored" in again.stderr
-    _assert_consistent(db_url, total)
-
-
-def _assert_consistent(url: str, total: int) -> None:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-
-            def scalar(statement: object) -> int:
-                return int(connection.execute(statement).scalar_one())  # type: ignore[call-overload]
-
-            assert scalar(select(func.count()).select_from(Message)) == total
-            assert scalar(select(func.count(func.distinct(Message.external_id)))) == total
-            assert scalar(select(func.count()).select_from(RiskProfileSnapshot)) == total
-            cases = scalar(select(func.count()).select_from(Case))
-            assert cases > 0
-            orphans = (
-                select(func.count())
-                .select_from(Case)
-                .where(Case.source_message_id.is_not(None), Case.source_message_id.not_in(select(Message.id)))
-            )
-            assert scalar(orphans) == 0
-            opened = select(func.count(func.distinct(AuditEvent.entity_id))).where(
-                AuditEvent.entity_type == "case"
-            )
-            assert scalar(opened) == cases, "every case has its audit trail"
-            stray = (
-                select(func.count())
-                .select_from(AuditEvent)
-                .where(AuditEvent.entity_type == "case", AuditEvent.entity_id.not_in(select(Case.id)))
-            )
-            assert scalar(stray) == 0, "no audit row of a case that was rolled back"
-    finally:
-        engine.dispose()
+    assert_consistent(db_url, total)
 
 
 def test_replay_killed_mid_run_leaves_no_half_output_and_reruns_whole(tmp_path: Path) -> None:

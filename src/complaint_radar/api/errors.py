@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from complaint_radar.api.schemas.common import ErrorBody, ErrorDetail, FieldProblem
@@ -142,22 +144,34 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, kind, message, headers=headers or None)
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database is down, restarting, full or read-only: 503 with Retry-After (nothing was written);
+    any other database error is a bug (500). Handled here, not as an unexpected error, so the response
+    goes out whole and the connection stays open (Starlette re-raises unexpected errors to the server)."""
+    problem = database_unavailable(exc)
+    if problem is None:
+        return _internal_error(request, exc)
+    log.warning("%s %s: %s", request.method, request.url.path, problem)
+    return error_response(503, "unavailable", problem, headers={"Retry-After": str(DATABASE_RETRY_S)})
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     """Errors no other handler took; Starlette answers these outside the middleware, so the security
     headers are added here."""
-    headers = dict(headers_for(request.url.path))
-    if (problem := database_unavailable(exc)) is not None:
-        log.warning("%s %s: %s", request.method, request.url.path, problem)
-        headers["Retry-After"] = str(DATABASE_RETRY_S)
-        return error_response(503, "unavailable", problem, headers=headers)
+    response = _internal_error(request, exc)
+    response.headers.update(dict(headers_for(request.url.path)))
+    return response
+
+
+def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("%s %s failed unexpectedly", request.method, request.url.path, exc_info=exc)
-    return error_response(
-        500, "internal_error", "internal error; the server log has the details", headers=headers
-    )
+    return error_response(500, "internal_error", "internal error; the server log has the details")
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ComplaintRadarError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for database_error in (DBAPIError, PoolTimeoutError):
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
