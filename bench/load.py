@@ -18,23 +18,18 @@ import asyncio
 import itertools
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from api_latency import Result, cli, customer_texts, free_port
+from api_latency import Result, cli, closed_loop, customer_texts, free_port, start_server
 from complaint_radar.store.migrate import upgrade
 from complaint_radar.store.testing import running_cluster
 from machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 WARMUP_S = 2.0
-Request = tuple[str, str, dict[str, Any] | None]
 
 
 def assess_requests(texts: list[str]) -> Any:
@@ -58,34 +53,6 @@ def mixed_requests(texts: list[str]) -> Any:
             yield "POST", "/v1/messages", {"items": [{**row, "text": texts[i % len(texts)]}]}
         else:
             yield "POST", "/v1/assess", {"text": texts[i % len(texts)]}
-
-
-async def closed_loop(
-    url: str, key: str, requests: Any, concurrency: int, duration: float
-) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=url, headers={"X-API-Key": key}, limits=limits, timeout=60
-    ) as client:
-        measure_from = time.perf_counter() + WARMUP_S
-        stop = measure_from + duration
-
-        async def worker() -> None:
-            nonlocal errors
-            while (now := time.perf_counter()) < stop:
-                method, path, body = next(requests)
-                response = await client.request(method, path, json=body)
-                done = time.perf_counter()
-                if now >= measure_from:
-                    if response.status_code in (200, 404):  # a customer not ingested yet is a 404
-                        latencies.append((done - now) * 1000)
-                    else:
-                        errors += 1
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, errors
 
 
 def server_rss_mib(pid: int) -> float:
@@ -132,19 +99,15 @@ def main() -> None:
         }
         key = cli("keys", "create", "--name", "load", "--role", "agent", env=env)
         port = free_port()
-        command = [sys.executable, "-m", "complaint_radar.cli.main", "serve", "--port", str(port)]
-        server = subprocess.Popen(
-            [*command, "--workers", str(args.workers), "--log-level", "warning"], env=env, cwd=ROOT
-        )
+        server = start_server(env, port, "--workers", str(args.workers))
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_ready(base, server)
             results: list[Result] = []
             for name, make in (("assess", assess_requests), ("mixed", mixed_requests)):
                 for concurrency in levels:
                     cpu = time.process_time()
-                    latencies, errors = asyncio.run(
-                        closed_loop(base, key, make(texts), concurrency, args.duration)
+                    latencies, errors, _ = asyncio.run(
+                        closed_loop(base, key, make(texts), concurrency, args.duration, WARMUP_S)
                     )
                     results.append(Result(name, concurrency, 1, latencies, errors, args.duration))
                     print(results[-1].row(), f"(client CPU {time.process_time() - cpu:.1f} s)", flush=True)
@@ -153,20 +116,6 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=60)
     write_markdown(args, results, soak)
-
-
-def _wait_ready(base: str, server: Any) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"server exited with {server.returncode}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("server not ready in 300 s")
 
 
 def _soak(
@@ -178,7 +127,7 @@ def _soak(
     slice_s = max(seconds / 10, 1.0)
     began = time.perf_counter()
     while (elapsed := time.perf_counter() - began) < seconds:
-        latencies, _ = asyncio.run(closed_loop(base, key, requests, 8, slice_s - WARMUP_S))
+        latencies, _, _ = asyncio.run(closed_loop(base, key, requests, 8, slice_s - WARMUP_S, WARMUP_S))
         samples.append((elapsed + slice_s, server_rss_mib(pid), os.getloadavg()[0], len(latencies)))
         print(f"soak {samples[-1]}", flush=True)
     return samples
