@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+import complaint_radar.store.backup as pg_backup
 import complaint_radar.store.testing as pg_testing
 from complaint_radar import Analyzer
 from complaint_radar.services.access.secret import HMAC_SCHEME, KeyHasher
@@ -318,7 +319,7 @@ def test_sqlite_connections_use_wal_and_enforce_foreign_keys(tmp_path: Path) -> 
 
 def test_missing_postgresql_binaries_fail_with_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(pg_testing.BINDIR_ENV, "/nonexistent")
-    monkeypatch.setattr(pg_testing.glob, "glob", lambda pattern: [])
-    monkeypatch.setattr(pg_testing.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pg_backup.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(pg_backup.shutil, "which", lambda name: None)
     with pytest.raises(pg_testing.PostgresUnavailableError, match=r"apt-get install .*postgresql"):
         pg_testing.start_cluster()
