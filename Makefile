@@ -6,7 +6,7 @@ SHARED ?= ../shared/data
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-fast lint models bench install install-test system-deps postgres-server chromium-browser java redis-server redis clean
+.PHONY: demo test test-fast lint models bench install install-test system-deps postgres-server chromium-browser java redis-server redis clean lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,14 @@ models: $(TSTAMP)
 ## bench: quality, throughput and memory benchmarks -> docs/benchmarks.md
 bench: $(TSTAMP)
 	$(BIN)/python bench/run_all.py --data $(SHARED)
+
+## lock: pin the tested environment's versions (what `make audit` checks)
+lock: $(TSTAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^pip-audit==' > requirements.lock
+
+## audit: known vulnerabilities in the locked versions (needs the PyPI JSON API or OSV: see docs/reliability.md)
+audit: $(TSTAMP)
+	$(BIN)/pip-audit --strict --progress-spinner off --no-deps --disable-pip -r requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import platform
 import socket
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,12 +86,13 @@ def cli(*args: str, env: dict[str, str]) -> str:
     return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "complaint_radar.cli.main", "serve", "--port", str(port)]
+def start_server(env: dict[str, str], port: int, *extra: str) -> subprocess.Popen[bytes]:
+    """`complaint-radar serve` (pinned to CPU 0) with `extra` options, once /readyz answers."""
+    command = [sys.executable, "-m", "complaint_radar.cli.main", "serve", "--port", str(port), *extra]
     server = subprocess.Popen(
         [*command, "--log-level", "warning"], env=env, preexec_fn=lambda: pin(0), cwd=ROOT
     )
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"server exited with {server.returncode}")
@@ -100,12 +103,17 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             pass
         time.sleep(0.2)
     server.terminate()
-    raise SystemExit("server did not become ready in 180 s")
+    raise SystemExit("server did not become ready in 300 s")
 
 
-async def load(
-    url: str, key: str, bodies: list[dict[str, Any]], concurrency: int, duration: float, warmup: float
+Request = tuple[str, str, "dict[str, Any] | None"]
+
+
+async def closed_loop(
+    url: str, key: str, requests: Iterator[Request], concurrency: int, duration: float, warmup: float
 ) -> tuple[list[float], int, float]:
+    """`concurrency` connections send the next of `requests` back to back; latencies (ms) of the answers
+    after `warmup` that succeeded (2xx, or 404 for a record not there yet), and the other answers' count."""
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -116,20 +124,19 @@ async def load(
         measure_from = start + warmup
         stop = measure_from + duration
 
-        async def worker(offset: int) -> None:
+        async def worker() -> None:
             nonlocal errors
-            i = offset
             while (now := time.perf_counter()) < stop:
-                response = await client.post("/v1/assess", json=bodies[i % len(bodies)])
+                method, path, body = next(requests)
+                response = await client.request(method, path, json=body)
                 done = time.perf_counter()
-                i += concurrency
                 if now >= measure_from:
-                    if response.status_code == 200:
+                    if response.is_success or response.status_code == 404:
                         latencies.append((done - now) * 1000)
                     else:
                         errors += 1
 
-        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies, errors, duration
 
 
@@ -142,7 +149,8 @@ def run(
     duration: float,
     size: int,
 ) -> Result:
-    latencies, errors, seconds = asyncio.run(load(url, key, bodies, concurrency, duration, WARMUP_S))
+    requests = (("POST", "/v1/assess", body) for body in itertools.cycle(bodies))
+    latencies, errors, seconds = asyncio.run(closed_loop(url, key, requests, concurrency, duration, WARMUP_S))
     result = Result(scenario, concurrency, size, latencies, errors, seconds)
     print(result.row(), flush=True)
     return result

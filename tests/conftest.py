@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -100,3 +100,25 @@ def redis_server() -> Iterator[RedisServer]:
         pytest.fail(f"Redis tests cannot run: {exc}", pytrace=False)
     yield server
     server.stop()
+
+
+CliRunner = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture()
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    """Run `complaint-radar ARGS…` in this process (no interpreter start-up): (exit status, stderr + stdout).
+
+    The process-wide logger stays as it is (`main` would configure it for the rest of the session)."""
+    from complaint_radar.cli import main as cli_main
+
+    monkeypatch.setattr(cli_main, "configure_logging", lambda: None)
+
+    def run(*args: str) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as exited:
+            cli_main.main(list(args))
+        captured = capsys.readouterr()
+        code = exited.value.code
+        return (code if isinstance(code, int) else 1), captured.err + captured.out
+
+    return run

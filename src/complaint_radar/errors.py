@@ -85,3 +85,22 @@ class MissingExtraError(InputError):
 
 class BatchIncompleteError(ComplaintRadarError):
     """A batch job ended with partitions still failing after its retries; rerunning it resumes."""
+
+
+def os_error_message(exc: OSError) -> str:
+    """What the file system refused, on which file, and what to do about it (for an OSError)."""
+    import errno
+
+    where = exc.filename if exc.filename is not None else "a file"
+    fixes = {
+        errno.ENOENT: "check the path",
+        errno.EACCES: "check its permissions, or run as a user who may use it",
+        errno.EPERM: "check its permissions, or run as a user who may use it",
+        errno.EISDIR: "give a file, not a directory",
+        errno.ENOTDIR: "a part of the path is a file, not a directory",
+        errno.ENOSPC: "free some disk space and run again (finished rows are kept)",
+        errno.EROFS: "the file system is read-only; use a writable directory",
+        errno.EDQUOT: "the disk quota is used up; free some space",
+    }
+    fix = fixes.get(exc.errno or 0, "check the path and the disk")
+    return f"{exc.strerror or exc}: {where}; {fix}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -140,6 +140,24 @@ class Settings(BaseSettings):
     )
     stream_max_deliveries: int = Field(
         default=5, ge=1, description="Deliveries of one stream entry before it is dead-lettered as poison."
+    )
+
+    api_key_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret API keys are hashed under (HMAC-SHA256); default: the file "
+        "<data_dir>/api_key_secret, created (mode 0600) on first use. Every server of one database "
+        "needs the same secret.",
+    )
+    api_key_previous_secrets: list[SecretStr] = Field(
+        default_factory=list,
+        description="Secrets used before a rotation (env: JSON list): keys hashed under them still work "
+        "and are re-hashed under the current secret when next used.",
+    )
+    api_auth_failures_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Failed authentications allowed per client address and minute before further "
+        "requests from that address without a recently seen key get 429.",
     )
 
 

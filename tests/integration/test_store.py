@@ -11,8 +11,10 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+import complaint_radar.store.backup as pg_backup
 import complaint_radar.store.testing as pg_testing
 from complaint_radar import Analyzer
+from complaint_radar.services.access.secret import HMAC_SCHEME, KeyHasher
 from complaint_radar.settings import Settings
 from complaint_radar.store import (
     Alert,
@@ -33,7 +35,6 @@ from complaint_radar.store import (
     default_database_url,
     enabled_alert_rules,
     find_api_key,
-    hash_api_key,
     insert_events,
     insert_messages,
     issue_api_key,
@@ -233,19 +234,22 @@ def test_api_keys_are_stored_hashed_and_found_only_while_usable(db_session: Sess
     user = User(username="li.na", role="supervisor", team="east")
     db_session.add(user)
     db_session.flush()
-    raw, key = issue_api_key(db_session, user, rate_limit_per_minute=120)
+    hasher = KeyHasher(b"a test secret of 32 bytes, not 0")
+    raw, key = issue_api_key(
+        db_session, user, digest=hasher.digest, hash_scheme=HMAC_SCHEME, rate_limit_per_minute=120
+    )
     db_session.commit()
-    assert key.key_hash == hash_api_key(raw) != raw
-    owner = find_api_key(db_session, hash_api_key(raw))
+    assert key.key_hash == hasher.digest(raw) != raw and key.hash_scheme == HMAC_SCHEME
+    owner = find_api_key(db_session, hasher.digest(raw))
     assert owner is not None and owner.user.username == "li.na" and owner.key.rate_limit_per_minute == 120
-    assert find_api_key(db_session, hash_api_key(raw + "x")) is None
+    assert find_api_key(db_session, hasher.digest(raw + "x")) is None
     key.expires_at = T0
     db_session.commit()
-    assert find_api_key(db_session, hash_api_key(raw), now=T0) is None
-    assert find_api_key(db_session, hash_api_key(raw), now=T0 - timedelta(seconds=1)) is not None
+    assert find_api_key(db_session, hasher.digest(raw), now=T0) is None
+    assert find_api_key(db_session, hasher.digest(raw), now=T0 - timedelta(seconds=1)) is not None
     user.active = False
     db_session.commit()
-    assert find_api_key(db_session, hash_api_key(raw), now=T0 - timedelta(seconds=1)) is None
+    assert find_api_key(db_session, hasher.digest(raw), now=T0 - timedelta(seconds=1)) is None
 
 
 def test_latest_profile_is_the_most_recently_computed_snapshot(db_session: Session) -> None:
@@ -315,7 +319,7 @@ def test_sqlite_connections_use_wal_and_enforce_foreign_keys(tmp_path: Path) -> 
 
 def test_missing_postgresql_binaries_fail_with_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(pg_testing.BINDIR_ENV, "/nonexistent")
-    monkeypatch.setattr(pg_testing.glob, "glob", lambda pattern: [])
-    monkeypatch.setattr(pg_testing.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pg_backup.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(pg_backup.shutil, "which", lambda name: None)
     with pytest.raises(pg_testing.PostgresUnavailableError, match=r"apt-get install .*postgresql"):
         pg_testing.start_cluster()

@@ -118,7 +118,7 @@ def test_key_cache_remembers_keys_briefly_and_never_past_expiry(
     engine = make_engine(f"sqlite:///{path}")
     sessions = make_session_factory(engine)
     clock = FakeMonotonic()
-    cache = KeyCache(5.0, clock)
+    cache = KeyCache(5.0, monotonic=clock)
     try:
         with unit_of_work(sessions) as session:
             issued = issue_key(session, username="ann", role=Role.FRONTLINE_AGENT, now=NOW)

@@ -23,7 +23,9 @@ from complaint_radar.api.routers import (
     issues,
     keys,
 )
+from complaint_radar.api.security_headers import SecurityHeaders
 from complaint_radar.api.state import AppState
+from complaint_radar.services.access import key_hasher
 from complaint_radar.services.access.key_cache import KeyCache
 from complaint_radar.services.alerts.alerting import Alerting
 from complaint_radar.services.assessment.assessing import Analyzer, Assessor
@@ -57,7 +59,7 @@ def create_app(
     state = AppState(
         settings=settings,
         clock=clock or system_clock,
-        key_cache=KeyCache(settings.api_key_cache_s),
+        key_cache=KeyCache(settings.api_key_cache_s, key_hasher(settings)),
         sessions=session_factory,
         assessor=Assessor(analyzer) if analyzer is not None else None,
         alerting=Alerting(settings),
@@ -113,6 +115,7 @@ def create_app(
     state.wire()
     app.state.complaint_radar = state
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     for module in (health, assess, ingest, customers, cases, alerts, alert_rules, keys, analysis, issues):
         app.include_router(module.router)
     return app

@@ -7,7 +7,9 @@ never blocks the event loop.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Coroutine, Iterator
+from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from complaint_radar.api.state import AppState
-from complaint_radar.errors import ConfigurationError, ModelError
+from complaint_radar.errors import AuthenticationError, ConfigurationError, ModelError, RateLimitError
 from complaint_radar.services.access import Permission, Principal, rate_limit_for, require
 from complaint_radar.services.analysis.desk import AnalysisDesk
 from complaint_radar.services.assessment.assessing import Assessor
@@ -111,20 +113,42 @@ AnalysisDeskDep = Annotated[AnalysisDesk, Depends(get_analysis_desk)]
 
 
 async def get_principal(
+    request: Request,
     state: StateDep,
     api_key: Annotated[str | None, Security(_api_key)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> Principal:
     """The caller behind the request's key, after its rate limit allowed the request; a key seen in the
-    last few seconds is answered from memory, others are looked up in a worker thread."""
+    last few seconds is answered from memory, others are looked up in a worker thread.
+
+    A client address with too many failed authentications in the last minute gets 429 for keys not
+    seen recently, before any lookup (`api_auth_failures_per_minute`)."""
     raw_key = api_key or (bearer.credentials if bearer is not None else None)
     now = state.clock()
     principal = state.key_cache.recall(raw_key, now)
     if principal is None:
+        client = request.client.host if request.client else "unknown"
+        failures = (AUTH_FAILURES, client)
+        allowed = state.settings.api_auth_failures_per_minute
+        if (wait := state.limiter.wait(failures, allowed)) > 0:
+            raise RateLimitError(
+                f"too many failed authentications from {client}; retry in {math.ceil(wait)} s "
+                "with a valid API key",
+                retry_after=wait,
+            )
         sessions = await get_sessions(state)
-        principal = await run_in_threadpool(state.key_cache.authenticate, sessions, raw_key, now)
+        try:
+            principal = await run_in_threadpool(state.key_cache.authenticate, sessions, raw_key, now)
+        except AuthenticationError:
+            with suppress(RateLimitError):  # this failure is answered 401; the next ones 429
+                state.limiter.acquire(failures, allowed)
+            raise
     state.limiter.acquire(principal.key_id, rate_limit_for(principal, state.settings))
     return principal
+
+
+AUTH_FAILURES = "failed-authentication"
+"""Rate-limit bucket family of failed authentications, per client address."""
 
 
 def requires(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
@@ -135,7 +159,15 @@ def requires(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any
         return principal
 
     check.__name__ = f"requires_{permission.value}"
+    check.permission = permission  # type: ignore[attr-defined]  # read by api.access_rules
     return check
+
+
+async def anyone() -> None:
+    """Marks a route that needs no API key (probes, docs): its role rule is "anyone"."""
+
+
+anyone.public = True  # type: ignore[attr-defined]  # read by api.access_rules
 
 
 P = Permission
@@ -145,6 +177,7 @@ ReadingMessages = Annotated[Principal, Depends(requires(P.READ_MESSAGES))]
 ReadingCustomers = Annotated[Principal, Depends(requires(P.READ_CUSTOMERS))]
 ReadingCases = Annotated[Principal, Depends(requires(P.READ_CASES))]
 WorkingCases = Annotated[Principal, Depends(requires(P.WORK_CASES))]
+SupervisingCases = Annotated[Principal, Depends(requires(P.SUPERVISE_CASES))]
 ReadingAlerts = Annotated[Principal, Depends(requires(P.READ_ALERTS))]
 AckingAlerts = Annotated[Principal, Depends(requires(P.ACK_ALERTS))]
 ManagingKeys = Annotated[Principal, Depends(requires(P.MANAGE_KEYS))]

@@ -14,9 +14,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from complaint_radar.api.schemas.common import ErrorBody, ErrorDetail, FieldProblem
+from complaint_radar.api.security_headers import headers_for
 from complaint_radar.errors import (
     AuthenticationError,
     CaseError,
@@ -32,8 +35,12 @@ from complaint_radar.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from complaint_radar.services.runtime import database_unavailable
 
 log = logging.getLogger(__name__)
+
+DATABASE_RETRY_S = 5
+"""Retry-After of a 503 while the database is down or restarting (a pooled connection reconnects)."""
 
 # Most specific first: the first class an error is an instance of decides (CaseInputError is both a
 # CaseError and an InputError: a bad value, 422).
@@ -108,25 +115,57 @@ def field_problems(errors: Sequence[Any]) -> list[FieldProblem]:
     return problems
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = field_problems(exc.errors())
     names = ", ".join(dict.fromkeys(p.field for p in problems))
     count = len(problems)
     message = f"{count} invalid field{'s' if count != 1 else ''}: {names}" if names else "invalid request"
+    content_type = request.headers.get("content-type", "")
+    if any(p.loc == ["body"] for p in problems) and content_type and "json" not in content_type:
+        message += f"; the body must be JSON (Content-Type: application/json), not {content_type}"
     return error_response(422, "validation_error", message, problems)
 
 
 _HTTP_KINDS = {404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     kind = _HTTP_KINDS.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, kind, str(exc.detail), headers=dict(exc.headers or {}) or None)
+    headers = dict(exc.headers or {})
+    message = str(exc.detail)
+    where = f"{request.method} {request.url.path}"
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no such endpoint: {where}; the endpoints are listed at /docs"
+    elif exc.status_code == 405:
+        allowed = next((v for k, v in headers.items() if k.lower() == "allow"), "other methods")
+        message = f"{where} is not allowed; this path takes {allowed}"
+    elif exc.status_code == 400 and "parsing the body" in message:
+        message = "the body could not be parsed: send JSON encoded as UTF-8 (Content-Type: application/json)"
+    return error_response(exc.status_code, kind, message, headers=headers or None)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database is down, restarting, full or read-only: 503 with Retry-After (nothing was written);
+    any other database error is a bug (500). Handled here, not as an unexpected error, so the response
+    goes out whole and the connection stays open (Starlette re-raises unexpected errors to the server)."""
+    problem = database_unavailable(exc)
+    if problem is None:
+        return _internal_error(request, exc)
+    log.warning("%s %s: %s", request.method, request.url.path, problem)
+    return error_response(503, "unavailable", problem, headers={"Retry-After": str(DATABASE_RETRY_S)})
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """Errors no other handler took; Starlette answers these outside the middleware, so the security
+    headers are added here."""
+    response = _internal_error(request, exc)
+    response.headers.update(dict(headers_for(request.url.path)))
+    return response
+
+
+def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("%s %s failed unexpectedly", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "internal error; the server log has the details")
 
@@ -135,4 +174,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ComplaintRadarError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for database_error in (DBAPIError, PoolTimeoutError):
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from complaint_radar.cli.ingest import DatabaseUrl, _open
+from complaint_radar.cli.ingest import DatabaseUrl, open_store
 
 if TYPE_CHECKING:
     from complaint_radar.services.analysis.filters import Scope
@@ -136,7 +136,7 @@ def report(
     elif source == "db":
         from complaint_radar.services.analysis.desk import AnalysisDesk
 
-        database = _open(database_url)
+        database = open_store(database_url)
         try:
             result = AnalysisDesk(database.sessions).report(
                 scope, as_of=day, by=by, weighting=weighting, granularity=grain, denominator=denominator
@@ -188,7 +188,7 @@ def issues_detect(
 
     day = parse_day(as_of, "--as-of") if as_of else None
     first = parse_day(since, "--since") if since else None
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         desk = AnalysisDesk(database.sessions)
         run = desk.detect_issues(day, first)
@@ -237,7 +237,7 @@ def issues_list(
     for s in status or ():
         if s not in STATUSES:
             raise InputError(f"--status {s!r} is not one of {', '.join(STATUSES)}")
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         rows = AnalysisDesk(database.sessions).list_issues(status=tuple(status or ()), limit=500)
     finally:
@@ -259,7 +259,7 @@ def issues_status(
     """Change an issue's status (audited)."""
     from complaint_radar.services.analysis.desk import AnalysisDesk
 
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         issue = AnalysisDesk(database.sessions).set_issue_status(
             issue_id, status, actor=actor, role=None, reason=reason
@@ -322,7 +322,7 @@ def actions_create(
             if v
         },
     }
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         action = AnalysisDesk(database.sessions).create_action(fields, actor="cli", role=None)
     finally:
@@ -341,7 +341,7 @@ def actions_list(
     from complaint_radar.services.analysis.filters import parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else None
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         rows = AnalysisDesk(database.sessions).list_actions(as_of=day, limit=1000)
     finally:
@@ -379,7 +379,7 @@ def actions_evaluate(
     from complaint_radar.services.analysis.filters import parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else None
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         result = AnalysisDesk(database.sessions).action(action_id, day)
     finally:
@@ -402,7 +402,7 @@ def export(
 
     first = parse_day(start, "--from") if start else None
     last = parse_day(end, "--to") if end else None
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         counts = export_parquet(database.sessions, parquet, first, last)
     finally:
@@ -420,7 +420,7 @@ def analysis_demo() -> None:
     from complaint_radar.services.analysis.desk import AnalysisDesk
     from complaint_radar.services.assessment.assessing import Assessor
 
-    database = _open(None)
+    database = open_store(None)
     try:
         desk = AnalysisDesk(database.sessions)
         history = generate_demo_history()

@@ -95,7 +95,7 @@ def ingest(
     if bulk:
         _bulk(input_path, kind, source, database_url, chunk_rows)
         return
-    database = _open(database_url)
+    database = open_store(database_url)
     problems = ProblemPrinter(err)
     try:
         ingestor = Ingestor(database.sessions, source=source, item_time=backfill)
@@ -136,7 +136,7 @@ def _bulk(
         for chunk in read_chunks(input_path, required_columns(item_kind), chunk_rows=chunk_rows or 5000)
         for record in chunk.frame.to_dict(orient="records")
     )
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         settings = database_settings(database_url)
         assessor = Assessor.load(settings)
@@ -164,7 +164,7 @@ def _ingest_metrics(input_path: Path, database_url: str | None, chunk_rows: int 
     from complaint_radar.cli.progress import ProblemPrinter, row_progress
     from complaint_radar.services.analysis.metrics import ingest_metrics_file
 
-    database = _open(database_url)
+    database = open_store(database_url)
     problems = ProblemPrinter(err)
     try:
         with row_progress(err, "ingesting", input_path.name, quiet=quiet) as advance:
@@ -241,7 +241,7 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Create or migrate the database to the newest schema (safe to run again)."""
     from complaint_radar.store.migrate import current_revision
 
-    database = _open(database_url)
+    database = open_store(database_url)
     try:
         revision = current_revision(database.engine)
         url = database.engine.url.render_as_string(hide_password=True)
@@ -250,7 +250,7 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
         database.close()
 
 
-def _open(database_url: str | None) -> Database:
+def open_store(database_url: str | None) -> Database:
     """The database at `database_url` (default from settings), migrated to the newest schema."""
     from complaint_radar.services.runtime import open_database
 

@@ -11,12 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from complaint_radar.cli.analysis import actions_app, export, issues_app, report
+from complaint_radar.cli.backup_cmd import backup, restore
 from complaint_radar.cli.batch_cmd import batch
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
 from complaint_radar.cli.server import keys_app, serve
+from complaint_radar.cli.usage import ClickException, UsageError, add_hint
 from complaint_radar.cli.worker import worker
-from complaint_radar.errors import ComplaintRadarError, InputError
+from complaint_radar.errors import ComplaintRadarError, InputError, os_error_message
 from complaint_radar.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -71,7 +73,12 @@ def assess(
 ) -> None:
     """Assess one message: stage, risk, emotions, causes, demands, evidence and handling guidance."""
     from complaint_radar.cli.render import assessment_panel
+    from complaint_radar.services.rows import text_problem
 
+    if problem := text_problem(text):
+        raise InputError(
+            f'{problem}: give the message to assess, e.g. complaint-radar assess "十天了还没发货"'
+        )
     result = _analyzer(embeddings).assess(text, channel=channel)
     if as_json:
         sys.stdout.write(result.to_json(indent=2) + "\n")
@@ -252,30 +259,44 @@ app.command()(export)
 app.command()(batch)
 # The stream worker lives in cli/worker.py.
 app.command()(worker)
+# Backups live in cli/backup_cmd.py.
+app.command()(backup)
+app.command()(restore)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI on `argv` (default: the command line) and exit with its status.
+
+    Usage errors print a usage line and a hint (exit 2); Complaint Radar's own errors print one line
+    saying what went wrong and how to fix it (exit 1, or 2 for bad input); only bugs print a traceback.
+    """
     configure_logging()
     try:
-        app(standalone_mode=False)
+        status = app(args=argv, prog_name="complaint-radar", standalone_mode=False)
     except ComplaintRadarError as exc:
         sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
         sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except ClickException as exc:
+        if isinstance(exc, UsageError):
+            add_hint(exc)
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except OSError as exc:  # the file system said no: name the file and the reason, not the stack
+        sys.stderr.write(f"error: {os_error_message(exc)}\n")
+        sys.exit(1)
     except Exception as exc:
-        import click
+        from complaint_radar.services.runtime import database_unavailable
 
-        # typer ≥ 0.29 raises its own vendored click's exceptions (subclasses of TyperException).
-        if isinstance(exc, click.exceptions.Exit | typer.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException) or (
-            isinstance(exc, typer.TyperException) and hasattr(exc, "show")
-        ):
-            exc.show()
-            sys.exit(getattr(exc, "exit_code", 2))
-        if isinstance(exc, click.exceptions.Abort | typer.Abort):
-            err.print("aborted")
-            sys.exit(130)
-        raise
+        if (problem := database_unavailable(exc)) is None:
+            raise  # a bug: the traceback is what a report needs
+        sys.stderr.write(f"error: {problem}\n")
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from complaint_radar.logs import mask_for_log
+
 if TYPE_CHECKING:
     from complaint_radar.services.rows import RowProblem
 
@@ -48,17 +50,24 @@ def row_progress(console: Console, verb: str, name: str, *, quiet: bool) -> Iter
 
 
 class ProblemPrinter:
-    """Print the first ``limit`` bad rows as they come (line and reason); count the rest."""
+    """Print the first ``limit`` bad rows as they come (line and reason); count the rest.
+
+    A reason may quote a cell; with `mask_pii` on it is masked like a log line (stderr often ends up in one).
+    """
 
     def __init__(self, console: Console, limit: int = 20) -> None:
+        from complaint_radar.settings import get_settings
+
         self.console = console
         self.limit = limit
         self.seen = 0
+        self._mask = get_settings().mask_pii
 
     def __call__(self, problem: RowProblem) -> None:
         self.seen += 1
         if self.seen <= self.limit:
-            self.console.print(f"[yellow]line {problem.line}: {escape(problem.reason)}[/yellow]")
+            reason = mask_for_log(problem.reason) if self._mask else problem.reason
+            self.console.print(f"[yellow]line {problem.line}: {escape(reason)}[/yellow]")
 
     def print_rest(self, where: str) -> None:
         """Say how many bad rows were not printed and ``where`` to find them."""

@@ -1,10 +1,13 @@
-"""Commands for running the REST API: `serve`, and `keys create|list|revoke` to manage its API keys."""
+"""Commands for running the REST API: `serve`, and `keys create|list|rotate|revoke` to manage its API keys."""
 
 from __future__ import annotations
 
+import errno
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,12 +15,17 @@ from rich.table import Table
 
 from complaint_radar.cli.worker import RulesFile
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from complaint_radar.services.access import IssuedKey
+
 console = Console()
 err = Console(stderr=True)
 
 keys_app = typer.Typer(
     name="keys",
-    help="Manage API keys (stored hashed; a new key is printed once). Needs no running server.",
+    help="Manage API keys (stored as keyed hashes; a new key is printed once). Needs no running server.",
     no_args_is_help=True,
 )
 
@@ -35,6 +43,7 @@ def serve(
     migrated at startup. Create the first key with `complaint-radar keys create --role admin --name ops`.
     """
     import uvicorn
+    import uvicorn.config
 
     from complaint_radar.services.alerts.rulebook import load_rules_file
     from complaint_radar.settings import get_settings
@@ -46,6 +55,13 @@ def serve(
     if path is not None:
         load_rules_file(path)  # a broken file stops here with its reason, not inside uvicorn
 
+    from complaint_radar.logs import server_log_config
+    from complaint_radar.services.access import key_hasher
+    from complaint_radar.services.runtime import open_database
+
+    _check_can_listen(host, port)
+    open_database().close()  # migrate once, and fail in one line when the database cannot be used
+    key_hasher()  # create the API key secret once, before the workers start
     uvicorn.run(
         "complaint_radar.api.app:create_app",
         factory=True,
@@ -53,7 +69,40 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=server_log_config(uvicorn.config.LOGGING_CONFIG),
+        server_header=False,  # the server's name and version help nobody but an attacker
     )
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail in a line, before the models load, when the address cannot be listened on."""
+    import socket
+
+    from complaint_radar.errors import InputError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InputError(
+            f"cannot listen on {host}: {exc.strerror}; give an address of this machine"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            taken = exc.errno == errno.EADDRINUSE
+            fix = (
+                "another server uses it; stop it or pick another --port"
+                if taken
+                else (
+                    "use an address of this machine (--host 127.0.0.1, or 0.0.0.0 for all)"
+                    if exc.errno == errno.EADDRNOTAVAIL
+                    else "ports below 1024 need privileges; pick another --port"
+                )
+            )
+            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}; {fix}") from None
 
 
 @keys_app.command("create")
@@ -70,48 +119,76 @@ def create_key(
     rate_limit: Annotated[
         int | None, typer.Option(help="Requests per minute for this key (default: by role).", min=1)
     ] = None,
+    expires_in: Annotated[
+        str | None, typer.Option(help="Lifetime, e.g. 90d, 12h, 2w (default: until revoked).")
+    ] = None,
 ) -> None:
-    """Issue an API key and print it once (only its hash is stored)."""
-    from complaint_radar.services.access import issue_key, parse_role
+    """Issue an API key and print it once (only its keyed hash is stored)."""
+    from complaint_radar.services.access import issue_key, parse_duration, parse_role
+
+    now = datetime.now(UTC)
+    expires_at = now + parse_duration(expires_in) if expires_in else None
+    with _session() as session:
+        issued = issue_key(
+            session,
+            username=name,
+            role=parse_role(role),
+            team=team,
+            label=label,
+            rate_limit_per_minute=rate_limit,
+            expires_at=expires_at,
+            now=now,
+        )
+    _print_issued(issued, f"for {issued.info.username} ({issued.info.role.value})")
+
+
+@keys_app.command("rotate")
+def rotate_key_cmd(
+    key_id: Annotated[int, typer.Argument(help="Key id (see `keys list`).")],
+    grace: Annotated[
+        str, typer.Option(help="How long the old key keeps working, e.g. 7d, 12h (0s: stop it now).")
+    ] = "7d",
+) -> None:
+    """Issue a successor of a key (printed once); the old key works until the grace period ends."""
+    from complaint_radar.services.access import parse_duration, rotate_key
+
+    with _session() as session:
+        issued = rotate_key(session, key_id, grace=parse_duration(grace), now=datetime.now(UTC))
+    _print_issued(issued, f"replaces key {key_id} (which works for {grace} more)")
+
+
+def _print_issued(issued: IssuedKey, what: str) -> None:
+    expiry = issued.info.expires_at
+    until = f", expires {expiry.isoformat(timespec='seconds')}" if expiry else ""
+    err.print(f"key {issued.info.id} {what}{until}; store it now, it is not shown again:")
+    print(issued.raw_key)
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A unit of work on the configured database (migrated first)."""
     from complaint_radar.services.runtime import open_database, unit_of_work
 
     database = open_database()
     try:
         with unit_of_work(database.sessions) as session:
-            issued = issue_key(
-                session,
-                username=name,
-                role=parse_role(role),
-                team=team,
-                label=label,
-                rate_limit_per_minute=rate_limit,
-                now=datetime.now(UTC),
-            )
+            yield session
     finally:
         database.close()
-    err.print(
-        f"key {issued.info.id} for {issued.info.username} ({issued.info.role.value}); "
-        "store it now, it is not shown again:"
-    )
-    print(issued.raw_key)
 
 
 @keys_app.command("list")
 def list_keys_cmd(
     all_keys: Annotated[bool, typer.Option("--all", help="Include revoked keys.")] = False,
 ) -> None:
-    """List keys: id, prefix, user, role, team, state (never the keys themselves)."""
+    """List keys: id, prefix, user, role, team, state, expiry (never the keys themselves)."""
     from complaint_radar.services.access import list_keys
-    from complaint_radar.services.runtime import open_database, unit_of_work
 
-    database = open_database()
-    try:
-        with unit_of_work(database.sessions) as session:
-            keys = list_keys(session, include_revoked=all_keys)
-    finally:
-        database.close()
+    with _session() as session:
+        keys = list_keys(session, include_revoked=all_keys)
     table = Table(title=f"{len(keys)} API keys")
-    for column in ("id", "prefix", "user", "role", "team", "label", "active", "per min", "created"):
+    columns = ("id", "prefix", "user", "role", "team", "label", "active", "per min", "created", "expires")
+    for column in columns:
         table.add_column(column)
     for key in keys:
         table.add_row(
@@ -124,6 +201,7 @@ def list_keys_cmd(
             "yes" if key.active else "revoked",
             str(key.rate_limit_per_minute or ""),
             key.created_at.isoformat(timespec="seconds"),
+            key.expires_at.isoformat(timespec="seconds") if key.expires_at else "",
         )
     console.print(table)
 
@@ -132,12 +210,7 @@ def list_keys_cmd(
 def revoke_key_cmd(key_id: Annotated[int, typer.Argument(help="Key id (see `keys list`).")]) -> None:
     """Revoke a key: it stops working at once."""
     from complaint_radar.services.access import revoke_key
-    from complaint_radar.services.runtime import open_database, unit_of_work
 
-    database = open_database()
-    try:
-        with unit_of_work(database.sessions) as session:
-            info = revoke_key(session, key_id)
-    finally:
-        database.close()
+    with _session() as session:
+        info = revoke_key(session, key_id)
     err.print(f"key {info.id} ({info.prefix}…, {info.username}) revoked")

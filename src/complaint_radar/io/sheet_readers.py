@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,13 @@ def read_parquet(
     """Parquet record batches; cells are the Python values of ``to_pylist`` (None for null)."""
     try:
         parquet = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as exc:
+        names = parquet.schema_arrow.names
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
         raise DecodeError(
             f"{source} is not a readable Parquet file ({_first_line(exc)}); export it again or save it as CSV"
         ) from None
     with parquet:
-        columns = unique_names(parquet.schema_arrow.names)
+        columns = unique_names(names)
         if not columns:
             raise InputError(f"{source} has no columns; export the data again")
         check_columns(required, columns, source, options)
@@ -48,7 +50,7 @@ def read_parquet(
         while True:
             try:
                 batch = next(batches, None)
-            except (pa.ArrowException, OSError) as exc:
+            except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
                 raise DecodeError(
                     f"{source} is corrupt after line {line - 1} ({_first_line(exc)}); export it again"
                 ) from None
@@ -56,7 +58,12 @@ def read_parquet(
                 return
             if batch.num_rows == 0:
                 continue
-            data = {name: batch.column(i).to_pylist() for i, name in enumerate(columns)}
+            try:
+                data = {name: batch.column(i).to_pylist() for i, name in enumerate(columns)}
+            except UnicodeDecodeError:  # a corrupt string page: the bytes are not the UTF-8 Parquet promises
+                raise DecodeError(
+                    f"{source} is corrupt after line {line - 1} (text that is not UTF-8); export it again"
+                ) from None
             lines = range(line, line + batch.num_rows)
             line += batch.num_rows
             yield make_chunk(data, columns, lines)
@@ -83,7 +90,18 @@ def read_xlsx(
     options: Mapping[str, str] | None,
 ) -> Iterator[Chunk]:
     """The first worksheet: first non-empty row is the header; fully empty rows are skipped."""
-    workbook = _open_workbook(path, source)
+    try:
+        yield from _read_sheet(_open_workbook(path, source), source, required, chunk_rows, options)
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, UnicodeDecodeError) as exc:
+        # read-only workbooks decompress the sheet as it is read: damage shows up mid-way
+        raise DecodeError(
+            f"{source} is a damaged .xlsx workbook ({_first_line(exc)}); re-save it in Excel"
+        ) from None
+
+
+def _read_sheet(
+    workbook: Any, source: str, required: Sequence[str], chunk_rows: int, options: Mapping[str, str] | None
+) -> Iterator[Chunk]:
     try:
         if not workbook.worksheets:
             raise InputError(f"{source} has no worksheet; export the data again")

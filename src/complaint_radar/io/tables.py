@@ -23,8 +23,6 @@ def _checked_input(path: Path, source: str) -> None:
         raise InputError(f"input file not found: {source}; check the path") from None
     except OSError as exc:
         raise InputError(f"cannot open {source}: {exc.strerror or exc}") from None
-    if path.is_dir():
-        raise InputError(f"{source} is a directory; pass a file inside it")
     if info.st_size == 0:
         raise InputError(f"{source} is empty (0 bytes); export the data again")
 
@@ -56,6 +54,8 @@ def read_chunks(
         raise TypeError("columns_required must be a list of column names, not a single string")
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    if Path(path).is_dir():  # before the extension check, whose message would miss the point
+        raise InputError(f"{os.fspath(path)} is a directory; pass a file inside it")
     fmt = detect_format(path)
     _checked_input(Path(path), os.fspath(path))
     return _read(Path(path), os.fspath(path), fmt, list(columns_required), chunk_rows, column_options)

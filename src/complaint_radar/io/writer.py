@@ -117,12 +117,12 @@ class TableWriter:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        if self.path.is_dir():  # before the extension check, whose message would miss the point
+            raise InputError(f"cannot write {self.path}: it is a directory; give a file name")
         self.format = detect_format(self.path, output=True)
         parent = self.path.parent
         if not parent.is_dir():
             raise InputError(f"cannot write {self.path}: directory {parent} does not exist; create it first")
-        if self.path.is_dir():
-            raise InputError(f"cannot write {self.path}: it is a directory; give a file name")
         self._tmp: Path | None = None
         self._raw: IO[bytes] | None = None
         self._gzip: gzip.GzipFile | None = None

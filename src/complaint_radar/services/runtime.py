@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from complaint_radar.settings import Settings, get_settings
@@ -74,3 +75,42 @@ def database_problem(sessions: SessionFactory) -> str | None:
             "run `python -m complaint_radar.store.migrate upgrade`"
         )
     return None
+
+
+# What the database said, lower-cased, and what it means for the user; first match wins.
+_DATABASE_TROUBLE = (
+    ("database or disk is full", "the database's disk is full; free space (or raise its quota) and retry"),
+    ("no space left", "the database's disk is full; free space (or raise its quota) and retry"),
+    ("could not extend file", "the database's disk is full; free space (or raise its quota) and retry"),
+    ("readonly database", "the database is read-only; make the data directory and its files writable"),
+    ("read-only", "the database is read-only; make the data directory and its files writable"),
+    ("unable to open database file", "cannot open the SQLite file; check that the data directory exists "
+     "and is writable (COMPLAINT_RADAR_DATA_DIR)"),
+    ("database is locked", "the SQLite database stayed locked by another process; retry, or use "
+     "PostgreSQL for many concurrent writers"),
+    ("disk i/o error", "the disk failed reading or writing the database; check the disk and retry"),
+)  # fmt: skip
+
+
+def database_unavailable(exc: BaseException) -> str | None:
+    """What is wrong, and what to do, when `exc` says the database cannot be used right now (down or
+    unreachable, restarting, full, read-only, locked, pool exhausted); None for any other error.
+
+    The failed transaction was rolled back, so nothing of it was written: the caller may simply retry.
+    The message names no SQL and no parameters (they may hold customer text).
+    """
+    if isinstance(exc, PoolTimeoutError):
+        return "every database connection is busy; retry shortly (or raise the pool size)"
+    if not isinstance(exc, DBAPIError):
+        return None
+    if not (exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)):
+        return None
+    detail = " ".join(str(exc.orig).split())[:300]
+    lowered = detail.lower()
+    meaning = next((m for needle, m in _DATABASE_TROUBLE if needle in lowered), None)
+    if meaning is None:
+        meaning = (
+            "the database is unreachable or restarting; check that it runs and that "
+            "COMPLAINT_RADAR_DATABASE_URL points at it, then retry"
+        )
+    return f"{meaning} (database said: {detail})"

@@ -230,7 +230,9 @@ class User(Base):
 
 
 class ApiKey(Base):
-    """An API key of a user. Only its SHA-256 hash is stored; `key_prefix` lets people tell keys apart."""
+    """An API key of a user. Only its hash is stored (`hash_scheme`: hmac-sha256 under the server secret,
+    or sha256 for keys issued before it); `key_prefix` lets people tell keys apart. A rotated key names
+    the key that replaced it (`replaced_by_id`) and works until its `expires_at` (the grace period)."""
 
     __tablename__ = "api_keys"
 
@@ -244,6 +246,10 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    hash_scheme: Mapped[str] = mapped_column(String(16), default="hmac-sha256", server_default="sha256")
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        big_id(), ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
 
 
 class AlertRule(Base):

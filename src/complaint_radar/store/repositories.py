@@ -7,16 +7,15 @@ caller needs generated ids back. Domain rules (risk, case transitions, SLA) live
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from complaint_radar.store.columns import utcnow
@@ -163,24 +162,22 @@ def audit_trail(session: Session, entity_type: str, entity_id: str) -> list[Audi
     return list(session.scalars(statement))
 
 
-def hash_api_key(raw_key: str) -> str:
-    """SHA-256 hex of a key. Keys are 256-bit random tokens, so a fast unsalted hash is enough."""
-    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
-
-
 def issue_api_key(
     session: Session,
     user: User,
     *,
+    digest: Callable[[str], str],
+    hash_scheme: str,
     label: str | None = None,
     rate_limit_per_minute: int | None = None,
     expires_at: datetime | None = None,
 ) -> tuple[str, ApiKey]:
-    """Create a key for `user`; the raw key is returned once and never stored."""
+    """Create a key for `user`, stored as `digest(raw_key)`; the raw key is returned once, never stored."""
     raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         user_id=user.id,
-        key_hash=hash_api_key(raw_key),
+        key_hash=digest(raw_key),
+        hash_scheme=hash_scheme,
         key_prefix=raw_key[: len(API_KEY_PREFIX) + 6],
         label=label,
         active=True,
@@ -194,27 +191,28 @@ def issue_api_key(
 
 @dataclass(frozen=True, slots=True)
 class KeyOwner:
-    """A usable API key and the user it belongs to."""
+    """An API key and the user it belongs to."""
 
     key: ApiKey
     user: User
 
+    def usable(self, now: datetime) -> bool:
+        """Active, unexpired, and its user active."""
+        expires_at = self.key.expires_at
+        return self.key.active and self.user.active and (expires_at is None or expires_at > now)
+
+
+def api_key_by_hash(session: Session, key_hash: str) -> KeyOwner | None:
+    """The key stored with this hash and its user, whatever their state (revoked, expired …)."""
+    statement = select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.key_hash == key_hash)
+    row = session.execute(statement).one_or_none()
+    return None if row is None else KeyOwner(key=row[0], user=row[1])
+
 
 def find_api_key(session: Session, key_hash: str, *, now: datetime | None = None) -> KeyOwner | None:
     """The active, unexpired key with this hash whose user is active; None otherwise."""
-    now = now or utcnow()
-    statement = (
-        select(ApiKey, User)
-        .join(User, User.id == ApiKey.user_id)
-        .where(
-            ApiKey.key_hash == key_hash,
-            ApiKey.active.is_(True),
-            User.active.is_(True),
-            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
-        )
-    )
-    row = session.execute(statement).one_or_none()
-    return None if row is None else KeyOwner(key=row[0], user=row[1])
+    owner = api_key_by_hash(session, key_hash)
+    return owner if owner is not None and owner.usable(now or utcnow()) else None
 
 
 def save_profile(session: Session, snapshot: RiskProfileSnapshot) -> RiskProfileSnapshot:

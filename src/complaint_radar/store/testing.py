@@ -9,7 +9,6 @@ from `COMPLAINT_RADAR_PG_BINDIR`, or from PATH.
 from __future__ import annotations
 
 import atexit
-import glob
 import os
 import pwd
 import shutil
@@ -26,8 +25,8 @@ import psycopg
 from psycopg import sql
 
 from complaint_radar.errors import ConfigurationError
+from complaint_radar.store.backup import BINDIR_ENV, pg_bindirs
 
-BINDIR_ENV = "COMPLAINT_RADAR_PG_BINDIR"
 SUPERUSER = "postgres"
 FAST_UNSAFE_SETTINGS: Mapping[str, str] = {
     "fsync": "off",
@@ -43,15 +42,7 @@ class PostgresUnavailableError(ConfigurationError):
 
 def find_bindir() -> Path:
     """The directory holding initdb and pg_ctl (newest Debian version first)."""
-    candidates: list[Path] = []
-    if os.environ.get(BINDIR_ENV):
-        candidates.append(Path(os.environ[BINDIR_ENV]))
-    debian = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
-    candidates += [Path(p) for p in debian]
-    on_path = shutil.which("initdb")
-    if on_path:
-        candidates.append(Path(on_path).resolve().parent)
-    for bindir in candidates:
+    for bindir in pg_bindirs():
         if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file():
             return bindir
     raise PostgresUnavailableError(
@@ -70,6 +61,7 @@ class PostgresCluster:
     port: int
     run_as: str | None
     host: str = "127.0.0.1"
+    server_options: str = ""
 
     @property
     def data_dir(self) -> Path:
@@ -101,6 +93,16 @@ class PostgresCluster:
                     self.bindir, ["pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w"], self.run_as
                 )
             shutil.rmtree(self.root, ignore_errors=True)
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data and port (fault tests: the database goes away)."""
+        _run(self.bindir, ["pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w"], self.run_as)
+
+    def resume(self) -> None:
+        """Start a paused server again, on the same port with the same settings."""
+        log = str(self.root / "server.log")
+        command = ["pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir), "-l", log]
+        _run(self.bindir, [*command, "-o", self.server_options], self.run_as)
 
     def _admin(self, statement: sql.Composed) -> None:
         with psycopg.connect(self.conninfo(), autocommit=True) as connection:
@@ -157,7 +159,9 @@ def _start_server(
             if "could not bind" in _tail(log):  # another process took the port: try another
                 continue
             raise
-        return PostgresCluster(bindir=bindir, root=root, port=port, run_as=run_as)
+        return PostgresCluster(
+            bindir=bindir, root=root, port=port, run_as=run_as, server_options=server_options
+        )
     raise PostgresUnavailableError(f"PostgreSQL did not find a free port; server log:\n{_tail(log)}")
 
 
@@ -211,8 +215,3 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
-
-
-def _version_key(path: str) -> tuple[int, ...]:
-    version = Path(path).parent.name
-    return tuple(int(part) for part in version.split(".") if part.isdigit())

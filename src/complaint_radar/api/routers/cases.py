@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from complaint_radar.api.deps import CaseDeskDep, NowDep, ReadingCases, WorkingCases
+from complaint_radar.api.deps import CaseDeskDep, NowDep, ReadingCases, SupervisingCases, WorkingCases
 from complaint_radar.api.redaction import for_caller
 from complaint_radar.api.schemas.cases import (
     AssignIn,
@@ -105,7 +105,7 @@ def list_cases(
 
 
 @router.post("/sla-check", response_model=SlaSweepOut, summary="Record due SLA warnings and breaches now")
-def sla_check(principal: WorkingCases, desk: CaseDeskDep) -> SlaSweepOut:
+def sla_check(principal: SupervisingCases, desk: CaseDeskDep) -> SlaSweepOut:
     """Checks every open case; each warning or breach is recorded once, and a breach escalates the case
     one tier. The server also runs this periodically (`sla_check_interval_s`). Supervisors and up."""
     sweep = desk.check_sla(principal)
@@ -215,6 +215,6 @@ def reopen(ref: CaseRef, body: ReasonIn, principal: WorkingCases, desk: CaseDesk
 
 @router.post("/{ref}/cancel", response_model=CaseOut, summary="Cancel a duplicate or spam case (supervisors)")
 def cancel(
-    ref: CaseRef, body: RequiredReasonIn, principal: WorkingCases, desk: CaseDeskDep, now: NowDep
+    ref: CaseRef, body: RequiredReasonIn, principal: SupervisingCases, desk: CaseDeskDep, now: NowDep
 ) -> CaseOut:
     return case_out(desk, desk.cancel(principal, ref, body.reason), principal, now)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from complaint_radar.api.deps import StateDep
+from complaint_radar.api.deps import StateDep, anyone
 from complaint_radar.services.runtime import database_problem
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[Depends(anyone)])
 
 
 class Alive(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from complaint_radar.types import Channel, CustomerType, Polarity, RiskLevel, Stage
 
@@ -12,12 +12,20 @@ MAX_TEXT_CHARS = 20_000
 Speaker = Literal["customer", "agent", "system"]
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty or only whitespace; send the message's text")
+    return value
+
+
 class MessageIn(BaseModel):
     """One message to assess; only customer turns are scored (agent/system turns come back stage none)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(max_length=MAX_TEXT_CHARS, examples=["三天了还没人回复,再不处理我就去消协投诉!"])
+    text: Annotated[str, AfterValidator(_not_blank)] = Field(
+        max_length=MAX_TEXT_CHARS, examples=["三天了还没人回复,再不处理我就去消协投诉!"]
+    )
     channel: Channel | None = Field(default=None, examples=["chat"])
     message_id: str | None = Field(default=None, max_length=256)
     customer_id: str | None = Field(default=None, max_length=128)

@@ -39,10 +39,12 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "The body is not JSON encoded as UTF-8."},
     401: {"model": ErrorBody, "description": "No API key, or an unknown, revoked or expired one."},
     403: {"model": ErrorBody, "description": "The key's role (or case scope) does not allow this."},
     422: {"model": ErrorBody, "description": "Invalid input; `error.fields` names each bad field."},
     429: {"model": ErrorBody, "description": "Rate limit of the key reached; see the Retry-After header."},
+    503: {"model": ErrorBody, "description": "The database or the models are unavailable; see Retry-After."},
 }
 """Documented on every authenticated route."""
 

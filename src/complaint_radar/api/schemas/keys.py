@@ -1,4 +1,4 @@
-"""API keys: issue, list, revoke (admin only)."""
+"""API keys: issue, list, rotate, revoke (admin only)."""
 
 from __future__ import annotations
 
@@ -40,10 +40,22 @@ class KeyOut(BaseModel):
     rate_limit_per_minute: int | None
     created_at: datetime
     expires_at: datetime | None
+    replaced_by: int | None = Field(default=None, description="The key that replaced this one (rotation).")
 
 
 class IssuedKeyOut(KeyOut):
     key: str = Field(description="The API key. Shown only now: store it safely.")
+
+
+class RotateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grace_seconds: int = Field(
+        default=7 * 86400,
+        ge=0,
+        le=366 * 86400,
+        description="How long the old key keeps working (default 7 days; 0: it stops at once).",
+    )
 
 
 class KeyList(BaseModel):

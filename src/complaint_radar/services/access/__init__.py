@@ -6,7 +6,9 @@ from complaint_radar.services.access.keys import (
     authenticate,
     issue_key,
     list_keys,
+    parse_duration,
     revoke_key,
+    rotate_key,
 )
 from complaint_radar.services.access.permissions import (
     ROLE_ALIASES,
@@ -22,12 +24,14 @@ from complaint_radar.services.access.permissions import (
     require,
     require_case_access,
 )
+from complaint_radar.services.access.secret import KeyHasher, key_hasher
 
 __all__ = [
     "ROLE_ALIASES",
     "ROLE_PERMISSIONS",
     "CaseScope",
     "IssuedKey",
+    "KeyHasher",
     "KeyInfo",
     "Permission",
     "Principal",
@@ -35,11 +39,14 @@ __all__ = [
     "case_scope",
     "in_scope",
     "issue_key",
+    "key_hasher",
     "list_keys",
+    "parse_duration",
     "parse_role",
     "rate_limit_for",
     "redact_text",
     "require",
     "require_case_access",
     "revoke_key",
+    "rotate_key",
 ]

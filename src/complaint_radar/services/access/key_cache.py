@@ -1,7 +1,7 @@
 """Recently authenticated API keys, remembered for a few seconds so a busy client is not looked up in the
 database on every request (the lookup costs more than the rest of the request's overhead together).
 
-Only successful lookups are remembered, by the key's hash. An entry lives `ttl_s` seconds and never past
+Only successful lookups are remembered, by the key's keyed hash. An entry lives `ttl_s` seconds and never past
 the key's own expiry; revoking a key through this process forgets every entry at once, and a key
 revoked by another process (the CLI, another worker) stops working within `ttl_s`.
 """
@@ -13,19 +13,33 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from complaint_radar.services.access import Principal, authenticate
+from complaint_radar.services.access.keys import authenticate
+from complaint_radar.services.access.permissions import Principal
+from complaint_radar.services.access.secret import KeyHasher, key_hasher
 from complaint_radar.services.runtime import SessionFactory, unit_of_work
-from complaint_radar.store import hash_api_key
 
 MAX_ENTRIES = 10_000
 
 
 class KeyCache:
-    def __init__(self, ttl_s: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl_s: float,
+        hasher: KeyHasher | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ttl_s = ttl_s
+        self._hasher = hasher
         self._monotonic = monotonic
         self._entries: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def hasher(self) -> KeyHasher:
+        """The hasher given, else the process settings' one (looked up once)."""
+        if self._hasher is None:
+            self._hasher = key_hasher()
+        return self._hasher
 
     def recall(self, raw_key: str | None, now: datetime) -> Principal | None:
         """The caller behind `raw_key` if it was authenticated recently and has not expired; never
@@ -33,7 +47,7 @@ class KeyCache:
         if self.ttl_s <= 0 or not raw_key or not raw_key.strip():
             return None
         with self._lock:
-            entry = self._entries.get(hash_api_key(raw_key.strip()))
+            entry = self._entries.get(self.hasher.digest(raw_key.strip()))
         if entry is None:
             return None
         fresh_until, principal = entry
@@ -46,12 +60,15 @@ class KeyCache:
     def authenticate(self, sessions: SessionFactory, raw_key: str | None, now: datetime) -> Principal:
         """`access.authenticate` in its own unit of work, remembering the result."""
         with unit_of_work(sessions) as session:
-            principal = authenticate(session, raw_key, now)
+            principal = authenticate(session, raw_key, now, self.hasher)
         if self.ttl_s > 0 and raw_key:
             with self._lock:
                 if len(self._entries) >= MAX_ENTRIES:
                     self._entries.clear()
-                self._entries[hash_api_key(raw_key.strip())] = (self._monotonic() + self.ttl_s, principal)
+                self._entries[self.hasher.digest(raw_key.strip())] = (
+                    self._monotonic() + self.ttl_s,
+                    principal,
+                )
         return principal
 
     def forget(self) -> None:

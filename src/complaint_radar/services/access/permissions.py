@@ -69,7 +69,7 @@ _PERMISSION_WORDS: Mapping[Permission, str] = {
     P.READ_CUSTOMERS: "read customer profiles",
     P.READ_CASES: "read cases",
     P.WORK_CASES: "open or work on cases",
-    P.SUPERVISE_CASES: "reassign cases or run the SLA check",
+    P.SUPERVISE_CASES: "reassign or cancel cases, lower their severity or run the SLA check",
     P.READ_ALERTS: "read alerts",
     P.ACK_ALERTS: "acknowledge alerts",
     P.WATCH_ALERTS: "follow the live alert stream",
