@@ -76,6 +76,17 @@ class Settings(BaseSettings):
         description="How long the API server remembers an authenticated key (0: look it up on every "
         "request); a key revoked by another process stops working within this time.",
     )
+    web_session_secret: str | None = Field(
+        default=None,
+        description="Secret that signs dashboard sessions and CSRF tokens (default: a random one kept in "
+        "data_dir/web_secret; set it when several hosts serve the dashboard).",
+    )
+    web_session_hours: float = Field(
+        default=12.0, gt=0, description="How long a dashboard sign-in lasts before the key is asked again."
+    )
+    web_timezone: str = Field(
+        default="Asia/Shanghai", description="Time zone the dashboard shows times in (IANA name)."
+    )
 
 
 @lru_cache(maxsize=1)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from complaint_radar.cases import SlaConfig
 from complaint_radar.services.access.key_cache import KeyCache
 from complaint_radar.services.access.rate_limit import TokenBucketLimiter
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.cases.desk import CaseDesk, CaseService
+from complaint_radar.services.cases.sla_settings import effective_sla
 from complaint_radar.services.intake.desk import IntakeDesk
 from complaint_radar.services.intake.ingest import Ingestor
 from complaint_radar.services.runtime import Clock, Database, SessionFactory
@@ -36,13 +38,27 @@ class AppState:
         """Build the services that need the database (and the models), once they are ready."""
         if self.sessions is None:
             return
+        sla = self.case_desk.service.sla if self.case_desk else effective_sla(self.sessions, self.settings)
         if self.case_desk is None:
-            self.case_desk = CaseDesk(CaseService(self.sessions, settings=self.settings, clock=self.clock))
+            service = CaseService(self.sessions, settings=self.settings, clock=self.clock, sla=sla)
+            self.case_desk = CaseDesk(service)
         if self.intake_desk is None and self.assessor is not None:
             ingestor = Ingestor(
-                self.sessions, self.assessor, settings=self.settings, clock=self.clock, source=API_SOURCE
+                self.sessions,
+                self.assessor,
+                settings=self.settings,
+                clock=self.clock,
+                source=API_SOURCE,
+                sla=sla,
             )
             self.intake_desk = IntakeDesk(ingestor, self.sessions)
+
+    def use_sla(self, sla: SlaConfig) -> None:
+        """Case work and ingestion follow this SLA policy from now on (an administrator changed it)."""
+        if self.case_desk is not None:
+            self.case_desk.service.sla = sla
+        if self.intake_desk is not None:
+            self.intake_desk.ingestor.sla = sla
 
     def unwire(self) -> None:
         self.case_desk = self.intake_desk = None

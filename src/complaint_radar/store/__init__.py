@@ -32,6 +32,7 @@ from complaint_radar.store.models import (
     Event,
     Message,
     RiskProfileSnapshot,
+    SettingOverride,
     User,
 )
 from complaint_radar.store.repositories import (
@@ -71,6 +72,7 @@ __all__ = [
     "NewEvent",
     "NewMessage",
     "RiskProfileSnapshot",
+    "SettingOverride",
     "User",
     "add_case",
     "allocate_case_number",

@@ -70,6 +70,9 @@ class Message(Base):
         UniqueConstraint("source", "external_id"),
         Index(None, "customer_id", "occurred_at"),
         Index(None, "thread_id"),
+        # The dashboard's newest-first lists: all messages, and the live radar's high-risk ones.
+        Index(None, "occurred_at"),
+        Index(None, "risk_level", "occurred_at"),
         CheckConstraint("risk_score BETWEEN 0 AND 100", name="risk_score_range"),
     )
 
@@ -260,6 +263,7 @@ class RiskProfileSnapshot(Base):
     __tablename__ = "customer_risk_profiles"
     __table_args__ = (
         Index(None, "customer_id", "computed_at"),
+        Index(None, "computed_at"),
         CheckConstraint("risk_score BETWEEN 0 AND 100", name="risk_score_range"),
     )
 
@@ -274,3 +278,15 @@ class RiskProfileSnapshot(Base):
     recommended_action: Mapped[str | None] = mapped_column(String(32))
     reasons: Mapped[list[Any]] = mapped_column(json_document(), default=_empty_list)
     profile: Mapped[dict[str, Any]] = mapped_column(json_document(), default=_empty_dict)
+
+
+class SettingOverride(Base):
+    """A setting an administrator changed at run time (the SLA targets …): `value` replaces the default
+    from files and environment until changed again; each change is also in the audit trail."""
+
+    __tablename__ = "settings_overrides"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(json_document(), default=_empty_dict)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

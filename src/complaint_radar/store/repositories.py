@@ -199,14 +199,16 @@ class KeyOwner:
     user: User
 
 
-def find_api_key(session: Session, key_hash: str, *, now: datetime | None = None) -> KeyOwner | None:
-    """The active, unexpired key with this hash whose user is active; None otherwise."""
+def find_api_key(
+    session: Session, key_hash: str | None = None, *, key_id: int | None = None, now: datetime | None = None
+) -> KeyOwner | None:
+    """The active, unexpired key with this hash (or id) whose user is active; None otherwise."""
     now = now or utcnow()
     statement = (
         select(ApiKey, User)
         .join(User, User.id == ApiKey.user_id)
         .where(
-            ApiKey.key_hash == key_hash,
+            ApiKey.key_hash == key_hash if key_id is None else ApiKey.id == key_id,
             ApiKey.active.is_(True),
             User.active.is_(True),
             or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),

@@ -38,6 +38,8 @@ class Permission(StrEnum):
     READ_ALERTS = "read_alerts"
     ACK_ALERTS = "ack_alerts"
     MANAGE_KEYS = "manage_keys"
+    READ_ANALYSIS = "read_analysis"
+    ADMINISTER = "administer"
 
 
 P = Permission
@@ -45,9 +47,9 @@ _READ = frozenset({P.ASSESS, P.READ_MESSAGES, P.READ_CUSTOMERS, P.READ_CASES, P.
 _WORK = _READ | {P.INGEST, P.WORK_CASES, P.ACK_ALERTS}
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.FRONTLINE_AGENT: _WORK,
-    Role.SUPERVISOR: _WORK | {P.SUPERVISE_CASES},
-    Role.QUALITY_ANALYST: _READ,
-    Role.MANAGER: _WORK | {P.SUPERVISE_CASES},
+    Role.SUPERVISOR: _WORK | {P.SUPERVISE_CASES, P.READ_ANALYSIS},
+    Role.QUALITY_ANALYST: _READ | {P.READ_ANALYSIS},
+    Role.MANAGER: _WORK | {P.SUPERVISE_CASES, P.READ_ANALYSIS},
     Role.ADMIN: frozenset(Permission),
 }
 RAW_TEXT_ROLES = frozenset({Role.FRONTLINE_AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
@@ -64,6 +66,8 @@ _PERMISSION_WORDS: Mapping[Permission, str] = {
     P.READ_ALERTS: "read alerts",
     P.ACK_ALERTS: "acknowledge alerts",
     P.MANAGE_KEYS: "manage API keys",
+    P.READ_ANALYSIS: "read complaint analysis (trends, Pareto, issues, satisfaction)",
+    P.ADMINISTER: "change users, roles, alert thresholds or SLA settings",
 }
 
 
