@@ -6,7 +6,7 @@ SHARED ?= ../shared/data
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-fast lint models bench install install-test postgres-server clean
+.PHONY: demo test test-fast lint models bench install install-test postgres-server chromium-browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,19 @@ postgres-server:
 	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
 	fi
 
+## chromium-browser: Debian's Chromium and a CJK font for the dashboard's browser tests (never `playwright install`)
+chromium-browser:
+	@if [ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; else \
+	  echo "Installing Debian's chromium and fonts-wqy-microhei (the dashboard's browser tests)"; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei; \
+	fi
+
 install: $(STAMP)
 install-test: $(TSTAMP)
+install-test: chromium-browser
+$(TSTAMP): | chromium-browser
 
 ## demo: install everything and assess the bundled demo messages
 demo: $(STAMP)

@@ -1,4 +1,4 @@
-"""Screenshots of every dashboard page at 1440×900 into docs/img/ (run: .venv/bin/python tests/e2e/take_screenshots.py).
+"""Screenshots of every dashboard page at 1440×900 into docs/img/ (`python tests/e2e/take_screenshots.py`).
 
 Starts the dashboard over the demo history, signs in as each page's usual role and saves one PNG per page.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dashboard import demo_dashboard, launch_chromium, signed_in  # noqa: E402
+from dashboard import demo_dashboard, launch_chromium, signed_in
 
-from complaint_radar.types import Role  # noqa: E402
+from complaint_radar.types import Role
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img"
 SHOTS = [
@@ -28,7 +28,11 @@ SHOTS = [
 
 def main(names: list[str]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp, demo_dashboard(Path(tmp)) as dashboard, sync_playwright() as pw:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        demo_dashboard(Path(tmp)) as dashboard,
+        sync_playwright() as pw,
+    ):
         browser = launch_chromium(pw)
         for name, path, role in SHOTS:
             if names and name not in names:

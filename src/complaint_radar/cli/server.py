@@ -24,22 +24,61 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (each loads the models).", min=1)] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Load the demo history when the store is empty, and print a ready admin key and the "
+            "dashboard's URL.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the REST API with uvicorn (OpenAPI docs at /docs).
+    """Serve the dashboard (/) and the REST API (/v1, OpenAPI docs at /docs) with uvicorn.
 
     The database is COMPLAINT_RADAR_DATABASE_URL, else SQLite under COMPLAINT_RADAR_DATA_DIR; it is
-    migrated at startup. Create the first key with `complaint-radar keys create --role admin --name ops`.
+    migrated at startup. Create the first key with `complaint-radar keys create --role admin --name ops`
+    and sign in with it at http://HOST:PORT/, or start with `--demo`.
     """
     import uvicorn
 
+    if demo:
+        _prepare_demo(host, port)
     uvicorn.run(
-        "complaint_radar.api.app:create_app",
+        "complaint_radar.web.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         log_level=log_level,
     )
+
+
+def _prepare_demo(host: str, port: int) -> None:
+    """Fill an empty store with the demo history and issue an admin key for the dashboard."""
+    from complaint_radar.services.access import issue_key
+    from complaint_radar.services.assessment.assessing import Assessor
+    from complaint_radar.services.intake.demo_store import load_demo_store, store_is_empty
+    from complaint_radar.services.runtime import open_database, unit_of_work
+    from complaint_radar.settings import get_settings
+    from complaint_radar.types import Role
+
+    settings = get_settings()
+    database = open_database(settings)
+    try:
+        if store_is_empty(database.sessions):
+            err.print("Loading the demo history into the empty store (about a minute) …")
+            load_demo_store(database.sessions, Assessor.load(settings), settings)
+        else:
+            err.print("The store already holds messages; the demo history is not loaded again.")
+        with unit_of_work(database.sessions) as session:
+            issued = issue_key(
+                session, username="demo-admin", role=Role.ADMIN, label="serve --demo", now=datetime.now(UTC)
+            )
+    finally:
+        database.close()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    err.print(f"Open http://{shown}:{port}/ and sign in with this admin key (shown once):")
+    print(issued.raw_key, flush=True)
 
 
 @keys_app.command("create")

@@ -113,7 +113,9 @@ async def _principal(request: Request, state: AppState, config: WebConfig) -> tu
     if raw_key:
         principal = state.key_cache.recall(raw_key, now)
         if principal is None:
-            principal = await run_in_threadpool(state.key_cache.authenticate, sessions_of(state), raw_key, now)
+            principal = await run_in_threadpool(
+                state.key_cache.authenticate, sessions_of(state), raw_key, now
+            )
         return principal, None
     session = WebSession.decode(config.secret, request.cookies.get(SESSION_COOKIE))
     if session is None:

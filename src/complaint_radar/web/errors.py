@@ -3,7 +3,9 @@ a missing sign-in as a redirect to /login. API paths keep their JSON errors."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -15,7 +17,7 @@ from complaint_radar.errors import AuthenticationError, ComplaintRadarError
 from complaint_radar.web.auth import LoginRequired, translator, web_config
 from complaint_radar.web.security import is_api_path
 
-Handler = Callable[[Request, Exception], Awaitable[Response]]
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 
 
 def is_page(request: Request) -> bool:
@@ -51,6 +53,10 @@ def error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
+async def _answer(result: Response | Awaitable[Response]) -> Response:
+    return await result if inspect.isawaitable(result) else result
+
+
 def install_page_errors(app: FastAPI) -> None:
     """Wrap the API's handlers: a page gets HTML (or a redirect to sign in), an API path its JSON."""
     api_domain: Handler = app.exception_handlers[ComplaintRadarError]
@@ -58,7 +64,7 @@ def install_page_errors(app: FastAPI) -> None:
 
     async def domain_error(request: Request, exc: Exception) -> Response:
         if not is_page(request):
-            return await api_domain(request, exc)
+            return await _answer(api_domain(request, exc))
         assert isinstance(exc, ComplaintRadarError)
         status, _ = status_of(exc)
         if isinstance(exc, AuthenticationError) and status == 401 and request.method == "GET":
@@ -70,7 +76,7 @@ def install_page_errors(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         if not is_page(request) or request.url.path.startswith("/static/"):
-            return await api_http(request, exc)
+            return await _answer(api_http(request, exc))
         assert isinstance(exc, HTTPException)
         return error_page(request, exc.status_code, str(exc.detail))
 

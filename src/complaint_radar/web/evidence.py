@@ -24,7 +24,9 @@ def evidence_marks(assessment: dict[str, Any] | None) -> list[tuple[int, int, st
     marks: list[tuple[int, int, str, str, str]] = []
     for cue in assessment.get("cues") or []:
         muted = any(cue.get(flag) for flag in _QUALIFIERS)
-        marks.append((int(cue["start"]), int(cue["end"]), "ev-cue-muted" if muted else "ev-cue", "cue", cue["code"]))
+        marks.append(
+            (int(cue["start"]), int(cue["end"]), "ev-cue-muted" if muted else "ev-cue", "cue", cue["code"])
+        )
     for cause in assessment.get("causes") or []:
         for span in cause.get("spans") or []:
             marks.append((int(span["start"]), int(span["end"]), "ev-cause", "cause", cause["code"]))

@@ -32,12 +32,19 @@ def catalogue() -> dict[str, tuple[str, str]]:
     raw = yaml.safe_load(text)
     bad = [str(key) for key, pair in raw.items() if not (isinstance(pair, list) and len(pair) == 2)]
     if bad:
-        raise ConfigurationError(f"web/data/messages.yaml: {', '.join(bad)} must be [\"简体\", \"English\"]")
+        raise ConfigurationError(f'web/data/messages.yaml: {", ".join(bad)} must be ["简体", "English"]')
     return {str(key): (str(pair[0]), str(pair[1])) for key, pair in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def _load_conversion_tables() -> None:
+    # By its full path: zhconv's loader of the default name leaves the file open (a ResourceWarning).
+    zhconv.loaddict(str(resources.files("zhconv").joinpath("zhcdict.json")))
 
 
 @lru_cache(maxsize=20_000)
 def traditional(text: str) -> str:
+    _load_conversion_tables()
     return str(zhconv.convert(text, "zh-hant"))
 
 
@@ -88,7 +95,8 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
                 quality = float(params.strip()[2:])
             except ValueError:
                 quality = 0.0
-        ranked.append((-quality, position, tag.strip().lower()))
+        if quality > 0:  # q=0 means "not acceptable"
+            ranked.append((-quality, position, tag.strip().lower()))
     for _, _, tag in sorted(ranked):
         if tag.startswith(_TRADITIONAL_REGIONS):
             return "zh-Hant"

@@ -32,7 +32,8 @@ PAGES = (
     Page("admin", "/admin", P.ADMINISTER, "nav.admin"),
 )
 PAGE_BY_NAME = {page.name: page for page in PAGES}
-PERMISSION_OF: dict[str, Permission | None] = {page.name: page.permission for page in PAGES} | {
+PERMISSION_OF: dict[str, Permission | None] = {
+    **{page.name: page.permission for page in PAGES},
     "customer": P.READ_CUSTOMERS,
     "signed_in": None,
 }

@@ -45,7 +45,7 @@ def load_secret(settings: Settings) -> bytes:
 
 
 def sign(secret: bytes, purpose: str, message: str) -> str:
-    """A hex HMAC of `message` for one `purpose` (session, csrf), so one signature never passes for another."""
+    """A hex HMAC of `message` for one `purpose` (session, csrf): a signature never passes for another."""
     return hmac.new(secret, f"{purpose}\x00{message}".encode(), hashlib.sha256).hexdigest()
 
 

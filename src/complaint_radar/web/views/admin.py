@@ -114,7 +114,9 @@ async def revoke(key_id: Annotated[int, Path(ge=1, le=2**63 - 1)], viewer: Admin
 
 
 @router.post("/admin/users/{username}")
-async def change_user(username: Annotated[str, Path(min_length=1, max_length=128)], viewer: AdminViewer) -> Response:
+async def change_user(
+    username: Annotated[str, Path(min_length=1, max_length=128)], viewer: AdminViewer
+) -> Response:
     form = viewer.form
 
     def change(session: Session) -> object:
@@ -139,7 +141,9 @@ async def change_sla(viewer: AdminViewer) -> Response:
 
     def save(session: Session) -> SlaConfig:
         targets = {
-            s.value: {m.value: form.required(f"{s.value}.{m.value}", f"{s.value} {m.value}") for m in Milestone}
+            s.value: {
+                m.value: form.required(f"{s.value}.{m.value}", f"{s.value} {m.value}") for m in Milestone
+            }
             for s in Severity
         }
         warn_percent = form.number("warn_at", "warning share (%)") or 75.0

@@ -1,4 +1,4 @@
-"""/assess: paste a message and see its full assessment with the evidence highlighted (what `assess` prints)."""
+"""/assess: paste a message, see its full assessment with the evidence highlighted (as `assess` prints)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ router = APIRouter(include_in_schema=False)
 MAX_CHARS = 20_000
 
 
-def _page(viewer: Viewer, *, text: str = "", channel: str | None = None, result: object = None) -> HTMLResponse:
+def _page(
+    viewer: Viewer, *, text: str = "", channel: str | None = None, result: object = None
+) -> HTMLResponse:
     return viewer.render(
         "assess.html", text=text, channel=channel, channels=[c.value for c in Channel], result=result
     )

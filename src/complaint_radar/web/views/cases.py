@@ -77,7 +77,9 @@ async def board(viewer: Annotated[Viewer, Depends(page("cases"))]) -> HTMLRespon
     )
 
 
-async def _case_page(viewer: Viewer, ref: str, *, status: int = 200, error: str | None = None) -> HTMLResponse:
+async def _case_page(
+    viewer: Viewer, ref: str, *, status: int = 200, error: str | None = None
+) -> HTMLResponse:
     desk = viewer.cases
     case = await run_in_threadpool(desk.get, viewer.principal, ref)
     audit = await run_in_threadpool(desk.audit_records, viewer.principal, case.id)

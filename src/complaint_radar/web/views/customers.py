@@ -1,4 +1,4 @@
-"""/customers/{customer_id}: the customer's risk over time, the signals behind it, timeline, cases, playbook."""
+"""/customers/{customer_id}: risk over time, the signals behind it, timeline, cases and playbook."""
 
 from __future__ import annotations
 

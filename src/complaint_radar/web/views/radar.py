@@ -26,9 +26,7 @@ async def _feed(viewer: Viewer) -> list[MessageView]:
 @router.get("/radar", response_class=HTMLResponse)
 async def radar(viewer: Annotated[Viewer, Depends(page("radar"))]) -> HTMLResponse:
     customers = await run_in_threadpool(riskiest_customers, viewer.sessions, min_score=HIGH_RISK, limit=15)
-    return viewer.render(
-        "radar.html", messages=await _feed(viewer), customers=customers, refresh_s=REFRESH_S
-    )
+    return viewer.render("radar.html", messages=await _feed(viewer), customers=customers, refresh_s=REFRESH_S)
 
 
 @router.get("/radar/feed", response_class=HTMLResponse)
