@@ -17,7 +17,7 @@ from complaint_radar.pipeline import Analyzer
 from complaint_radar.services.runtime import Clock, SessionFactory
 from complaint_radar.settings import Settings, get_settings
 from complaint_radar.web.errors import install_page_errors
-from complaint_radar.web.security import SecurityHeaders
+from complaint_radar.web.security import PageHeaders
 from complaint_radar.web.session import load_secret
 from complaint_radar.web.templating import WebConfig, make_environment
 from complaint_radar.web.views import ROUTERS
@@ -46,4 +46,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     for router in ROUTERS:
         app.include_router(router)
     install_page_errors(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(PageHeaders)

@@ -1,7 +1,10 @@
-"""Security headers on every page and static file: a CSP without inline scripts or styles, no framing,
-no MIME sniffing, no referrer leaks. The API and its Swagger UI (/docs) are left as they are."""
+"""Headers on every page and static file: security (a CSP without inline scripts or styles, no framing,
+no MIME sniffing, no referrer leaks) and `Server-Timing` (the app's time, shown by browser devtools and
+read by bench/web_speed.py). The API and its Swagger UI (/docs) are left as they are."""
 
 from __future__ import annotations
+
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,8 +38,9 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware (no body buffering): adds PAGE_HEADERS to responses outside the API."""
+class PageHeaders:
+    """Pure ASGI middleware (no body buffering): adds PAGE_HEADERS and the server time to responses
+    outside the API."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -46,9 +50,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = time.perf_counter()
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *PAGE_HEADERS]
+                timing = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
+                message["headers"] = [*message.get("headers", []), *PAGE_HEADERS, (b"server-timing", timing)]
             await send(message)
 
         await self.app(scope, receive, with_headers)
