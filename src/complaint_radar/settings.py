@@ -76,6 +76,26 @@ class Settings(BaseSettings):
         description="How long the API server remembers an authenticated key (0: look it up on every "
         "request); a key revoked by another process stops working within this time.",
     )
+    analysis_timezone: str = Field(
+        default="Asia/Shanghai",
+        description="IANA time zone whose calendar days the analysis counts in (a message's `day` is fixed "
+        "when it is stored).",
+    )
+    analysis_calendar_file: Path | None = Field(
+        default=None,
+        description="YAML replacing the bundled peak-period calendar (analysis/data/calendar.yaml).",
+    )
+    issue_detect_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="How often the API server re-runs emerging-issue detection (0: only on request, "
+        "`complaint-radar issues detect`).",
+    )
+    outreach_contact_days: int = Field(
+        default=7,
+        ge=0,
+        description="An agent contact within this many days keeps a customer off the outreach queue.",
+    )
     web_session_secret: str | None = Field(
         default=None,
         description="Secret that signs dashboard sessions and CSRF tokens (default: a random one kept in "
@@ -83,9 +103,6 @@ class Settings(BaseSettings):
     )
     web_session_hours: float = Field(
         default=12.0, gt=0, description="How long a dashboard sign-in lasts before the key is asked again."
-    )
-    web_timezone: str = Field(
-        default="Asia/Shanghai", description="Time zone the dashboard shows times in (IANA name)."
     )
 
 

@@ -11,7 +11,17 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from complaint_radar.api.errors import install_error_handlers
-from complaint_radar.api.routers import alerts, assess, cases, customers, health, ingest, keys
+from complaint_radar.api.routers import (
+    alerts,
+    analysis,
+    assess,
+    cases,
+    customers,
+    health,
+    ingest,
+    issues,
+    keys,
+)
 from complaint_radar.api.state import AppState
 from complaint_radar.services.access.key_cache import KeyCache
 from complaint_radar.services.assessment.assessing import Analyzer, Assessor
@@ -54,18 +64,22 @@ def create_app(
             state.owned_database = await run_in_threadpool(open_database, state.settings)
             state.sessions = state.owned_database.sessions
         sweeper: asyncio.Task[None] | None = None
+        detector: asyncio.Task[None] | None = None
         try:
             if state.assessor is None:
                 state.assessor = await run_in_threadpool(Assessor.load, state.settings)
             state.wire()
             if state.settings.sla_check_interval_s > 0:
                 sweeper = asyncio.create_task(_sweep_sla(state, state.settings.sla_check_interval_s))
+            if state.settings.issue_detect_interval_s > 0:
+                detector = asyncio.create_task(_detect_issues(state, state.settings.issue_detect_interval_s))
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
-                with suppress(asyncio.CancelledError):
-                    await sweeper
+            for task in (sweeper, detector):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             if state.owned_database is not None:
                 state.unwire()
                 state.owned_database.close()
@@ -82,7 +96,7 @@ def create_app(
     state.wire()
     app.state.complaint_radar = state
     install_error_handlers(app)
-    for module in (health, assess, ingest, customers, cases, alerts, keys):
+    for module in (health, assess, ingest, customers, cases, alerts, keys, analysis, issues):
         app.include_router(module.router)
     return app
 
@@ -100,6 +114,20 @@ async def _sweep_sla(state: AppState, interval_s: float) -> None:
             continue
         if sweep.warnings or sweep.breaches:
             log.info("SLA check: %d warnings, %d breaches", sweep.warnings, sweep.breaches)
+
+
+async def _detect_issues(state: AppState, interval_s: float) -> None:
+    """Re-run emerging-issue detection as of today every `interval_s` seconds while the server runs."""
+    while True:
+        await asyncio.sleep(interval_s)
+        if state.analysis_desk is None:
+            continue
+        try:
+            run = await run_in_threadpool(state.analysis_desk.detect_issues)
+        except Exception:  # the next round retries; the server keeps serving
+            log.exception("emerging-issue detection failed")
+            continue
+        log.info("issue detection as of %s: %d new, %d updated", run.as_of, len(run.opened), len(run.updated))
 
 
 def _version() -> str:

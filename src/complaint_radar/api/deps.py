@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from complaint_radar.api.state import AppState
 from complaint_radar.errors import ConfigurationError, ModelError
 from complaint_radar.services.access import Permission, Principal, rate_limit_for, require
+from complaint_radar.services.analysis.desk import AnalysisDesk
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.cases.desk import CaseDesk
 from complaint_radar.services.intake.desk import IntakeDesk
@@ -98,6 +99,15 @@ async def get_intake_desk(state: StateDep) -> IntakeDesk:
 IntakeDeskDep = Annotated[IntakeDesk, Depends(get_intake_desk)]
 
 
+async def get_analysis_desk(state: StateDep) -> AnalysisDesk:
+    if state.analysis_desk is None:
+        raise ConfigurationError("the database is not open yet; retry when /readyz says ready")
+    return state.analysis_desk
+
+
+AnalysisDeskDep = Annotated[AnalysisDesk, Depends(get_analysis_desk)]
+
+
 async def get_principal(
     state: StateDep,
     api_key: Annotated[str | None, Security(_api_key)],
@@ -136,4 +146,8 @@ WorkingCases = Annotated[Principal, Depends(requires(P.WORK_CASES))]
 ReadingAlerts = Annotated[Principal, Depends(requires(P.READ_ALERTS))]
 AckingAlerts = Annotated[Principal, Depends(requires(P.ACK_ALERTS))]
 ManagingKeys = Annotated[Principal, Depends(requires(P.MANAGE_KEYS))]
+ReadingAnalysis = Annotated[Principal, Depends(requires(P.READ_ANALYSIS))]
+WorkingIssues = Annotated[Principal, Depends(requires(P.WORK_ISSUES))]
+ManagingActions = Annotated[Principal, Depends(requires(P.MANAGE_ACTIONS))]
+WritingMetrics = Annotated[Principal, Depends(requires(P.WRITE_METRICS))]
 """Route parameters: the authenticated caller, checked for one permission."""

@@ -24,6 +24,11 @@ def for_caller(model: M, principal: Principal) -> M:
     return redacted
 
 
+def plain_for_caller(data: Any, principal: Principal) -> Any:
+    """A plain JSON value (dicts and lists) as the caller may see it, like `for_caller`."""
+    return data if principal.sees_raw_text else _redact(data)
+
+
 def _redact(value: Any, name: str | None = None) -> Any:
     if isinstance(value, str):
         return redact_text(value) if name in FREE_TEXT_FIELDS else value

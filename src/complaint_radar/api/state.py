@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from complaint_radar.cases import SlaConfig
 from complaint_radar.services.access.key_cache import KeyCache
 from complaint_radar.services.access.rate_limit import TokenBucketLimiter
+from complaint_radar.services.analysis.desk import AnalysisDesk
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.cases.desk import CaseDesk, CaseService
 from complaint_radar.services.cases.sla_settings import effective_sla
@@ -31,6 +32,7 @@ class AppState:
     assessor: Assessor | None = None
     case_desk: CaseDesk | None = None
     intake_desk: IntakeDesk | None = None
+    analysis_desk: AnalysisDesk | None = None
     owned_database: Database | None = None
     """A database the app opened itself (and closes at shutdown); None when the caller passed one."""
 
@@ -42,6 +44,8 @@ class AppState:
         if self.case_desk is None:
             service = CaseService(self.sessions, settings=self.settings, clock=self.clock, sla=sla)
             self.case_desk = CaseDesk(service)
+        if self.analysis_desk is None:
+            self.analysis_desk = AnalysisDesk(self.sessions, settings=self.settings, clock=self.clock)
         if self.intake_desk is None and self.assessor is not None:
             ingestor = Ingestor(
                 self.sessions,
@@ -61,4 +65,4 @@ class AppState:
             self.intake_desk.ingestor.sla = sla
 
     def unwire(self) -> None:
-        self.case_desk = self.intake_desk = None
+        self.case_desk = self.intake_desk = self.analysis_desk = None

@@ -33,6 +33,7 @@ DatabaseUrl = Annotated[
 class FileKind(StrEnum):
     MESSAGES = "messages"
     EVENTS = "events"
+    METRICS = "metrics"
 
 
 def ingest(
@@ -62,6 +63,12 @@ def ingest(
 
     Events: event_id, customer_id, occurred_at, kind, value, attributes (JSON).
 
+    Both take dimension columns: product, sku, branch, region, team, agent_id, segment, tenure_days,
+    new_or_returning.
+
+    Metrics (denominators of rates): date, metric, value + dimension columns (channel, product, …); a row
+    with the same date, metric and dimensions replaces the stored value.
+
     Rows already stored (same source and id) are skipped, so after a crash run the same file again.
     Bad rows and unknown event kinds are reported with their line; the rest are stored.
     """
@@ -73,6 +80,9 @@ def ingest(
 
     if not input_path.exists():
         raise InputError(f"input file {input_path} does not exist; check the path")
+    if kind is FileKind.METRICS:
+        _ingest_metrics(input_path, database_url, chunk_rows, quiet)
+        return
     database = _open(database_url)
     problems = ProblemPrinter(err)
     try:
@@ -97,6 +107,27 @@ def ingest(
         + f"; cases opened {report.cases_opened}, contacts attached {report.contacts_attached}",
         soft_wrap=True,
     )
+
+
+def _ingest_metrics(input_path: Path, database_url: str | None, chunk_rows: int | None, quiet: bool) -> None:
+    from complaint_radar.cli.progress import ProblemPrinter, row_progress
+    from complaint_radar.services.analysis.metrics import ingest_metrics_file
+
+    database = _open(database_url)
+    problems = ProblemPrinter(err)
+    try:
+        with row_progress(err, "ingesting", input_path.name, quiet=quiet) as advance:
+            report = ingest_metrics_file(
+                database.sessions,
+                input_path,
+                chunk_rows=chunk_rows or 5000,
+                on_progress=advance,
+                on_problem=problems,
+            )
+    finally:
+        database.close()
+    problems.print_rest("fix those rows and ingest the file again (stored rows are updated, not duplicated)")
+    err.print(f"{report.rows} metric rows: {report.stored} stored, {report.invalid} invalid")
 
 
 def replay(

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from complaint_radar.cli.analysis import actions_app, export, issues_app, report
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
 from complaint_radar.cli.server import keys_app, serve
@@ -233,6 +234,11 @@ app.add_typer(taxonomy_app)
 app.command()(ingest)
 app.command()(replay)
 app.add_typer(db_app)
+# Aggregate analysis (SPEC.md §7) lives in cli/analysis.py.
+app.command()(report)
+app.add_typer(issues_app)
+app.add_typer(actions_app)
+app.command()(export)
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     AUTO_RENEW_OFF = "auto_renew_off"
     FUNDS_TRANSFER_OUT = "funds_transfer_out"
     CARD_UNBOUND = "card_unbound"
+    SURVEY_SERVQUAL = "survey_servqual"
 
 
 class InvalidEventError(InputError):

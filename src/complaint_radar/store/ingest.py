@@ -8,18 +8,25 @@ the rows are created on first sight.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from complaint_radar.store.analysis_rows import (
+    CUSTOMER_DIMENSIONS,
+    DIMENSIONS,
+    cause_rows,
+    local_day,
+    severity_weight,
+)
 from complaint_radar.store.columns import as_utc, utcnow
 from complaint_radar.store.db import dialect_insert
-from complaint_radar.store.models import Customer, Event, Message
+from complaint_radar.store.models import Customer, Event, Message, MessageCause
 from complaint_radar.store.pg_copy import copy_insert
 from complaint_radar.types import Assessment
 
@@ -33,6 +40,8 @@ _T = TypeVar("_T")
 _MESSAGES: Table = Message.metadata.tables[Message.__tablename__]
 _EVENTS: Table = Event.metadata.tables[Event.__tablename__]
 _CUSTOMERS: Table = Customer.metadata.tables[Customer.__tablename__]
+_CAUSES: Table = MessageCause.metadata.tables[MessageCause.__tablename__]
+_DIMENSION_COLUMNS = (*DIMENSIONS, *CUSTOMER_DIMENSIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,8 @@ class NewMessage:
     language: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     assessment: Assessment | None = None
+    dimensions: Mapping[str, Any] = field(default_factory=dict)
+    """product, sku, branch, region, team, agent_id, segment, tenure_days, new_or_returning (optional)."""
 
     @property
     def key(self) -> ExternalKey:
@@ -67,6 +78,7 @@ class NewEvent:
     occurred_at: datetime
     value: float | str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    dimensions: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> ExternalKey:
@@ -88,8 +100,11 @@ class IngestResult:
 def insert_messages(
     session: Session, messages: Iterable[NewMessage], *, batch_rows: int = DEFAULT_BATCH_ROWS
 ) -> IngestResult:
-    """Store messages not seen before; a (source, external id) already stored is left untouched."""
-    return _ingest(session, _MESSAGES, messages, _message_row, batch_rows)
+    """Store messages not seen before; a (source, external id) already stored is left untouched.
+
+    Each new message's causes go to `message_causes` with it (for cause group-bys without a JSON scan).
+    """
+    return _ingest(session, _MESSAGES, messages, _message_row, batch_rows, after=_insert_causes)
 
 
 def insert_events(
@@ -120,12 +135,26 @@ def save_assessments(session: Session, assessments: Iterable[tuple[int, Assessme
             risk_score=bindparam("risk_score"),
             risk_level=bindparam("risk_level"),
             assessed_at=bindparam("assessed_at"),
+            severity_weight=bindparam("severity_weight"),
         )
     )
     count = 0
+    connection = session.connection()
     for chunk in _chunks(assessments, DEFAULT_BATCH_ROWS):
         rows = [{"message_pk": pk, **_assessment_columns(a)} for pk, a in chunk]
-        session.connection().execute(statement, rows)
+        connection.execute(statement, rows)
+        pks = [pk for pk, _ in chunk]
+        days = dict(
+            connection.execute(select(_MESSAGES.c.id, _MESSAGES.c.day).where(_MESSAGES.c.id.in_(pks))).all()
+        )
+        connection.execute(delete(_CAUSES).where(_CAUSES.c.message_id.in_(pks)))
+        causes = [
+            c
+            for row in rows
+            for c in cause_rows(row["message_pk"], row["assessment"], days.get(row["message_pk"]))
+        ]
+        if causes:
+            connection.execute(insert(_CAUSES), causes)
         count += len(rows)
     return count
 
@@ -150,6 +179,7 @@ def _ingest(
     records: Iterable[_Record],
     to_row: Callable[[_Record, datetime], dict[str, Any]],
     batch_rows: int,
+    after: Callable[[Session, list[dict[str, Any]], dict[ExternalKey, int]], None] | None = None,
 ) -> IngestResult:
     inserted: dict[ExternalKey, int] = {}
     duplicates: list[ExternalKey] = []
@@ -175,6 +205,8 @@ def _ingest(
             returning=("source", "external_id", "id"),
         )
         new = {(source, ext): pk for source, ext, pk in returned}
+        if after is not None and new:
+            after(session, rows, new)
         inserted.update(new)
         duplicates.extend(r.key for r in fresh if r.key not in new)
     return IngestResult(inserted=inserted, duplicates=tuple(duplicates))
@@ -199,7 +231,23 @@ def _insert_new(
     return [tuple(row) for row in session.connection().execute(statement, rows)]
 
 
+def _insert_causes(session: Session, rows: list[dict[str, Any]], new: dict[ExternalKey, int]) -> None:
+    causes = [
+        cause
+        for row in rows
+        if (pk := new.get((row["source"], row["external_id"]))) is not None
+        for cause in cause_rows(pk, row["assessment"], row["day"])
+    ]
+    if causes:
+        session.connection().execute(insert(_CAUSES), causes)
+
+
+def _dimension_values(dimensions: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: dimensions.get(name) for name in _DIMENSION_COLUMNS}
+
+
 def _message_row(message: NewMessage, received_at: datetime) -> dict[str, Any]:
+    occurred_at = as_utc(message.occurred_at)
     row: dict[str, Any] = {
         "source": message.source,
         "external_id": message.external_id,
@@ -209,23 +257,35 @@ def _message_row(message: NewMessage, received_at: datetime) -> dict[str, Any]:
         "speaker": message.speaker,
         "text": message.text,
         "language": message.language,
-        "occurred_at": as_utc(message.occurred_at),
+        "occurred_at": occurred_at,
         "received_at": received_at,
         "attributes": message.attributes,
+        "day": local_day(occurred_at),
+        **_dimension_values(message.dimensions),
     }
     if message.assessment is None:
-        row.update(assessment=None, stage=None, risk_score=None, risk_level=None, assessed_at=None)
+        row.update(
+            assessment=None,
+            stage=None,
+            risk_score=None,
+            risk_level=None,
+            assessed_at=None,
+            severity_weight=None,
+        )
     else:
         row.update(_assessment_columns(message.assessment))
     return row
 
 
 def _event_row(event: NewEvent, received_at: datetime) -> dict[str, Any]:
+    occurred_at = as_utc(event.occurred_at)
     return {
         "source": event.source,
         "external_id": event.external_id,
         "customer_id": event.customer_id,
-        "occurred_at": as_utc(event.occurred_at),
+        "occurred_at": occurred_at,
+        "day": local_day(occurred_at),
+        **_dimension_values(event.dimensions),
         "kind": event.kind,
         "value_num": None if isinstance(event.value, str) or event.value is None else float(event.value),
         "value_text": event.value if isinstance(event.value, str) else None,
@@ -241,6 +301,7 @@ def _assessment_columns(assessment: Assessment) -> dict[str, Any]:
         "risk_score": assessment.risk_score,
         "risk_level": str(assessment.risk_level),
         "assessed_at": _parse_time(assessment.assessed_at),
+        "severity_weight": severity_weight(str(assessment.risk_level)),
     }
 
 

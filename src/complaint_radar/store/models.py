@@ -7,12 +7,13 @@ Every datetime column is an aware UTC `UTCDateTime`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     Double,
     ForeignKey,
     Index,
@@ -74,6 +75,11 @@ class Message(Base):
         Index(None, "occurred_at"),
         Index(None, "risk_level", "occurred_at"),
         CheckConstraint("risk_score BETWEEN 0 AND 100", name="risk_score_range"),
+        Index(None, "day"),
+        Index(None, "product", "day"),
+        Index(None, "branch", "day"),
+        Index(None, "region", "day"),
+        Index(None, "agent_id", "day"),
     )
 
     id: Mapped[int] = mapped_column(big_id(), primary_key=True)
@@ -93,6 +99,19 @@ class Message(Base):
     risk_score: Mapped[int | None] = mapped_column(SmallInteger)
     risk_level: Mapped[str | None] = mapped_column(String(16))
     assessed_at: Mapped[datetime | None]
+    severity_weight: Mapped[int | None] = mapped_column(SmallInteger)
+    """SPEC.md §7.4 weight of the risk level (critical 4, high 3, medium 2, low 1), for weighted Pareto."""
+    day: Mapped[date | None] = mapped_column(Date)
+    """The local calendar day of `occurred_at` in the reporting time zone (Settings.analysis_timezone)."""
+    product: Mapped[str | None] = mapped_column(String(128))
+    sku: Mapped[str | None] = mapped_column(String(128))
+    branch: Mapped[str | None] = mapped_column(String(128))
+    region: Mapped[str | None] = mapped_column(String(128))
+    team: Mapped[str | None] = mapped_column(String(128))
+    agent_id: Mapped[str | None] = mapped_column(String(128))
+    segment: Mapped[str | None] = mapped_column(String(128))
+    tenure_days: Mapped[int | None] = mapped_column(Integer)
+    new_or_returning: Mapped[str | None] = mapped_column(String(16))
 
 
 class Event(Base):
@@ -102,6 +121,7 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index(None, "customer_id", "occurred_at"),
+        Index(None, "kind", "day"),
     )
 
     id: Mapped[int] = mapped_column(big_id(), primary_key=True)
@@ -114,6 +134,16 @@ class Event(Base):
     value_text: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(json_document(), default=_empty_dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    day: Mapped[date | None] = mapped_column(Date)
+    product: Mapped[str | None] = mapped_column(String(128))
+    sku: Mapped[str | None] = mapped_column(String(128))
+    branch: Mapped[str | None] = mapped_column(String(128))
+    region: Mapped[str | None] = mapped_column(String(128))
+    team: Mapped[str | None] = mapped_column(String(128))
+    agent_id: Mapped[str | None] = mapped_column(String(128))
+    segment: Mapped[str | None] = mapped_column(String(128))
+    tenure_days: Mapped[int | None] = mapped_column(Integer)
+    new_or_returning: Mapped[str | None] = mapped_column(String(16))
 
 
 class Case(Base):
@@ -278,6 +308,133 @@ class RiskProfileSnapshot(Base):
     recommended_action: Mapped[str | None] = mapped_column(String(32))
     reasons: Mapped[list[Any]] = mapped_column(json_document(), default=_empty_list)
     profile: Mapped[dict[str, Any]] = mapped_column(json_document(), default=_empty_dict)
+
+
+# Aggregate analysis (SPEC.md §7): causes as rows, denominators, issues, root causes, improvement actions.
+
+
+class MessageCause(Base):
+    """One cause of one assessed message, with the message's day, so cause group-bys need no JSON scan."""
+
+    __tablename__ = "message_causes"
+    __table_args__ = (Index(None, "day", "cause"),)
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    cause: Mapped[str] = mapped_column(String(32), primary_key=True)
+    confidence: Mapped[float | None] = mapped_column(Double)
+    day: Mapped[date | None] = mapped_column(Date)
+
+
+class MetricValue(Base):
+    """A denominator (orders, contacts, active customers, surveys sent …) for one day and dimensions.
+
+    Absent dimensions are stored as '' (not NULL) so the unique key makes re-sent rows an update.
+    """
+
+    __tablename__ = "metrics"
+    __table_args__ = (
+        UniqueConstraint(
+            "day", "metric", "channel", "product", "sku", "branch", "region", "team", "agent_id", "segment"
+        ),
+        Index(None, "metric", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Double)
+    channel: Mapped[str] = mapped_column(String(32), default="")
+    product: Mapped[str] = mapped_column(String(128), default="")
+    sku: Mapped[str] = mapped_column(String(128), default="")
+    branch: Mapped[str] = mapped_column(String(128), default="")
+    region: Mapped[str] = mapped_column(String(128), default="")
+    team: Mapped[str] = mapped_column(String(128), default="")
+    agent_id: Mapped[str] = mapped_column(String(128), default="")
+    segment: Mapped[str] = mapped_column(String(128), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Issue(Base):
+    """An emerging issue (SPEC.md §7.5): one per key; a growing issue is updated, never duplicated."""
+
+    __tablename__ = "issues"
+    __table_args__ = (Index(None, "status", "last_detected"),)
+
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key: Mapped[dict[str, Any]] = mapped_column(json_document(), default=_empty_dict)
+    kind: Mapped[str] = mapped_column(String(16), default="key")
+    cause: Mapped[str | None] = mapped_column(String(64))
+    product: Mapped[str | None] = mapped_column(String(128))
+    branch: Mapped[str | None] = mapped_column(String(128))
+    region: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    window_start: Mapped[date]
+    window_end: Mapped[date]
+    observed: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Double)
+    p_value: Mapped[float | None] = mapped_column(Double)
+    ratio: Mapped[float | None] = mapped_column(Double)
+    merged_keys: Mapped[list[Any]] = mapped_column(json_document(), default=_empty_list)
+    top_terms: Mapped[list[Any]] = mapped_column(json_document(), default=_empty_list)
+    example_ids: Mapped[list[Any]] = mapped_column(json_document(), default=_empty_list)
+    first_detected: Mapped[date]
+    last_detected: Mapped[date]
+    detections: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IssueKey(Base):
+    """Every key an issue stands for (its own and those merged into it), so a later run finds it again."""
+
+    __tablename__ = "issue_keys"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+
+
+class RootCauseRecord(Base):
+    """A fishbone, 5-whys or qualitative note attached to an issue (SPEC.md §7.6)."""
+
+    __tablename__ = "root_cause_records"
+
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    record: Mapped[dict[str, Any]] = mapped_column(json_document(), default=_empty_dict)
+    author: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImprovementAction(Base):
+    """An improvement action and its before/after windows (SPEC.md §7.9)."""
+
+    __tablename__ = "improvement_actions"
+
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True)
+    title: Mapped[str] = mapped_column(String(256))
+    description: Mapped[str | None] = mapped_column(Text)
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id", ondelete="SET NULL"), index=True)
+    root_cause_id: Mapped[int | None] = mapped_column(
+        ForeignKey("root_cause_records.id", ondelete="SET NULL")
+    )
+    fishbone_category: Mapped[str | None] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    start_date: Mapped[date]
+    baseline_start: Mapped[date]
+    baseline_end: Mapped[date]
+    ramp_up_days: Mapped[int] = mapped_column(Integer)
+    target_metric: Mapped[str] = mapped_column(String(64))
+    target_value: Mapped[float | None] = mapped_column(Double)
+    filters: Mapped[dict[str, Any]] = mapped_column(json_document(), default=_empty_dict)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class SettingOverride(Base):

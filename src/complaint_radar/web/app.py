@@ -39,7 +39,7 @@ def create_app(
 
 def install_web(app: FastAPI, settings: Settings) -> None:
     app.state.complaint_radar_web = WebConfig(
-        secret=load_secret(settings), env=make_environment(settings.web_timezone)
+        secret=load_secret(settings), env=make_environment(settings.analysis_timezone)
     )
     static = Path(str(resources.files("complaint_radar.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -39,17 +39,23 @@ class Permission(StrEnum):
     ACK_ALERTS = "ack_alerts"
     MANAGE_KEYS = "manage_keys"
     READ_ANALYSIS = "read_analysis"
+    WORK_ISSUES = "work_issues"
+    MANAGE_ACTIONS = "manage_actions"
+    WRITE_METRICS = "write_metrics"
     ADMINISTER = "administer"
 
 
 P = Permission
 _READ = frozenset({P.ASSESS, P.READ_MESSAGES, P.READ_CUSTOMERS, P.READ_CASES, P.READ_ALERTS})
 _WORK = _READ | {P.INGEST, P.WORK_CASES, P.ACK_ALERTS}
+_ANALYSE = frozenset({P.READ_ANALYSIS, P.WORK_ISSUES})
+"""SPEC.md §7 aggregate analysis: analysts, supervisors, managers (agents serve customers, not aggregates)."""
+_IMPROVE = frozenset({P.MANAGE_ACTIONS, P.WRITE_METRICS})
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.FRONTLINE_AGENT: _WORK,
-    Role.SUPERVISOR: _WORK | {P.SUPERVISE_CASES, P.READ_ANALYSIS},
-    Role.QUALITY_ANALYST: _READ | {P.READ_ANALYSIS},
-    Role.MANAGER: _WORK | {P.SUPERVISE_CASES, P.READ_ANALYSIS},
+    Role.SUPERVISOR: _WORK | {P.SUPERVISE_CASES} | _ANALYSE,
+    Role.QUALITY_ANALYST: _READ | _ANALYSE | _IMPROVE,
+    Role.MANAGER: _WORK | {P.SUPERVISE_CASES} | _ANALYSE | _IMPROVE,
     Role.ADMIN: frozenset(Permission),
 }
 RAW_TEXT_ROLES = frozenset({Role.FRONTLINE_AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
@@ -66,7 +72,10 @@ _PERMISSION_WORDS: Mapping[Permission, str] = {
     P.READ_ALERTS: "read alerts",
     P.ACK_ALERTS: "acknowledge alerts",
     P.MANAGE_KEYS: "manage API keys",
-    P.READ_ANALYSIS: "read complaint analysis (trends, Pareto, issues, satisfaction)",
+    P.READ_ANALYSIS: "read the complaint analysis (trends, Pareto, issues, actions, surveys, outreach)",
+    P.WORK_ISSUES: "change emerging issues or attach root-cause records",
+    P.MANAGE_ACTIONS: "create or change improvement actions",
+    P.WRITE_METRICS: "store metrics (denominators)",
     P.ADMINISTER: "change users, roles, alert thresholds or SLA settings",
 }
 

@@ -3,7 +3,9 @@
 Messages: `message_id, customer_id, occurred_at, text`, optional `channel`, `speaker`, `thread_id`,
 `language`, `attributes` (a JSON object); other columns are kept in `attributes`. Events:
 `event_id, customer_id, occurred_at, kind, value, attributes` (SPEC.md §4 kinds; an unknown kind is
-reported, never fatal). Text is PII-masked here, before anything is stored or assessed.
+reported, never fatal); other columns join the event's `attributes`. Both take the dimension columns
+`product, sku, branch, region, team, agent_id, segment, tenure_days, new_or_returning` (SPEC.md §7.2).
+Text is PII-masked here, before anything is stored or assessed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from complaint_radar.errors import InputError
 from complaint_radar.services.rows import text_problem
 from complaint_radar.settings import Settings
 from complaint_radar.store import NewEvent, NewMessage
+from complaint_radar.store.analysis_rows import DIMENSIONS
 from complaint_radar.text.pii import mask_text
 from complaint_radar.types import Channel
 
@@ -30,9 +33,14 @@ EVENT_COLUMNS = ("event_id", "customer_id", "occurred_at", "kind")
 SPEAKERS = frozenset({"customer", "agent", "system"})
 RAW_TEXT_ATTRIBUTE = "raw_text"
 
+DIMENSION_FIELDS = (*DIMENSIONS, "tenure_days", "new_or_returning")
+"""Optional columns of messages and events stored as dimensions (SPEC.md §7.2), not in `attributes`."""
+NEW_OR_RETURNING = frozenset({"new", "returning"})
 _MESSAGE_FIELDS = frozenset(
     {*MESSAGE_COLUMNS, "channel", "speaker", "thread_id", "language", "attributes", "source"}
+    | set(DIMENSION_FIELDS)
 )
+_EVENT_FIELDS = frozenset({*EVENT_COLUMNS, "value", "attributes", "source", "at"}) | set(DIMENSION_FIELDS)
 _CHANNELS = frozenset(c.value for c in Channel)
 
 
@@ -92,6 +100,7 @@ def message_item(row: InputRow, source: str, settings: Settings) -> MessageItem:
     attributes.update(
         {str(k): v for k, v in data.items() if k not in _MESSAGE_FIELDS and not _missing(v) and _jsonable(v)}
     )
+    dimensions = dimension_values(data, attributes, f"message {message_id!r}")
     stored = mask_text(text) if settings.mask_pii else text
     if settings.keep_raw_text and stored != text:
         attributes[RAW_TEXT_ATTRIBUTE] = text
@@ -108,6 +117,7 @@ def message_item(row: InputRow, source: str, settings: Settings) -> MessageItem:
             thread_id=_optional_id(data.get("thread_id")),
             language=_optional_text(data.get("language")),
             attributes=attributes,
+            dimensions=dimensions,
         ),
     )
 
@@ -119,13 +129,25 @@ def event_item(row: InputRow, source: str) -> EventItem:
     customer_id = _optional_id(data.get("customer_id"))
     if customer_id is None:
         raise RowError(f"event {event_id!r}: customer_id is missing")
+    extra = {
+        str(k): v
+        for k, v in data.items()
+        if k not in _EVENT_FIELDS
+        and not _missing(v)
+        and _jsonable(v)
+        and not (isinstance(v, str) and not v.strip())
+    }
+    attributes = {**extra, **_attributes(data.get("attributes"), f"event {event_id!r}")}
     try:
-        event = parse_event({**data, "event_id": event_id, "customer_id": customer_id})
+        event = parse_event(
+            {**data, "event_id": event_id, "customer_id": customer_id, "attributes": attributes}
+        )
     except UnknownEventKindError as exc:
         raise RowError(str(exc), unknown_kind=str(data.get("kind") or "")) from exc
     except InputError as exc:  # InvalidEventError, or a bad time
         raise RowError(str(exc)) from exc
     event = replace(event, at=plain_datetime(event.at))
+    dimensions = dimension_values(data, dict(event.attributes), f"event {event_id!r}")
     return EventItem(
         row.line,
         NewEvent(
@@ -136,9 +158,45 @@ def event_item(row: InputRow, source: str) -> EventItem:
             occurred_at=event.at,
             value=event.value,
             attributes=dict(event.attributes),
+            dimensions=dimensions,
         ),
         event,
     )
+
+
+def dimension_values(data: Mapping[str, Any], attributes: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """The row's dimensions: its own columns first, else the same keys inside `attributes` (SPEC.md §3
+    message metadata carries product and branch). Raises RowError for a value that is not usable."""
+    found: dict[str, Any] = {}
+    for name in DIMENSION_FIELDS:
+        raw = data.get(name)
+        if _missing(raw) or (isinstance(raw, str) and not raw.strip()):
+            raw = attributes.get(name)
+        if _missing(raw) or (isinstance(raw, str) and not raw.strip()):
+            continue
+        if name == "tenure_days":
+            found[name] = _tenure(raw, what)
+        elif name == "new_or_returning":
+            status = str(raw).strip().lower()
+            if status not in NEW_OR_RETURNING:
+                raise RowError(f"{what}: new_or_returning {raw!r} is not 'new' or 'returning'")
+            found[name] = status
+        else:
+            value = _optional_id(raw)
+            if value is not None and len(value) > 128:
+                raise RowError(f"{what}: {name} is longer than 128 characters")
+            found[name] = value
+    return found
+
+
+def _tenure(raw: Any, what: str) -> int:
+    try:
+        days = float(raw)
+    except (TypeError, ValueError):
+        days = math.nan
+    if isinstance(raw, bool) or not math.isfinite(days) or days < 0 or days != int(days) or days > 1e6:
+        raise RowError(f"{what}: tenure_days {raw!r} is not a whole number of days ≥ 0")
+    return int(days)
 
 
 def _required_id(data: Mapping[str, Any], name: str) -> str:

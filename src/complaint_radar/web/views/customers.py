@@ -30,7 +30,7 @@ async def customer(
         raise NotFoundError(f"customer {customer_id!r} not found: nothing was ingested for them")
     history = await run_in_threadpool(risk_history, viewer.sessions, customer_id)
     profile = view.profile or {}
-    zone = ZoneInfo(viewer.state.settings.web_timezone)
+    zone = ZoneInfo(viewer.state.settings.analysis_timezone)
     times, points = [], []
     for p in history:
         local = p.computed_at.astimezone(zone)

@@ -37,7 +37,7 @@ def message_filter(query: Form, timezone: str) -> MessageFilter:
 @router.get("/messages", response_class=HTMLResponse)
 async def messages(viewer: Annotated[Viewer, Depends(page("messages"))]) -> HTMLResponse:
     query = viewer.query
-    where = message_filter(query, viewer.state.settings.web_timezone)
+    where = message_filter(query, viewer.state.settings.analysis_timezone)
     number = query.integer("page", "page", 1, 100_000) or 1
     found = await run_in_threadpool(
         viewer.intake.messages, where, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE

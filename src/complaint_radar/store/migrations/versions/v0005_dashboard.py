@@ -1,7 +1,7 @@
 """Dashboard: settings an administrator changes at run time, and indexes for the newest-first pages.
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002 (chained after the analysis migration this branch merged)
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,156 @@
+"""The daily cube over the store: GROUP BY in the database (SQLite or PostgreSQL), small frames out.
+
+Two grains (docs/analysis.md): messages (`day, channel, stage, risk_level, <dimensions>` → `messages`,
+`weighted`) and causes (the same plus `cause` → `messages` counted per message × cause). Every query
+takes a `Scope` and the columns to group by, so only the rollup asked for leaves the database. Only
+assessed customer turns count (agent and system turns are never scored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from complaint_radar.services.analysis.filters import Scope
+from complaint_radar.store import Message, MessageCause
+from complaint_radar.store.analysis_rows import DIMENSIONS
+
+MESSAGE_GROUPS: tuple[str, ...] = ("day", "channel", "stage", "risk_level", *DIMENSIONS, "new_or_returning")
+ITEM_COLUMNS: tuple[str, ...] = ("item_id", "day", "cause", "channel", "stage", "risk_level", *DIMENSIONS)
+
+
+class CubeSource(Protocol):
+    """Where aggregated frames come from: the store (SQL) or a Parquet export (DuckDB)."""
+
+    def message_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
+        """`by` columns + `messages`, `weighted` (sum of severity weights)."""
+
+    def cause_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
+        """`by` columns (may include `cause`) + `messages`, `weighted`, one count per message × cause."""
+
+    def items(self, scope: Scope) -> pd.DataFrame:
+        """One row per message × cause of the scope (`ITEM_COLUMNS`), for the emerging-issue detector."""
+
+    def daily_volume(self, scope: Scope) -> pd.DataFrame:
+        """`day, messages`: all assessed customer messages per day (the detector's exposure)."""
+
+    def example_texts(self, item_ids: Sequence[Any]) -> dict[Any, dict[str, Any]]:
+        """`message_id, occurred_at, channel, text` by item id."""
+
+    def unexplained(self, scope: Scope, limit: int) -> pd.DataFrame:
+        """`item_id, day, text` of dissatisfied messages with no cause (or only `other`), newest first."""
+
+
+_M = Message.__table__
+_C = MessageCause.__table__
+
+
+def _message_filter(scope: Scope, *, skip_cause: bool = False) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        _M.c.day >= scope.start,
+        _M.c.day <= scope.end,
+        _M.c.speaker == "customer",
+        _M.c.stage.is_not(None),
+    ]
+    for name, values in scope.filters.items():
+        if name == "cause":
+            if not skip_cause:
+                conditions.append(exists().where(and_(_C.c.message_id == _M.c.id, _C.c.cause.in_(values))))
+        else:
+            conditions.append(_M.c[name].in_(values))
+    return conditions
+
+
+def _frame(session: Session, statement: Select[Any], columns: Sequence[str]) -> pd.DataFrame:
+    rows = session.execute(statement).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+    for name in ("messages", "weighted"):
+        if name in frame:
+            frame[name] = pd.to_numeric(frame[name]).fillna(0)
+    if "messages" in frame:
+        frame["messages"] = frame["messages"].astype("int64")
+    return frame
+
+
+class StoreCube:
+    """`CubeSource` over the database of `session`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def message_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
+        groups = [_M.c[name] for name in by]
+        statement = (
+            select(*groups, func.count().label("messages"), func.sum(_M.c.severity_weight).label("weighted"))
+            .where(*_message_filter(scope))
+            .group_by(*groups)
+        )
+        return _frame(self.session, statement, [*by, "messages", "weighted"])
+
+    def cause_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
+        groups = [_C.c.cause if name == "cause" else _M.c[name] for name in by]
+        conditions = _message_filter(scope, skip_cause=True)
+        if "cause" in scope.filters:
+            conditions.append(_C.c.cause.in_(scope.filters["cause"]))
+        statement = (
+            select(*groups, func.count().label("messages"), func.sum(_M.c.severity_weight).label("weighted"))
+            .select_from(_C.join(_M, _M.c.id == _C.c.message_id))
+            .where(_C.c.day >= scope.start, _C.c.day <= scope.end, *conditions)
+            .group_by(*groups)
+        )
+        return _frame(self.session, statement, [*by, "messages", "weighted"])
+
+    def items(self, scope: Scope) -> pd.DataFrame:
+        columns = [_M.c.id.label("item_id"), _C.c.day, _C.c.cause] + [_M.c[n] for n in ITEM_COLUMNS[3:]]
+        conditions = _message_filter(scope, skip_cause=True)
+        if "cause" in scope.filters:
+            conditions.append(_C.c.cause.in_(scope.filters["cause"]))
+        statement = (
+            select(*columns)
+            .select_from(_C.join(_M, _M.c.id == _C.c.message_id))
+            .where(_C.c.day >= scope.start, _C.c.day <= scope.end, *conditions)
+        )
+        return _frame(self.session, statement, ITEM_COLUMNS)
+
+    def daily_volume(self, scope: Scope) -> pd.DataFrame:
+        statement = (
+            select(_M.c.day, func.count().label("messages")).where(*_message_filter(scope)).group_by(_M.c.day)
+        )
+        return _frame(self.session, statement, ["day", "messages"])
+
+    def example_texts(self, item_ids: Sequence[Any]) -> dict[Any, dict[str, Any]]:
+        if not item_ids:
+            return {}
+        statement = select(_M.c.id, _M.c.external_id, _M.c.occurred_at, _M.c.channel, _M.c.text).where(
+            _M.c.id.in_([int(i) for i in item_ids])
+        )
+        return {
+            pk: {"message_id": ext, "occurred_at": at.isoformat(), "channel": channel, "text": text}
+            for pk, ext, at, channel, text in self.session.execute(statement)
+        }
+
+    def unexplained(self, scope: Scope, limit: int) -> pd.DataFrame:
+        explained = exists().where(and_(_C.c.message_id == _M.c.id, _C.c.cause != "other"))
+        statement = (
+            select(_M.c.id, _M.c.day, _M.c.text)
+            .where(*_message_filter(scope), _M.c.stage.in_(DISSATISFIED_STAGES), ~explained)
+            .order_by(_M.c.occurred_at.desc())
+            .limit(limit)
+        )
+        return _frame(self.session, statement, ["item_id", "day", "text"])
+
+
+DISSATISFIED_STAGES: tuple[str, ...] = ("explicit_grumble", "potential_complaint", "formal_complaint")
+"""Negative messages whose missing cause makes them worth clustering (a latent grumble is too vague)."""
+
+
+def as_date(value: Any) -> date:
+    """A plain date from a date, a datetime / pandas Timestamp or ISO text."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
