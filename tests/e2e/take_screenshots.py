@@ -18,6 +18,7 @@ from complaint_radar.types import Role
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img"
 SHOTS = [
+    ("overview", "/?from=2026-08-01&to=2026-10-31", Role.MANAGER),
     ("radar", "/radar", Role.SUPERVISOR),
     ("messages", "/messages?min_risk=60", Role.SUPERVISOR),
     ("customer", "/customers/c002", Role.SUPERVISOR),

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-from conftest import Watched
 from dashboard import Dashboard
 from playwright.sync_api import Page, expect
 
 from complaint_radar.types import Role
+from conftest import Watched
 
 THREAT = "三天了还没人回复,再不处理我就去消协投诉!"
 
@@ -59,16 +59,18 @@ def test_a_risk_curve_point_drills_down_to_that_days_messages(open_as: Callable[
     customer = watched.page.locator(".feed-item a[href^='/customers/']").first.inner_text()
     page = open_as(Role.SUPERVISOR, f"/customers/{customer}").page
     page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('risk-curve'))")
-    points = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('risk-curve')).getOption().series[0].data")
+    points = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('risk-curve')).getOption().series[0].data"
+    )
     last = len(points) - 1
     click_chart_point(page, "risk-curve", last)
     page.wait_for_url("**/messages?**")
     query = parse_qs(urlparse(page.url).query)
-    assert query["customer_id"] == [customer] and query["since"] == query["until"]
+    assert query["customer_id"] == [customer] and query["from"] == query["to"]
     assert points[last]["href"] == page.url.removeprefix(page.url.split("/messages")[0])
     rows = page.locator("tr.msg-row")
     expect(rows.first).to_be_visible()
-    day = query["since"][0]
+    day = query["from"][0]
     for row in rows.all():
         assert row.locator("td").nth(1).inner_text() == customer
         assert row.locator("td").first.inner_text().startswith(day)

@@ -159,7 +159,8 @@ def test_bad_filters_and_unknown_things_get_clear_pages(web: Api) -> None:
     key = web.admin_key
     stage = web.call("GET", "/messages?stage=furious", key)
     assert stage.status_code == 422 and "stage &#39;furious&#39; is not one of" in stage.text
-    assert web.call("GET", "/messages?since=yesterday", key).status_code == 422
+    assert web.call("GET", "/messages?from=yesterday", key).status_code == 422
+    assert web.call("GET", "/?product=p1&from=2026-01-01&to=2025-01-01", key).status_code == 422
     assert web.call("GET", "/customers/nobody", key).status_code == 404
     assert web.call("GET", "/cases/CR-2026-999999", key).status_code == 404
     assert web.call("GET", "/no-such-page", key).status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -15,14 +15,16 @@ from markupsafe import Markup
 from complaint_radar.cases import Case, CaseOrigin, CaseState, Severity, Tier
 from complaint_radar.errors import InputError, PermissionDeniedError
 from complaint_radar.services.access import Principal
+from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.settings import Settings
 from complaint_radar.types import Role
 from complaint_radar.web.csrf import check_csrf, csrf_token
 from complaint_radar.web.errors import TITLED_STATUSES
 from complaint_radar.web.evidence import highlight
-from complaint_radar.web.forms import Form, day_bounds
+from complaint_radar.web.forms import Form
 from complaint_radar.web.i18n import Translator, catalogue, negotiate
 from complaint_radar.web.permissions import PAGES, case_actions, home_path, navigation
+from complaint_radar.web.scope import drill, optional_scope
 from complaint_radar.web.session import WebSession, load_secret
 from complaint_radar.web.templating import chart_json, duration
 from complaint_radar.web.views.admin import DONE
@@ -143,10 +145,19 @@ def test_form_values_are_checked_with_clear_errors() -> None:
         form.choices("state", CaseState, "state")
     with pytest.raises(InputError, match="NUL"):
         Form.parse(b"text=a%00b")
-    since, until = day_bounds("2026-11-16", "2026-11-16", "Asia/Shanghai")
-    assert since == datetime(2026, 11, 15, 16, tzinfo=UTC) and until == datetime(2026, 11, 16, 16, tzinfo=UTC)
+    today = date(2026, 11, 16)
+    assert optional_scope(Form.parse(b"customer_id=c1"), today) is None
+    scope = optional_scope(Form.parse(b"cause=waiting_time&product=p1&product=p2&to=2026-11-01"), today)
+    assert scope == Scope(
+        date(1970, 1, 1), date(2026, 11, 1), {"cause": ("waiting_time",), "product": ("p1", "p2")}
+    )
     with pytest.raises(InputError, match="YYYY-MM-DD"):
-        day_bounds("16/11/2026", None, "Asia/Shanghai")
+        optional_scope(Form.parse(b"from=16/11/2026"), today)
+    with pytest.raises(InputError, match="not a known code"):
+        optional_scope(Form.parse(b"cause=bad_luck"), today)
+    assert drill(scope, stage=["formal_complaint"]) == (
+        "/messages?from=1970-01-01&to=2026-11-01&cause=waiting_time&product=p1&product=p2&stage=formal_complaint"
+    )
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from complaint_radar.api.state import AppState
 from complaint_radar.errors import AuthenticationError, ConfigurationError, ModelError
 from complaint_radar.services.access import Principal, authenticate_key_id, rate_limit_for, require
+from complaint_radar.services.analysis.desk import AnalysisDesk
 from complaint_radar.services.cases.desk import CaseDesk
 from complaint_radar.services.intake.desk import IntakeDesk
 from complaint_radar.services.runtime import SessionFactory, unit_of_work
@@ -78,6 +79,12 @@ class Viewer:
         if self.state.intake_desk is None:
             raise ModelError("the models are still loading; reload the page in a moment")
         return self.state.intake_desk
+
+    @property
+    def analysis(self) -> AnalysisDesk:
+        if self.state.analysis_desk is None:
+            raise ConfigurationError("the database is not open yet; reload the page in a moment")
+        return self.state.analysis_desk
 
     @property
     def cases(self) -> CaseDesk:

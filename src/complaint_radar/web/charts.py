@@ -72,7 +72,9 @@ def bars(
     """Bar series over categories (each series: name, data points); optional stacking and legend."""
     category_axis = {"type": "category", "data": list(categories), "axisLabel": {"interval": 0}}
     value_axis = {"type": "value"}
-    shaped = [{"type": "bar", **({"stack": "all"} if stacked else {}), **s} for s in series]
+    shaped = [{"type": "bar", **s} for s in series]
+    if stacked:  # bars stack; a line drawn over them (a total, a rate) keeps its own values
+        shaped = [{**s, "stack": "all"} if s["type"] == "bar" else s for s in shaped]
     return base(
         xAxis=value_axis if horizontal else category_axis,
         yAxis=category_axis if horizontal else value_axis,

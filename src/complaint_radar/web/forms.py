@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TypeVar
 from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
 
 from complaint_radar.errors import InputError
 
@@ -90,23 +88,6 @@ def parse_choice(value: str, kind: type[E], what: str) -> E:
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         raise InputError(f"{what} {value!r} is not one of: {allowed}") from None
-
-
-def day_bounds(since: str | None, until: str | None, zone: str) -> tuple[datetime | None, datetime | None]:
-    """`since`/`until` as ISO dates (both days included) in `zone` → [start, end) as aware UTC times."""
-    tz = ZoneInfo(zone)
-
-    def at_midnight(text: str, shift: int) -> datetime:
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            raise InputError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
-        return datetime.combine(day + timedelta(days=shift), time(0), tz).astimezone(UTC)
-
-    return (
-        at_midnight(since, 0) if since else None,
-        at_midnight(until, 1) if until else None,
-    )
 
 
 def one_of(value: str | None, allowed: Sequence[str], what: str) -> str | None:

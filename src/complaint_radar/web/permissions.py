@@ -35,9 +35,12 @@ PAGE_BY_NAME = {page.name: page for page in PAGES}
 PERMISSION_OF: dict[str, Permission | None] = {
     **{page.name: page.permission for page in PAGES},
     "customer": P.READ_CUSTOMERS,
+    "issue_work": P.WORK_ISSUES,
+    "action_work": P.MANAGE_ACTIONS,
     "signed_in": None,
 }
-"""What each page needs (None: only to be signed in); the customer page is reached from links."""
+"""What each page or form needs (None: only to be signed in); the customer page is reached from links,
+issue and action changes are posted from /issues."""
 
 _HOME_BY_ROLE = {
     Role.FRONTLINE_AGENT: "cases",

@@ -4,6 +4,7 @@ names, with the filters pages share (local times, durations, evidence highlighti
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -109,8 +110,11 @@ def highlighted(context: Context, text: str | None, assessment: dict[str, Any] |
     )
 
 
-def query_string(current: dict[str, str | None], **changes: str | int | None) -> str:
-    """`?a=1&b=2` from the current filters with some changed (None drops a filter)."""
-    merged = {**current, **{k: None if v is None else str(v) for k, v in changes.items()}}
-    pairs = [(k, v) for k, v in merged.items() if v not in (None, "")]
-    return f"?{urlencode(pairs)}" if pairs else "?"
+def query_string(current: Mapping[str, str | list[str]], **changes: str | int | None) -> str:
+    """`?a=1&b=2&b=3` from the current filters with some changed (None drops a filter)."""
+    merged: dict[str, str | list[str] | None] = {
+        **current,
+        **{k: None if v is None else str(v) for k, v in changes.items()},
+    }
+    pairs = {k: v for k, v in merged.items() if v not in (None, "", [])}
+    return f"?{urlencode(pairs, doseq=True)}" if pairs else "?"

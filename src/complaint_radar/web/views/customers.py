@@ -36,7 +36,7 @@ async def customer(
         local = p.computed_at.astimezone(zone)
         day = local.date()
         link = "/messages?" + urlencode(
-            {"customer_id": customer_id, "since": day.isoformat(), "until": day.isoformat()}
+            {"customer_id": customer_id, "from": day.isoformat(), "to": day.isoformat()}
         )
         times.append(local.strftime("%m-%d %H:%M"))
         points.append(charts.point(p.risk_score, link))
