@@ -38,8 +38,11 @@ StillFlagged = Callable[[FlaggedKey, int], bool]
 
 
 def merge_flagged(flagged: Sequence[FlaggedKey], still_flagged: StillFlagged) -> list[list[FlaggedKey]]:
-    """Groups of flagged keys, strongest group first; each group's first key is its primary key."""
-    ordered = sorted(flagged, key=lambda f: (-f.score, sorted(f.key.items())))
+    """Groups of flagged keys, strongest group first; each group's first key is its primary key.
+
+    Ties keep the order of `flagged` (the detector's key families in their configured order).
+    """
+    ordered = sorted(flagged, key=lambda f: -f.score)
     groups: list[list[FlaggedKey]] = []
     group_items: list[set[ItemId]] = []
     explained: set[ItemId] = set()

@@ -97,7 +97,7 @@ def spec_rule_over(
         if rule.merge:
             groups = merge_flagged(flagged, _still_flagged(rule.min_observed))
         else:
-            groups = [[f] for f in sorted(flagged, key=lambda f: (-f.score, sorted(f.key.items())))]
+            groups = [[f] for f in sorted(flagged, key=lambda f: -f.score)]
         out[day] = [
             issue_of(g, counts.day(t), method="spec_rule", max_items=rule.max_item_ids) for g in groups
         ]

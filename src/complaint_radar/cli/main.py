@@ -251,12 +251,15 @@ def main() -> None:
     except Exception as exc:
         import click
 
-        if isinstance(exc, click.exceptions.Exit):
+        # typer ≥ 0.29 raises its own vendored click's exceptions (subclasses of TyperException).
+        if isinstance(exc, click.exceptions.Exit | typer.Exit):
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, click.ClickException) or (
+            isinstance(exc, typer.TyperException) and hasattr(exc, "show")
+        ):
             exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(getattr(exc, "exit_code", 2))
+        if isinstance(exc, click.exceptions.Abort | typer.Abort):
             err.print("aborted")
             sys.exit(130)
         raise
