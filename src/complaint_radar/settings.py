@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     web_session_hours: float = Field(
         default=12.0, gt=0, description="How long a dashboard sign-in lasts before the key is asked again."
     )
+    web_cache_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="How long the dashboard keeps an analysis view (trends, Pareto, satisfaction …) before "
+        "computing it again; the default views are refreshed in the background (0: compute every time).",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -61,6 +61,7 @@ def demo_dashboard(workdir: Path) -> Iterator[Dashboard]:
         mask_pii=False,  # stored as written, so that analysts' masking is visible
         sla_check_interval_s=0,
         api_rate_limit_per_minute=100_000,
+        web_cache_s=0,  # tests ingest and look again at once
         web_session_secret="browser-tests",
     )
     upgrade(url)

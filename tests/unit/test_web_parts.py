@@ -25,6 +25,7 @@ from complaint_radar.web.forms import Form
 from complaint_radar.web.i18n import Translator, catalogue, negotiate
 from complaint_radar.web.permissions import PAGES, case_actions, home_path, navigation
 from complaint_radar.web.scope import drill, optional_scope
+from complaint_radar.web.section_cache import SectionCache
 from complaint_radar.web.session import WebSession, load_secret
 from complaint_radar.web.templating import chart_json, duration
 from complaint_radar.web.views.admin import DONE
@@ -222,3 +223,22 @@ def test_case_forms_offered_follow_role_ownership_and_state() -> None:
     resolved = (CaseState.CLOSED, CaseState.CLOSED_UNCONFIRMED, CaseState.REOPENED)
     offered = case_actions(agent, _case("ann", CaseState.RESOLVED), resolved)
     assert offered == {"follow_up", "follow_up_attempt", "transition", "reopen"}
+
+
+def test_an_analysis_view_is_computed_once_until_it_is_stale() -> None:
+    now = [0.0]
+    cache = SectionCache(60, monotonic=lambda: now[0])
+    calls: list[int] = []
+
+    def compute() -> dict[str, int]:
+        calls.append(1)
+        return {"n": len(calls)}
+
+    assert cache.get("overview", compute) == {"n": 1}
+    now[0] = 59.0
+    assert cache.get("overview", compute) == {"n": 1}
+    now[0] = 60.0
+    assert cache.get("overview", compute) == {"n": 2}
+    cache.clear()
+    assert cache.get("overview", compute) == {"n": 3}
+    assert SectionCache(0).get("x", compute) == {"n": 4} and SectionCache(0).get("x", compute) == {"n": 5}

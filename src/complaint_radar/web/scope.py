@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from complaint_radar.errors import InputError
@@ -46,6 +47,11 @@ def optional_scope(query: Form, today: date) -> Scope | None:
     if last < first:
         raise InputError(f"to {last} is before from {first}; give the earlier day first")
     return Scope(first, last, filters)
+
+
+def scope_key(scope: Scope) -> tuple[Any, ...]:
+    """A hashable key of `scope` (its filters are a mapping)."""
+    return (scope.start, scope.end, tuple(sorted((k, tuple(v)) for k, v in scope.filters.items())))
 
 
 def scope_params(scope: Scope, **extra: str | Sequence[str] | None) -> dict[str, str | list[str]]:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from complaint_radar.services.access import Principal, redact_text
 from complaint_radar.web.evidence import highlight
 from complaint_radar.web.i18n import LANGUAGE_NAMES, LANGUAGES
+from complaint_radar.web.section_cache import SectionCache
 
 STATIC_ASSETS = {
     "echarts": "echarts-5.6.0.min.js",
@@ -31,10 +32,11 @@ STATIC_ASSETS = {
 
 @dataclass
 class WebConfig:
-    """What the dashboard keeps for the app's lifetime: the signing secret and the templates."""
+    """What the dashboard keeps for the app's lifetime: the signing secret, templates, analysis views."""
 
     secret: bytes
     env: Environment
+    cache: SectionCache
 
     def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(**context)

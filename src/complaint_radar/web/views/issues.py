@@ -58,7 +58,8 @@ def _page_data(viewer: Viewer, scope: Scope, status: str | None) -> dict[str, An
         status=(status,) if status else (), since=scope.start, until=scope.end, limit=SHOWN
     )
     issues = [desk.issue(i["id"]) for i in listed]
-    actions = desk.list_actions(limit=50)
+    # Each action's before/after scans its windows: kept like the other analysis views.
+    actions = viewer.config.cache.get(("actions", desk.today()), lambda: desk.list_actions(limit=50))
     return {"issues": issues, "actions": actions}
 
 
@@ -103,6 +104,7 @@ async def _change(viewer: Viewer, work: Callable[[], object], done: str, anchor:
     except ComplaintRadarError as exc:
         status, _ = status_of(exc)
         return await _render(viewer, status_code=status, error=" ".join(str(exc).split()))
+    viewer.config.cache.clear()  # the change shows at once, on every view
     return RedirectResponse(f"/issues?done={done}#{anchor}", status_code=303)
 
 

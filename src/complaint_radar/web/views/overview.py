@@ -13,13 +13,14 @@ from starlette.concurrency import run_in_threadpool
 from complaint_radar.analysis.pareto import Weighting
 from complaint_radar.services.analysis.actions import DEFAULT_DENOMINATOR
 from complaint_radar.services.analysis.cube import StoreCube
+from complaint_radar.services.analysis.desk import AnalysisDesk
 from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.services.runtime import unit_of_work
 from complaint_radar.types import Channel
 from complaint_radar.web import charts
 from complaint_radar.web.auth import Viewer, page
 from complaint_radar.web.i18n import Translator
-from complaint_radar.web.scope import COMPLAINTS, DISSATISFIED, drill, scope_from, scope_params
+from complaint_radar.web.scope import COMPLAINTS, DISSATISFIED, drill, scope_from, scope_key, scope_params
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 90
@@ -34,10 +35,10 @@ STAGE_COLOURS = {
 }
 
 
-def dimension_values(viewer: Viewer, scope: Scope, names: tuple[str, ...]) -> dict[str, list[str]]:
+def dimension_values(desk: AnalysisDesk, scope: Scope, names: tuple[str, ...]) -> dict[str, list[str]]:
     """Values each dimension takes in the scope (ignoring its own filter), most frequent first."""
     values: dict[str, list[str]] = {}
-    with unit_of_work(viewer.sessions) as session:
+    with unit_of_work(desk.sessions) as session:
         cube = StoreCube(session)
         for name in names:
             counts = cube.message_counts(scope.without(name), [name]).dropna(subset=[name])
@@ -135,8 +136,8 @@ def pareto_chart(pareto: dict[str, Any], scope: Scope, t: Translator) -> dict[st
     return option
 
 
-def _overview(viewer: Viewer, scope: Scope) -> dict[str, Any]:
-    desk = viewer.analysis
+def overview_data(desk: AnalysisDesk, scope: Scope) -> dict[str, Any]:
+    """Everything the overview shows for `scope` (what the section cache keeps)."""
     volumes = desk.trends(scope, None, DEFAULT_DENOMINATOR)
     pareto = desk.pareto(scope, "cause", Weighting.COUNT)
     return {
@@ -147,15 +148,17 @@ def _overview(viewer: Viewer, scope: Scope) -> dict[str, Any]:
         "issues": desk.list_issues(
             status=("new", "investigating"), since=scope.start, until=scope.end, limit=6
         ),
-        "values": dimension_values(viewer, scope, DIMENSION_FILTERS),
+        "values": dimension_values(desk, scope, DIMENSION_FILTERS),
     }
 
 
 @router.get("/", response_class=HTMLResponse)
 async def overview(viewer: Annotated[Viewer, Depends(page("overview"))]) -> HTMLResponse:
-    today = viewer.analysis.today()
-    scope = scope_from(viewer.query, today, default_days=DEFAULT_DAYS)
-    data = await run_in_threadpool(_overview, viewer, scope)
+    desk = viewer.analysis
+    scope = scope_from(viewer.query, desk.today(), default_days=DEFAULT_DAYS)
+    data = await run_in_threadpool(
+        viewer.config.cache.get, ("overview", scope_key(scope)), lambda: overview_data(desk, scope)
+    )
     return viewer.render(
         "overview.html",
         scope=scope,

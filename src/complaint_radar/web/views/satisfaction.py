@@ -12,12 +12,13 @@ from starlette.concurrency import run_in_threadpool
 
 from complaint_radar.analysis.calendar import Granularity, auto_granularity, periods
 from complaint_radar.analysis.codes import analysis_codes
+from complaint_radar.services.analysis.desk import AnalysisDesk
 from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.types import Channel
 from complaint_radar.web import charts
 from complaint_radar.web.auth import Viewer, page
 from complaint_radar.web.i18n import Translator, pick
-from complaint_radar.web.scope import COMPLAINTS, drill, scope_from, scope_params
+from complaint_radar.web.scope import COMPLAINTS, drill, scope_from, scope_key, scope_params
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 180
@@ -96,16 +97,21 @@ def servqual_chart(servqual: dict[str, Any], scope: Scope, t: Translator) -> dic
     return option
 
 
-def _data(viewer: Viewer, scope: Scope, granularity: Granularity) -> dict[str, Any]:
-    desk = viewer.analysis
+def satisfaction_data(desk: AnalysisDesk, scope: Scope, granularity: Granularity) -> dict[str, Any]:
+    """Everything the page shows for `scope` (what the section cache keeps)."""
     return {"satisfaction": desk.satisfaction(scope, granularity), "servqual": desk.servqual(scope)}
 
 
 @router.get("/satisfaction", response_class=HTMLResponse)
 async def satisfaction(viewer: Annotated[Viewer, Depends(page("satisfaction"))]) -> HTMLResponse:
-    scope = scope_from(viewer.query, viewer.analysis.today(), default_days=DEFAULT_DAYS)
+    desk = viewer.analysis
+    scope = scope_from(viewer.query, desk.today(), default_days=DEFAULT_DAYS)
     granularity = auto_granularity(scope.days)
-    data = await run_in_threadpool(_data, viewer, scope, granularity)
+    data = await run_in_threadpool(
+        viewer.config.cache.get,
+        ("satisfaction", scope_key(scope)),
+        lambda: satisfaction_data(desk, scope, granularity),
+    )
     return viewer.render(
         "satisfaction.html",
         scope=scope,

@@ -1,0 +1,305 @@
+"""Benchmark: server time of every dashboard page on the demo store and over a large store (default 1M
+messages) -> docs/benchmarks_web.md.
+
+The dashboard runs in-process on uvicorn (LiveServer, loopback, SQLite); each page is fetched with an
+admin key once to warm up, then REPEATS times. The server's own time comes from the `Server-Timing`
+header the dashboard sets (request in → response start, rendering included); wall time is the client's.
+The large store is the demo store scaled up: its assessed messages (real text and Assessments), cause
+rows, risk profiles, cases and audit records are cloned with new ids, customers, times (the last 180
+days) and dimensions (product, branch, region, segment), straight into the tables: this measures the
+pages, not ingestion.
+
+    .venv/bin/python bench/web_speed.py [--messages 1000000] [--out docs/benchmarks_web.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.engine import Engine
+
+from complaint_radar import Analyzer
+from complaint_radar.api.testing import LiveServer
+from complaint_radar.services.access import issue_key
+from complaint_radar.services.assessment.assessing import Assessor
+from complaint_radar.services.intake.demo_store import load_demo_store
+from complaint_radar.settings import Settings
+from complaint_radar.store import (
+    AuditEvent,
+    Case,
+    Customer,
+    Message,
+    MessageCause,
+    RiskProfileSnapshot,
+    make_engine,
+    make_session_factory,
+    session_scope,
+)
+from complaint_radar.store.analysis_rows import local_day
+from complaint_radar.store.migrate import upgrade
+from complaint_radar.types import Role
+from complaint_radar.web import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import cpu_model
+
+REPEATS = 5
+CHUNK = 20_000
+DAYS = 180
+CUSTOMERS_PER_MESSAGE = 0.1
+CASES_PER_MESSAGE = 0.05
+TARGETS_MS = {"demo": 300.0, "large": 1000.0}
+DIMENSIONS = {
+    "product": [f"P{i:02d}" for i in range(20)],
+    "branch": [f"B{i:02d}" for i in range(40)],
+    "region": ["华东", "华南", "华北", "西南", "西北", "东北"],
+    "segment": ["vip", "mass", "new"],
+}
+
+
+def rows_of(engine: Engine, table: Table) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        return [dict(r._mapping) for r in connection.execute(select(table))]
+
+
+def scale_up(engine: Engine, messages: int, seed: int = 11) -> None:
+    """Clone the demo store's rows until it holds `messages` messages (see the module docstring)."""
+    rng = random.Random(seed)
+    tables = {
+        t: t.__table__ for t in (Message, MessageCause, RiskProfileSnapshot, Case, AuditEvent, Customer)
+    }
+    templates = {t: rows_of(engine, table) for t, table in tables.items()}
+    assessed = [m for m in templates[Message] if m["stage"] is not None and m["speaker"] == "customer"]
+    causes_of: dict[int, list[dict[str, Any]]] = {}
+    for row in templates[MessageCause]:
+        causes_of.setdefault(row["message_id"], []).append(row)
+    profiles = templates[RiskProfileSnapshot]
+    cases = templates[Case]
+    opened_audit = next(a for a in templates[AuditEvent] if a["action"] == "opened")
+    customers = max(1, int(messages * CUSTOMERS_PER_MESSAGE))
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        first_id = connection.execute(select(func.max(Message.id))).scalar() or 0
+        connection.execute(
+            insert(tables[Customer]),
+            [
+                {"id": f"s{c:07d}", "attributes": {}, "created_at": now, "updated_at": now}
+                for c in range(customers)
+            ],
+        )
+
+    def batches() -> Iterator[tuple[list[dict[str, Any]], ...]]:
+        for start in range(0, messages, CHUNK):
+            batch: tuple[list[dict[str, Any]], ...] = ([], [], [], [], [])
+            for i in range(start, min(messages, start + CHUNK)):
+                template = assessed[i % len(assessed)]
+                pk = first_id + i + 1
+                at = now - timedelta(seconds=rng.randrange(DAYS * 86400))
+                customer = f"s{rng.randrange(customers):07d}"
+                day = local_day(at)
+                message = {
+                    **template,
+                    "id": pk,
+                    "source": "bench",
+                    "external_id": f"b{i}",
+                    "customer_id": customer,
+                    "thread_id": None,
+                    "occurred_at": at,
+                    "received_at": at,
+                    "assessed_at": at,
+                    "day": day,
+                    **{name: rng.choice(values) for name, values in DIMENSIONS.items()},
+                }
+                batch[0].append(message)
+                batch[1].extend(
+                    {**c, "message_id": pk, "day": day} for c in causes_of.get(template["id"], [])
+                )
+                profile = profiles[i % len(profiles)]
+                batch[2].append({**profile, "id": None, "customer_id": customer, "computed_at": at})
+                if rng.random() < CASES_PER_MESSAGE:
+                    case = cases[i % len(cases)]
+                    case_id = f"bench{i:09d}"
+                    batch[3].append(
+                        {
+                            **case,
+                            "id": case_id,
+                            "case_number": f"CR-2026-B{i:08d}",
+                            "customer_id": customer,
+                            "opened_at": at,
+                            "source_message_id": pk,
+                        }
+                    )
+                    batch[4].append({**opened_audit, "id": None, "entity_id": case_id, "occurred_at": at})
+            yield batch
+
+    for batch in batches():
+        with engine.begin() as connection:
+            for model, rows in zip(
+                (Message, MessageCause, RiskProfileSnapshot, Case, AuditEvent), batch, strict=True
+            ):
+                if rows:
+                    if model in (RiskProfileSnapshot, AuditEvent):
+                        rows = [{k: v for k, v in r.items() if k != "id"} for r in rows]
+                    connection.execute(insert(tables[model]), rows)
+
+
+def busiest(engine: Engine) -> tuple[str, str]:
+    """A customer with a long timeline and a case with a long audit trail (the heaviest pages)."""
+    with engine.connect() as connection:
+        customer = connection.execute(
+            select(Message.customer_id)
+            .where(Message.customer_id.is_not(None))
+            .group_by(Message.customer_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).scalar_one()
+        case = connection.execute(
+            select(Case.case_number).order_by(Case.opened_at.desc()).limit(1)
+        ).scalar_one()
+    return str(customer), str(case)
+
+
+def pages(engine: Engine) -> list[tuple[str, str]]:
+    """(label, path) of every page; the customer and the case are the store's busiest."""
+    customer, case = busiest(engine)
+    return [
+        ("/ (overview, last 90 days)", "/"),
+        ("/radar", "/radar"),
+        ("/radar/feed (polled every second)", "/radar/feed"),
+        ("/customers/{id}", f"/customers/{quote(customer)}"),
+        ("/cases", "/cases"),
+        ("/cases/{id}", f"/cases/{case}"),
+        ("/messages", "/messages"),
+        (
+            "/messages (a Pareto drill-down)",
+            "/messages?cause=waiting_time&stage=explicit_grumble&stage=potential_complaint",
+        ),
+        ("/issues", "/issues"),
+        ("/satisfaction", "/satisfaction"),
+        ("/assess", "/assess"),
+        ("/admin", "/admin"),
+        ("/login", "/login"),
+    ]
+
+
+def measure(url: str, workdir: Path) -> Timings:
+    """Per page: median and max server ms, median wall ms."""
+    settings = Settings(
+        database_url=url,
+        data_dir=workdir,
+        sla_check_interval_s=0,
+        issue_detect_interval_s=0,
+        api_rate_limit_per_minute=1_000_000,
+        web_session_secret="bench",
+    )
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with session_scope(sessions) as session:
+        key = issue_key(
+            session, username=f"bench-{time.time()}", role=Role.ADMIN, now=datetime.now(UTC)
+        ).raw_key
+    results: Timings = {}
+    app = create_app(settings, sessions, analyzer=Analyzer(settings))
+    with (
+        LiveServer(app) as server,
+        httpx.Client(base_url=server.url, timeout=120, headers={"X-API-Key": key}) as client,
+    ):
+        for label, path in pages(engine):
+            server_ms, wall_ms = [], []
+            for attempt in range(REPEATS + 1):
+                began = time.perf_counter()
+                response = client.get(path)
+                elapsed = (time.perf_counter() - began) * 1000
+                assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:300]}"
+                if attempt:
+                    server_ms.append(float(response.headers["server-timing"].split("dur=")[1]))
+                    wall_ms.append(elapsed)
+            results[label] = (statistics.median(server_ms), max(server_ms), statistics.median(wall_ms))
+            print(f"{label}: {results[label][0]:.0f} ms", flush=True)
+    engine.dispose()
+    return results
+
+
+def store_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            name: int(connection.execute(select(func.count()).select_from(model)).scalar_one())
+            for name, model in (("messages", Message), ("profiles", RiskProfileSnapshot), ("cases", Case))
+        }
+
+
+Timings = dict[str, tuple[float, float, float]]
+
+
+def report(
+    demo: Timings, large: Timings, counts: dict[str, int], load_s: float, args: argparse.Namespace
+) -> str:
+    def cell(value: float, target: float) -> str:
+        return f"{value:.0f}" if value < target else f"**{value:.0f}** (over {target:.0f})"
+
+    lines = [
+        "## Dashboard page speed",
+        "",
+        f"`.venv/bin/python bench/web_speed.py --messages {args.messages}` on {cpu_model()} "
+        f"({os.cpu_count()} CPUs, shared with other work), Python {platform.python_version()}, SQLite, "
+        f"{datetime.now(UTC):%Y-%m-%d}. Server time from the `Server-Timing` header (request in → response "
+        f"start, templates rendered), median and max of {REPEATS} requests after one warm-up; wall time is "
+        "the client's median over loopback. Targets: under 300 ms on the demo store, under 1 s on the large one.",
+        "",
+        f"Large store: {counts['messages']:,} messages, {counts['profiles']:,} risk profiles, {counts['cases']:,} "
+        f"cases (bulk-loaded in {load_s:.0f} s).",
+        "",
+        "| page | demo: server ms (median / max) | demo wall ms | large: server ms (median / max) | large wall ms |",
+        "|---|---|---|---|---|",
+    ]
+    for label, (median, worst, wall) in large.items():
+        d = demo[label]
+        lines.append(
+            f"| `{label}` | {cell(d[0], TARGETS_MS['demo'])} / {d[1]:.0f} | {d[2]:.0f} "
+            f"| {cell(median, TARGETS_MS['large'])} / {worst:.0f} | {wall:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=Path("docs/benchmarks_web.md"))
+    parser.add_argument("--data", type=Path, help="Unused (bench/run_all.py passes it to every script).")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="web_speed_") as tmp:
+        workdir = Path(tmp)
+        url = f"sqlite:///{workdir / 'web.db'}"
+        upgrade(url)
+        settings = Settings(database_url=url, data_dir=workdir)
+        engine = make_engine(url)
+        load_demo_store(make_session_factory(engine), Assessor(Analyzer(settings)), settings)
+        demo = measure(url, workdir)
+        began = time.perf_counter()
+        with engine.connect() as connection:
+            connection.execute(text("PRAGMA journal_mode=WAL"))
+        scale_up(engine, args.messages)
+        load_s = time.perf_counter() - began
+        counts = store_counts(engine)
+        engine.dispose()
+        large = measure(url, workdir)
+    args.out.write_text(report(demo, large, counts, load_s, args), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
