@@ -176,6 +176,10 @@ def _write(result: dict[str, Any], output: Path, format_: ReportFormat) -> None:
 @issues_app.command("detect")
 def issues_detect(
     as_of: Annotated[str | None, typer.Option(help="Detect as of this day (default: today).")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Also as of every day from this one to --as-of, as a daily schedule would have."),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Run the emerging-issue detector over the store; new issues are opened, growing ones updated."""
@@ -183,10 +187,11 @@ def issues_detect(
     from complaint_radar.services.analysis.filters import parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else None
+    first = parse_day(since, "--since") if since else None
     database = _open(database_url)
     try:
         desk = AnalysisDesk(database.sessions)
-        run = desk.detect_issues(day)
+        run = desk.detect_issues(day, first)
         shown = desk.list_issues(since=run.as_of, until=run.as_of, limit=50)
     finally:
         database.close()
@@ -406,3 +411,78 @@ def export(
         f"{counts['messages']} messages, {counts['events']} events, "
         f"{counts['metrics']} metric rows → {parquet}"
     )
+
+
+def analysis_demo() -> None:
+    """`demo`, second part: load the half-year demo history into the store and summarise its analysis."""
+    from complaint_radar.demo.history import generate_demo_history
+    from complaint_radar.services.analysis.demo_load import demo_analysis, load_demo_history
+    from complaint_radar.services.analysis.desk import AnalysisDesk
+    from complaint_radar.services.assessment.assessing import Assessor
+
+    database = _open(None)
+    try:
+        desk = AnalysisDesk(database.sessions)
+        history = generate_demo_history()
+        loaded = load_demo_history(desk, Assessor.load(desk.settings), history)
+        result = demo_analysis(desk, history.as_of)
+    finally:
+        database.close()
+    url = database.engine.url.render_as_string(hide_password=True)
+    console.print(
+        f"\n[bold]Analysis demo[/bold]: {loaded.rows:,} history rows ({loaded.new:,} new), "
+        f"{loaded.profiles:,} customer profiles, {loaded.metrics} metric rows, "
+        f"{loaded.actions_created} actions created in {loaded.seconds:.0f} s → {url}"
+    )
+    print_summary(result)
+
+
+def print_summary(result: dict[str, Any]) -> None:
+    """Top causes with the 80 % cut, emerging issues and action verdicts of a report."""
+    period = result["period"]
+    pareto = Table(title=f"top causes {period['from']}..{period['to']} (Pareto; ● = the vital few to 80 %)")
+    for name in ("", "cause", "count", "share", "cumulative"):
+        pareto.add_column(name)
+    for row in result["pareto"]["rows"][:8]:
+        pareto.add_row(
+            "●" if row["vital_few"] else "",
+            f"{row.get('label_zh', '')} {row['key']}",
+            str(row["count"]),
+            f"{row['share']:.0%}",
+            f"{row['cumulative_share']:.0%}",
+        )
+    console.print(pareto)
+    issues = Table(title=f"emerging issues as of {period['as_of']}")
+    for name in ("id", "key", "window", "observed", "expected", "status"):
+        issues.add_column(name)
+    for issue in result["emerging_issues"][:5]:
+        key = " × ".join(str(v) for v in issue["key"].values())
+        issues.add_row(
+            str(issue["id"]),
+            key,
+            f"{issue['window_start']}..{issue['window_end']}",
+            str(issue["observed"]),
+            f"{issue['expected']:.1f}",
+            issue["status"],
+        )
+    console.print(issues)
+    actions = Table(title="improvement actions (before → after)")
+    for name in ("action", "metric", "before", "after", "change", "p", "verdict"):
+        actions.add_column(name)
+    for action in result["actions"]:
+        rel = "" if action["change_rel"] is None else f"{action['change_rel']:+.0%}"
+        p = "" if action["p_value"] is None else f"{action['p_value']:.2g}"
+        actions.add_row(
+            action["title"],
+            action["target_metric"],
+            _rate(action["baseline"]["rate"]),
+            _rate(action["evaluation"]["rate"]),
+            rel,
+            p,
+            action["verdict"],
+        )
+    console.print(actions)
+
+
+def _rate(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}"

@@ -185,7 +185,11 @@ def mask_file_cmd(
 
 @app.command()
 def demo() -> None:
-    """Assess the bundled demo messages and print a summary table."""
+    """Assess the bundled demo messages; load the half-year demo history into the store and analyse it.
+
+    The store is the configured database (SQLite under COMPLAINT_RADAR_DATA_DIR, default .complaint_radar);
+    running the demo again adds nothing.
+    """
     from complaint_radar.pipeline import Analyzer
     from complaint_radar.services.demo import run_demo
 
@@ -221,6 +225,9 @@ def demo() -> None:
     for a in ranked:
         top.add_row(str(a.risk_score), a.stage.value, a.customer_id or "", a.text[:60])
     console.print(top)
+    from complaint_radar.cli.analysis import analysis_demo
+
+    analysis_demo()
 
 
 # The REST API's commands live in cli/server.py.

@@ -19,7 +19,7 @@ from complaint_radar.api.deps import AnalysisDeskDep, ReadingAnalysis, WritingMe
 from complaint_radar.api.redaction import plain_for_caller
 from complaint_radar.api.schemas.common import ERROR_RESPONSES, StoredText
 from complaint_radar.services.analysis.desk import AnalysisDesk
-from complaint_radar.services.analysis.filters import GROUPINGS, Scope, make_scope
+from complaint_radar.services.analysis.filters import GROUPINGS, Scope, make_scope, parse_day
 from complaint_radar.types import Cause, Channel, RiskLevel, Stage
 
 router = APIRouter(prefix="/v1", tags=["analysis"], responses=ERROR_RESPONSES)
@@ -49,7 +49,7 @@ def analysis_scope(
     segment: Values = None,
     new_or_returning: Annotated[list[Literal["new", "returning"]] | None, Query()] = None,
 ) -> Scope:
-    last = to or desk.today()
+    last = parse_day(to or desk.today(), "to")
     first = from_ or last - timedelta(days=27)
     filters: dict[str, Any] = {
         "channel": channel,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from complaint_radar.analysis.calendar import Granularity, auto_granularity
 from complaint_radar.analysis.pareto import Weighting
+from complaint_radar.errors import InputError
 from complaint_radar.services.analysis import actions, issues, metrics, outreach
 from complaint_radar.services.analysis.cube import StoreCube
-from complaint_radar.services.analysis.filters import Scope
+from complaint_radar.services.analysis.filters import Scope, parse_day
 from complaint_radar.services.analysis.operations import operations_section
 from complaint_radar.services.analysis.report import (
     build_report,
@@ -48,7 +49,7 @@ class AnalysisDesk:
         detect: bool = True,
     ) -> dict[str, Any]:
         """The report of `scope`; with `detect`, emerging issues are first re-detected as of `as_of`."""
-        as_of = as_of or scope.end
+        as_of = parse_day(as_of or scope.end, "as_of")
         if detect:
             self.detect_issues(as_of)
         with unit_of_work(self.sessions) as session:
@@ -64,11 +65,22 @@ class AnalysisDesk:
                 settings=self.settings,
             )
 
-    def detect_issues(self, as_of: date | None = None) -> issues.DetectionRun:
-        as_of = as_of or self.today()
+    def detect_issues(self, as_of: date | None = None, since: date | None = None) -> issues.DetectionRun:
+        """Detect as of `as_of` (default today) and store; with `since`, as of every day from `since`
+        on, in order, as a daily schedule would have (a growing issue is updated, not duplicated)."""
+        as_of = parse_day(as_of or self.today(), "as_of")
+        first = parse_day(since or as_of, "since")
+        if first > as_of or (as_of - first).days > 366:
+            raise InputError(
+                f"--since {first} must be on or before --as-of {as_of} and at most a year earlier"
+            )
+        days = [first + timedelta(days=i) for i in range((as_of - first).days + 1)]
         with unit_of_work(self.sessions) as session:
-            found = issues.detect(StoreCube(session), as_of)
-            return issues.store_detections(session, found, as_of)
+            found = issues.detect_over(StoreCube(session), days)
+            runs = [issues.store_detections(session, found[day], day) for day in days]
+        opened = [i for run in runs for i in run.opened]
+        updated = sorted({i for run in runs for i in run.updated} - set(opened))
+        return issues.DetectionRun(as_of, len(runs[-1].opened) + len(runs[-1].updated), opened, updated)
 
     def trends(self, scope: Scope, granularity: Granularity | None, denominator: str) -> dict[str, Any]:
         with unit_of_work(self.sessions) as session:
@@ -103,7 +115,7 @@ class AnalysisDesk:
             return operations_section(
                 session,
                 scope,
-                as_of or scope.end,
+                parse_day(as_of or scope.end, "as_of"),
                 complaints=complaints,
                 exposure=exposure,
                 settings=self.settings,
@@ -188,18 +200,17 @@ class AnalysisDesk:
         with unit_of_work(self.sessions) as session:
             row = actions.get_action(session, action_id)
             others = actions.list_actions(session, limit=10_000)
-            return actions.action_report(session, StoreCube(session), row, as_of or self.today(), others)
+            day = parse_day(as_of or self.today(), "as_of")
+            return actions.action_report(session, StoreCube(session), row, day, others)
 
     def list_actions(
         self, *, as_of: date | None = None, limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
+        day = parse_day(as_of or self.today(), "as_of")
         with unit_of_work(self.sessions) as session:
             rows = actions.list_actions(session, limit=limit, offset=offset)
             others = actions.list_actions(session, limit=10_000)
-            return [
-                actions.action_report(session, StoreCube(session), r, as_of or self.today(), others)
-                for r in rows
-            ]
+            return [actions.action_report(session, StoreCube(session), r, day, others) for r in rows]
 
     def set_action_status(
         self, action_id: int, status: str, *, actor: str, role: str | None

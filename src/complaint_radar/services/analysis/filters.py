@@ -53,14 +53,22 @@ class Scope:
         return {k: list(v) for k, v in self.filters.items() if v}
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+"""Days outside these years are refused (windows reach months before and after a day)."""
+
+
 def parse_day(value: str | date, what: str) -> date:
-    """An ISO date (YYYY-MM-DD); InputError naming `what` otherwise."""
+    """An ISO date (YYYY-MM-DD) between FIRST_YEAR and LAST_YEAR; InputError naming `what` otherwise."""
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InputError(f"{what} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-07-01") from None
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InputError(f"{what} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-07-01") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputError(f"{what} {day} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
+    return day
 
 
 def make_scope(

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaint_radar.analysis.emerging import DetectorConfig, detect_emerging
+from complaint_radar.analysis.clusters import emerging_clusters
+from complaint_radar.analysis.emerging import DetectorConfig, detect_emerging_over
 from complaint_radar.analysis.issues import EmergingIssue, KnownIssue, match_known
 from complaint_radar.analysis.rootcause import check_record
 from complaint_radar.errors import InputError, NotFoundError
@@ -32,6 +33,8 @@ from complaint_radar.store.columns import utcnow
 ISSUE_ENTITY = "issue"
 STATUSES = ("new", "investigating", "actioned", "dismissed")
 EXAMPLES = 5
+UNEXPLAINED_LIMIT = 20_000
+"""Most unexplained negative messages (newest first) clustered per run: clustering is for the tail."""
 _KEY_COLUMNS = ("cause", "product", "branch", "region")
 
 
@@ -42,15 +45,33 @@ def key_hash(key: Mapping[str, Any]) -> str:
 
 
 def detect(cube: CubeSource, as_of: date, config: DetectorConfig | None = None) -> list[EmergingIssue]:
-    """Emerging issues as of `as_of` over the whole store (no filters): strongest first."""
+    """Emerging issues as of `as_of` over the whole store (no filters), strongest first: keys of causes ×
+    product / branch / region, and growing clusters of negative messages no cause explains."""
+    return detect_over(cube, [as_of], config)[as_of]
+
+
+def detect_over(
+    cube: CubeSource, days: Sequence[date], config: DetectorConfig | None = None
+) -> dict[date, list[EmergingIssue]]:
+    """`detect` as of each of `days` (what a daily schedule would have found), reading the items once;
+    clusters of unexplained messages are looked for as of the last day only."""
     cfg = config or DetectorConfig()
-    scope = Scope(as_of - timedelta(days=cfg.lookback_days), as_of)
-    items = cube.items(scope)
-    if items.empty:
-        return []
+    ordered = sorted(set(days))
+    scope = Scope(ordered[0] - timedelta(days=cfg.lookback_days), ordered[-1])
     volume = cube.daily_volume(scope).rename(columns={"messages": "volume"})
-    found: list[EmergingIssue] = detect_emerging(items, as_of, cfg, volume=volume)
-    return found
+    items = cube.items(scope)
+    found: dict[date, list[EmergingIssue]] = (
+        {day: [] for day in ordered}
+        if items.empty
+        else detect_emerging_over(items, ordered, cfg, volume=volume)
+    )
+    last = ordered[-1]
+    unexplained = cube.unexplained(
+        scope.shifted(last - timedelta(days=cfg.lookback_days), last), UNEXPLAINED_LIMIT
+    )
+    if len(unexplained):
+        found[last] = [*found[last], *emerging_clusters(unexplained, last, detector=cfg, volume=volume)]
+    return {day: sorted(issues, key=lambda issue: -issue.score) for day, issues in found.items()}
 
 
 @dataclass(frozen=True, slots=True)
