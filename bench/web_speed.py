@@ -36,7 +36,7 @@ from complaint_radar import Analyzer
 from complaint_radar.api.testing import LiveServer
 from complaint_radar.services.access import issue_key
 from complaint_radar.services.assessment.assessing import Assessor
-from complaint_radar.services.intake.demo_store import load_demo_store
+from complaint_radar.services.demo_store import load_demo_store
 from complaint_radar.settings import Settings
 from complaint_radar.store import (
     AuditEvent,

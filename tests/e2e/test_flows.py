@@ -129,7 +129,7 @@ def test_an_agent_cannot_open_admin_or_analysis_pages(
 ) -> None:
     watched = open_as(Role.FRONTLINE_AGENT, "/cases")
     links = watched.page.locator(".mainnav a").all_inner_texts()
-    assert "管理" not in links and "总览" not in links and "工单" in links
+    assert "管理" not in links and "总览" not in links and "问题与改进" not in links and "工单" in links
     for path in ("/admin", "/", "/issues", "/satisfaction"):
         response = watched.page.goto(dashboard.url + path)
         assert response is not None and response.status == 403, path
@@ -160,3 +160,61 @@ def test_a_message_with_a_script_is_shown_as_text_and_never_runs(
         if path != "/radar":
             assert "<script>window.__pwned = 1</script>" in page.locator("main").inner_text()
         assert watched.problems == []
+
+
+def test_a_pareto_bar_drills_down_to_exactly_the_messages_it_counts(open_as: Callable[..., Watched]) -> None:
+    page = open_as(Role.MANAGER, "/").page
+    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('pareto-chart'))")
+    bars = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('pareto-chart')).getOption().series[0].data"
+    )
+    smallest = min(range(len(bars)), key=lambda i: bars[i]["value"])
+    click_chart_point(page, "pareto-chart", smallest)
+    page.wait_for_url("**/messages?**")
+    query = parse_qs(urlparse(page.url).query)
+    assert len(query["cause"]) == 1 and set(query["stage"]) == {
+        "latent_grumble",
+        "explicit_grumble",
+        "potential_complaint",
+        "formal_complaint",
+    }
+    listed = 0
+    for _ in range(40):
+        listed += page.locator("tr.msg-row").count()
+        following = page.locator("nav.pager a", has_text="下一页")
+        if following.count() == 0:
+            break
+        following.click()
+        page.wait_for_load_state()
+    assert listed == bars[smallest]["value"]
+
+
+def test_an_analyst_works_an_issue_with_the_editors(open_as: Callable[..., Watched]) -> None:
+    watched = open_as(Role.QUALITY_ANALYST, "/issues")
+    page = watched.page
+    issue = page.locator("section.issue").first
+    issue.locator("summary", has_text="添加鱼骨图").click()
+    issue.locator("input[name=problem]").first.fill("星河X1 到货故障集中")
+    issue.locator("textarea[name='fishbone.material']").fill("同一批次排线松动")
+    issue.locator("textarea[name='fishbone.method']").fill("出库前未开机检测\n换货要求先寄回")
+    issue.get_by_role("button", name="保存鱼骨图").click()
+    page.wait_for_load_state()
+    expect(page.locator(".alert-ok")).to_have_text("鱼骨图已保存。")
+    issue = page.locator("section.issue").first
+    expect(issue.locator(".rootcause").last).to_contain_text("出库前未开机检测")
+    issue.locator("summary", has_text="添加 5 个为什么").click()
+    form = issue.locator("form[action$='/five-whys']")
+    form.locator("input[name=problem]").fill("屏幕黑屏")
+    for i, answer in enumerate(["排线松动", "装配未压紧", "治具磨损", "保养周期过长"], start=1):
+        form.locator(f"input[name=why{i}]").fill(answer)
+    form.locator("input[name=root_cause]").fill("治具保养周期过长")
+    form.locator("input[name=verifier]").fill("quinn")
+    form.get_by_role("button", name="保存 5 个为什么").click()
+    page.wait_for_load_state()
+    expect(page.locator(".alert-ok")).to_have_text("5 个为什么已保存。")
+    issue = page.locator("section.issue").first
+    issue.locator("select[name=status]").select_option("investigating")
+    issue.get_by_role("button", name="保存").first.click()
+    page.wait_for_load_state()
+    expect(page.locator("section.issue").first.locator(".card-head .chip")).to_have_text("调查中")
+    assert watched.problems == []

@@ -155,7 +155,7 @@ def test_form_values_are_checked_with_clear_errors() -> None:
     with pytest.raises(InputError, match="YYYY-MM-DD"):
         optional_scope(Form.parse(b"from=16/11/2026"), today)
     with pytest.raises(InputError, match="not a known code"):
-        optional_scope(Form.parse(b"cause=bad_luck"), today)
+        optional_scope(Form.parse(b"stage=furious"), today)
     assert drill(scope, stage=["formal_complaint"]) == (
         "/messages?from=1970-01-01&to=2026-11-01&cause=waiting_time&product=p1&product=p2&stage=formal_complaint"
     )

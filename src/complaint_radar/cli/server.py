@@ -28,7 +28,7 @@ def serve(
         bool,
         typer.Option(
             "--demo",
-            help="Load the demo history when the store is empty, and print a ready admin key and the "
+            help="Load the demo history unless the store holds it, and print a ready admin key and the "
             "dashboard's URL.",
         ),
     ] = False,
@@ -54,10 +54,10 @@ def serve(
 
 
 def _prepare_demo(host: str, port: int) -> None:
-    """Fill an empty store with the demo history and issue an admin key for the dashboard."""
+    """Load the demo history the store does not hold yet and issue an admin key for the dashboard."""
     from complaint_radar.services.access import issue_key
     from complaint_radar.services.assessment.assessing import Assessor
-    from complaint_radar.services.intake.demo_store import load_demo_store, store_is_empty
+    from complaint_radar.services.demo_store import load_demo_store
     from complaint_radar.services.runtime import open_database, unit_of_work
     from complaint_radar.settings import get_settings
     from complaint_radar.types import Role
@@ -65,11 +65,12 @@ def _prepare_demo(host: str, port: int) -> None:
     settings = get_settings()
     database = open_database(settings)
     try:
-        if store_is_empty(database.sessions):
-            err.print("Loading the demo history into the empty store (about a minute) …")
-            load_demo_store(database.sessions, Assessor.load(settings), settings)
-        else:
-            err.print("The store already holds messages; the demo history is not loaded again.")
+        err.print("Loading the demo history unless the store holds it already (about a minute) …")
+        loaded = load_demo_store(database.sessions, Assessor.load(settings), settings)
+        err.print(
+            f"{loaded.history_rows:,} history rows and {loaded.live_messages} live messages loaded "
+            f"({loaded.cases_opened} cases opened)"
+        )
         with unit_of_work(database.sessions) as session:
             issued = issue_key(
                 session, username="demo-admin", role=Role.ADMIN, label="serve --demo", now=datetime.now(UTC)

@@ -21,7 +21,7 @@ def base(**extra: Any) -> dict[str, Any]:
     option: dict[str, Any] = {
         "color": PALETTE,
         "textStyle": {"fontFamily": FONT, "color": "#1c2430"},
-        "grid": {"left": 48, "right": 24, "top": 36, "bottom": 40, "containLabel": True},
+        "grid": {"left": 40, "right": 40, "top": 40, "bottom": 44, "containLabel": True},
         "tooltip": {"trigger": "axis", "confine": True},
         "animationDuration": 300,
     }
@@ -79,7 +79,7 @@ def bars(
         xAxis=value_axis if horizontal else category_axis,
         yAxis=category_axis if horizontal else value_axis,
         series=shaped,
-        legend={"top": 0} if legend else {"show": False},
+        legend={"bottom": 0} if legend else {"show": False},
         **extra,
     )
 
@@ -90,6 +90,6 @@ def lines(times: Sequence[str], series: Sequence[dict[str, Any]], **extra: Any) 
         xAxis={"type": "category", "data": list(times), "boundaryGap": False},
         yAxis={"type": "value"},
         series=[{"type": "line", "symbolSize": 5, **s} for s in series],
-        legend={"top": 0},
+        legend={"bottom": 0},
         **extra,
     )

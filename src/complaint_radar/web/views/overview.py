@@ -128,7 +128,7 @@ def pareto_chart(pareto: dict[str, Any], scope: Scope, t: Translator) -> dict[st
                 "silent": True,
                 "symbol": "none",
                 "lineStyle": {"type": "dashed", "color": "#a51818"},
-                "label": {"formatter": "80%", "position": "insideStartTop"},
+                "label": {"formatter": "80%", "position": "insideEndTop"},
                 "data": [{"yAxis": 80}],
             },
         }

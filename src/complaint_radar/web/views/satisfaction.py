@@ -81,7 +81,7 @@ def servqual_chart(servqual: dict[str, Any], scope: Scope, t: Translator) -> dic
     option = charts.bars(
         names,
         [
-            {"name": t("satisfaction.gap"), "data": gaps},
+            {"name": t("satisfaction.gap"), "data": gaps, "itemStyle": {"color": "#a51818"}},
             {
                 "name": t("satisfaction.complaint_share"),
                 "data": shares,
