@@ -58,6 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import cpu_model
 
 REPEATS = 5
+CACHED = ("/", "/issues", "/satisfaction")
+"""Pages whose analysis views the dashboard caches (web_cache_s); the rest compute on every request."""
 CHUNK = 20_000
 DAYS = 180
 CUSTOMERS_PER_MESSAGE = 0.1
@@ -196,8 +198,7 @@ def pages(engine: Engine) -> list[tuple[str, str]]:
     ]
 
 
-def measure(url: str, workdir: Path) -> Timings:
-    """Per page: median and max server ms, median wall ms."""
+def serve(url: str, workdir: Path, cache_s: float) -> tuple[LiveServer, httpx.Client, Engine]:
     settings = Settings(
         database_url=url,
         data_dir=workdir,
@@ -205,6 +206,7 @@ def measure(url: str, workdir: Path) -> Timings:
         issue_detect_interval_s=0,
         api_rate_limit_per_minute=1_000_000,
         web_session_secret="bench",
+        web_cache_s=cache_s,
     )
     engine = make_engine(url)
     sessions = make_session_factory(engine)
@@ -212,25 +214,50 @@ def measure(url: str, workdir: Path) -> Timings:
         key = issue_key(
             session, username=f"bench-{time.time()}", role=Role.ADMIN, now=datetime.now(UTC)
         ).raw_key
-    results: Timings = {}
-    app = create_app(settings, sessions, analyzer=Analyzer(settings))
-    with (
-        LiveServer(app) as server,
-        httpx.Client(base_url=server.url, timeout=120, headers={"X-API-Key": key}) as client,
-    ):
+    server = LiveServer(create_app(settings, sessions, analyzer=Analyzer(settings))).start()
+    client = httpx.Client(base_url=server.url, timeout=600, headers={"X-API-Key": key})
+    return server, client, engine
+
+
+def fetch(client: httpx.Client, path: str) -> tuple[float, float]:
+    """(server ms from Server-Timing, wall ms) of one request."""
+    began = time.perf_counter()
+    response = client.get(path)
+    wall = (time.perf_counter() - began) * 1000
+    assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:300]}"
+    return float(response.headers["server-timing"].split("dur=")[1]), wall
+
+
+def measure(url: str, workdir: Path) -> Timings:
+    """Per page: the first request with no analysis cache (cold), then median and max server ms and
+    median wall ms of REPEATS requests with the cache on, after the server's background refresh."""
+    cold: dict[str, float] = {}
+    server, client, engine = serve(url, workdir, cache_s=0)
+    try:
         for label, path in pages(engine):
-            server_ms, wall_ms = [], []
-            for attempt in range(REPEATS + 1):
-                began = time.perf_counter()
-                response = client.get(path)
-                elapsed = (time.perf_counter() - began) * 1000
-                assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:300]}"
-                if attempt:
-                    server_ms.append(float(response.headers["server-timing"].split("dur=")[1]))
-                    wall_ms.append(elapsed)
-            results[label] = (statistics.median(server_ms), max(server_ms), statistics.median(wall_ms))
-            print(f"{label}: {results[label][0]:.0f} ms", flush=True)
-    engine.dispose()
+            if label.split(" ")[0] in CACHED:
+                cold[label] = fetch(client, path)[0]
+    finally:
+        client.close()
+        server.stop()
+        engine.dispose()
+    results: Timings = {}
+    server, client, engine = serve(url, workdir, cache_s=3600)
+    try:
+        for label, path in pages(engine):
+            runs = [fetch(client, path) for _ in range(REPEATS + 1)][1:]
+            server_ms = [r[0] for r in runs]
+            results[label] = (
+                cold.get(label, statistics.median(server_ms)),
+                statistics.median(server_ms),
+                max(server_ms),
+                statistics.median(r[1] for r in runs),
+            )
+            print(f"{label}: cold {results[label][0]:.0f} ms, warm {results[label][1]:.0f} ms", flush=True)
+    finally:
+        client.close()
+        server.stop()
+        engine.dispose()
     return results
 
 
@@ -242,35 +269,45 @@ def store_counts(engine: Engine) -> dict[str, int]:
         }
 
 
-Timings = dict[str, tuple[float, float, float]]
+METHOD = (
+    "Server time is the `Server-Timing` header (request in → response start, templates rendered): the "
+    "median (and max) of {repeats} requests after one warm-up, with the analysis views cached as the server "
+    "keeps them (`web_cache_s`, default 300 s; the default views are refreshed in the background), and "
+    "*cold*: the first request of an analysis page with no cache at all. Wall time is the client's median "
+    "over loopback. Targets: under 300 ms on the demo store, under 1 s on the large one; **bold** misses "
+    "its target."
+)
+Timings = dict[str, tuple[float, float, float, float]]
+"""Per page label: first request without the analysis cache, then median, max and median wall ms."""
 
 
 def report(
     demo: Timings, large: Timings, counts: dict[str, int], load_s: float, args: argparse.Namespace
 ) -> str:
     def cell(value: float, target: float) -> str:
-        return f"{value:.0f}" if value < target else f"**{value:.0f}** (over {target:.0f})"
+        return f"{value:,.0f}" if value < target else f"**{value:,.0f}**"
 
     lines = [
         "## Dashboard page speed",
         "",
         f"`.venv/bin/python bench/web_speed.py --messages {args.messages}` on {cpu_model()} "
         f"({os.cpu_count()} CPUs, shared with other work), Python {platform.python_version()}, SQLite, "
-        f"{datetime.now(UTC):%Y-%m-%d}. Server time from the `Server-Timing` header (request in → response "
-        f"start, templates rendered), median and max of {REPEATS} requests after one warm-up; wall time is "
-        "the client's median over loopback. Targets: under 300 ms on the demo store, under 1 s on the large one.",
+        f"{datetime.now(UTC):%Y-%m-%d}. {METHOD.format(repeats=REPEATS)}",
         "",
-        f"Large store: {counts['messages']:,} messages, {counts['profiles']:,} risk profiles, {counts['cases']:,} "
-        f"cases (bulk-loaded in {load_s:.0f} s).",
+        f"Demo store: the half-year demo history and the bundled live messages. Large store: the demo store "
+        f"scaled up to {counts['messages']:,} messages, {counts['profiles']:,} risk profiles and "
+        f"{counts['cases']:,} cases (bulk-loaded in {load_s:,.0f} s).",
         "",
-        "| page | demo: server ms (median / max) | demo wall ms | large: server ms (median / max) | large wall ms |",
-        "|---|---|---|---|---|",
+        "| page | demo: cold | demo: server (max) | demo wall | large: cold | large: server (max) "
+        "| large wall |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for label, (median, worst, wall) in large.items():
-        d = demo[label]
+    for label, (cold, median, worst, wall) in large.items():
+        d_cold, d_median, d_worst, d_wall = demo[label]
+        small, big = TARGETS_MS["demo"], TARGETS_MS["large"]
         lines.append(
-            f"| `{label}` | {cell(d[0], TARGETS_MS['demo'])} / {d[1]:.0f} | {d[2]:.0f} "
-            f"| {cell(median, TARGETS_MS['large'])} / {worst:.0f} | {wall:.0f} |"
+            f"| `{label}` | {cell(d_cold, small)} | {cell(d_median, small)} ({d_worst:,.0f}) | {d_wall:,.0f} "
+            f"| {cell(cold, big)} | {cell(median, big)} ({worst:,.0f}) | {wall:,.0f} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -38,6 +38,27 @@ NAMING_CONVENTION = {
 }
 
 
+ANALYSIS_COLUMNS = (
+    "day",
+    "speaker",
+    "stage",
+    "risk_level",
+    "channel",
+    "severity_weight",
+    "customer_id",
+    "occurred_at",
+    "product",
+    "sku",
+    "branch",
+    "region",
+    "team",
+    "agent_id",
+    "segment",
+    "new_or_returning",
+)
+"""What the analysis cube reads of a message (the covering index `ix_messages_analysis`)."""
+
+
 def _empty_dict() -> dict[str, Any]:
     return {}
 
@@ -74,6 +95,9 @@ class Message(Base):
         # The dashboard's newest-first lists: all messages, and the live radar's high-risk ones.
         Index(None, "occurred_at"),
         Index(None, "risk_level", "occurred_at"),
+        # Every column the analysis reads of a message, so its scans of a period never touch the rows
+        # themselves (text and Assessment make them kilobytes wide): index-only, several times faster.
+        Index("ix_messages_analysis", *ANALYSIS_COLUMNS),
         CheckConstraint("risk_score BETWEEN 0 AND 100", name="risk_score_range"),
         Index(None, "day"),
         Index(None, "product", "day"),

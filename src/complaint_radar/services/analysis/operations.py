@@ -70,14 +70,11 @@ def _conversion(session: Session, scope: Scope) -> tuple[int, int]:
     if frame.empty:
         return 0, 0
     potential = frame[(frame["stage"] == "potential_complaint") & (frame["day"] <= scope.end)]
-    first = potential.groupby("customer_id")["at"].min()
-    formal = frame[frame["stage"] == "formal_complaint"]
-    converted = 0
-    for customer, group in formal.groupby("customer_id"):
-        if customer in first.index:
-            start = first[customer]
-            gap = group["at"] - start
-            converted += bool(((gap > pd.Timedelta(0)) & (gap <= pd.Timedelta(days=CONVERSION_DAYS))).any())
+    first = potential.groupby("customer_id")["at"].min().rename("first_at")
+    formal = frame[frame["stage"] == "formal_complaint"].join(first, on="customer_id", how="inner")
+    gap = formal["at"] - formal["first_at"]
+    within = (gap > pd.Timedelta(0)) & (gap <= pd.Timedelta(days=CONVERSION_DAYS))
+    converted = int(formal.loc[within, "customer_id"].nunique())
     return len(first), converted
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from complaint_radar.cases import Case
 from complaint_radar.customers import CustomerRiskProfile, ProfileWeights, compute_profile
@@ -179,8 +179,18 @@ class ProfilePoint:
     top_reason: dict[str, Any] | None
 
 
-_WITHOUT_PROFILE = defer(RiskProfileSnapshot.profile, raiseload=True)
-"""Curves and lists read the headline columns, never the full profile document."""
+_S = RiskProfileSnapshot
+_HEADLINE = (
+    _S.id,
+    _S.customer_id,
+    _S.computed_at,
+    _S.risk_score,
+    _S.risk_level,
+    _S.stage,
+    _S.trend,
+    _S.recommended_action,
+)
+"""Curves and lists read these columns, never the full profile document."""
 
 
 def risk_history(
@@ -188,37 +198,37 @@ def risk_history(
 ) -> list[ProfilePoint]:
     """The customer's newest `limit` profiles, oldest first."""
     statement = (
-        select(RiskProfileSnapshot)
-        .options(_WITHOUT_PROFILE)
-        .where(RiskProfileSnapshot.customer_id == customer_id)
-        .order_by(RiskProfileSnapshot.computed_at.desc(), RiskProfileSnapshot.id.desc())
+        select(*_HEADLINE)
+        .where(_S.customer_id == customer_id)
+        .order_by(_S.computed_at.desc(), _S.id.desc())
         .limit(limit)
     )
     with session_scope(sessions) as session:
-        return [_point(row) for row in reversed(session.scalars(statement).all())]
+        return [_point(row) for row in reversed(session.execute(statement).all())]
 
 
 def riskiest_customers(
     sessions: sessionmaker[Session], *, min_score: int, limit: int, recent: int = 2000
 ) -> list[ProfilePoint]:
     """Customers whose latest profile is at `min_score` or more, riskiest first, among the customers of
-    the `recent` newest profiles (the ones active lately: an old profile is no news)."""
-    statement = (
-        select(RiskProfileSnapshot)
-        .options(_WITHOUT_PROFILE)
-        .order_by(RiskProfileSnapshot.computed_at.desc(), RiskProfileSnapshot.id.desc())
-        .limit(recent)
-    )
-    latest: dict[str, ProfilePoint] = {}
+    the `recent` newest profiles (the ones active lately: an old profile is no news), with the top
+    reason of each."""
+    statement = select(*_HEADLINE).order_by(_S.computed_at.desc(), _S.id.desc()).limit(recent)
     with session_scope(sessions) as session:
-        for row in session.scalars(statement):
-            latest.setdefault(row.customer_id, _point(row))
-    risky = [p for p in latest.values() if p.risk_score >= min_score]
-    return sorted(risky, key=lambda p: (-p.risk_score, p.customer_id))[:limit]
+        latest: dict[str, Any] = {}
+        for row in session.execute(statement):
+            latest.setdefault(row.customer_id, row)
+        risky = sorted(
+            (r for r in latest.values() if r.risk_score >= min_score),
+            key=lambda r: (-r.risk_score, r.customer_id),
+        )[:limit]
+        reasons = dict(
+            session.execute(select(_S.id, _S.reasons).where(_S.id.in_([r.id for r in risky]))).tuples().all()
+        )
+    return [_point(row, reasons.get(row.id)) for row in risky]
 
 
-def _point(row: RiskProfileSnapshot) -> ProfilePoint:
-    reasons = row.reasons or []
+def _point(row: Any, reasons: list[Any] | None = None) -> ProfilePoint:
     return ProfilePoint(
         customer_id=row.customer_id,
         computed_at=row.computed_at,
