@@ -51,7 +51,7 @@ demo: $(STAMP)
 
 ## test: lint, type-check, architecture contracts and the whole test suite (slow tests included)
 test: $(TSTAMP) lint
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 ## test-fast: the quick local loop (skips tests marked slow)
 test-fast: $(TSTAMP)

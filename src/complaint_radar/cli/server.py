@@ -55,6 +55,10 @@ def serve(
 
 def _prepare_demo(host: str, port: int) -> None:
     """Load the demo history the store does not hold yet and issue an admin key for the dashboard."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from complaint_radar.errors import ConfigurationError
     from complaint_radar.services.access import issue_key
     from complaint_radar.services.assessment.assessing import Assessor
     from complaint_radar.services.demo_store import load_demo_store
@@ -63,7 +67,18 @@ def _prepare_demo(host: str, port: int) -> None:
     from complaint_radar.types import Role
 
     settings = get_settings()
-    database = open_database(settings)
+    try:
+        database = open_database(settings)
+    except (OperationalError, OSError) as exc:
+        where = (
+            make_url(settings.database_url).render_as_string(hide_password=True)
+            if settings.database_url
+            else f"SQLite under {settings.data_dir}"
+        )
+        raise ConfigurationError(
+            f"cannot open the store ({where}): {str(exc).splitlines()[0]}; check "
+            "COMPLAINT_RADAR_DATABASE_URL and COMPLAINT_RADAR_DATA_DIR"
+        ) from exc
     try:
         err.print("Loading the demo history unless the store holds it already (about a minute) …")
         loaded = load_demo_store(database.sessions, Assessor.load(settings), settings)
