@@ -1,4 +1,4 @@
-"""Benchmark: emerging-issue detection on seeded synthetic histories, the detector beside SPEC.md §7.5's plain rule.
+"""Benchmark: emerging-issue detection on seeded synthetic histories, beside SPEC.md §7.5's plain rule.
 
 Each history (`analysis.synthetic`) holds spikes of one cause in one product or branch injected in known
 windows among weekly seasonality, peak periods, product trends, noisy and rare keys and messages with two
@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from complaint_radar.analysis.emerging import DetectorConfig, flag_issues
-from complaint_radar.analysis.negbin import key_tests
 from complaint_radar.analysis.issues import EmergingIssue, KnownIssue, track
 from complaint_radar.analysis.keycounts import daily_counts
+from complaint_radar.analysis.negbin import key_tests
 from complaint_radar.analysis.spec_rule import SpecRule, spec_rule_over
 from complaint_radar.analysis.synthetic import (
     HistoryParams,
@@ -119,12 +119,18 @@ def scan_days(history: SyntheticHistory) -> list[date]:
 
 def outcome(history: SyntheticHistory, issues: Sequence[KnownIssue]) -> Outcome:
     found = [any(issue_is_real(i, s) for i in issues) for s in history.spikes]
-    real = sum(any(issue_is_real(i, s) for s in history.spikes) for i in issues)
+    return _outcome(history, found, issues)
+
+
+def _outcome(
+    history: SyntheticHistory, found: list[bool], flagged: Sequence[KnownIssue | EmergingIssue]
+) -> Outcome:
+    real = sum(any(issue_is_real(i, s) for s in history.spikes) for i in flagged)
     by_size = []
     for lo, hi, _ in SIZE_BUCKETS:
         inside = [f for s, f in zip(history.spikes, found, strict=True) if lo <= s.extra <= hi]
         by_size.append((len(inside), sum(inside)))
-    return Outcome(len(history.spikes), sum(found), len(issues), real, tuple(by_size))
+    return Outcome(len(history.spikes), sum(found), len(flagged), real, tuple(by_size))
 
 
 def snapshot_days(history: SyntheticHistory) -> list[date]:
@@ -140,13 +146,7 @@ def snapshot_outcome(history: SyntheticHistory, detections: dict[date, list[Emer
     found = [
         any(issue_is_real(i, s) for i in detections[day]) for s, day in zip(history.spikes, runs, strict=True)
     ]
-    flagged = [i for day in sorted(set(runs)) for i in detections[day]]
-    real = sum(any(issue_is_real(i, s) for s in history.spikes) for i in flagged)
-    by_size = []
-    for lo, hi, _ in SIZE_BUCKETS:
-        inside = [f for s, f in zip(history.spikes, found, strict=True) if lo <= s.extra <= hi]
-        by_size.append((len(inside), sum(inside)))
-    return Outcome(len(history.spikes), sum(found), len(flagged), real, tuple(by_size))
+    return _outcome(history, found, [i for day in sorted(set(runs)) for i in detections[day]])
 
 
 def both_outcomes(
@@ -209,6 +209,11 @@ def describe(cfg: DetectorConfig) -> str:
     return ", ".join(f"{n}={getattr(cfg, n)}" for n in names)
 
 
+def para(text: str) -> str:
+    """A paragraph written over several source lines, as one Markdown line."""
+    return " ".join(text.split())
+
+
 def mean_sd(values: Sequence[float]) -> str:
     values = [v for v in values if v == v]
     if not values:
@@ -221,7 +226,8 @@ def summary_row(protocol: str, name: str, outcomes: Sequence[Outcome]) -> str:
     spikes, found = sum(o.spikes for o in outcomes), sum(o.found for o in outcomes)
     issues, real = sum(o.issues for o in outcomes), sum(o.real for o in outcomes)
     return (
-        f"| {protocol} | {name} | {mean_sd([o.recall for o in outcomes])} | {mean_sd([o.precision for o in outcomes])} "
+        f"| {protocol} | {name} | {mean_sd([o.recall for o in outcomes])} "
+        f"| {mean_sd([o.precision for o in outcomes])} "
         f"| {found}/{spikes} = {found / max(spikes, 1):.3f} | {real}/{issues} = {real / max(issues, 1):.3f} "
         f"| {pooled_f1(outcomes):.3f} | {issues / len(outcomes):.1f} |"
     )
@@ -235,6 +241,19 @@ def size_row(name: str, outcomes: Sequence[Outcome]) -> str:
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
+def at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is below the minimum {low}")
+        return value
+
+    return parse
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -242,9 +261,9 @@ def main() -> None:
     parser.add_argument(
         "--data", type=Path, help="unused (the histories are synthetic); accepted for run_all"
     )
-    parser.add_argument("--tuning-seeds", type=int, default=16)
-    parser.add_argument("--test-seeds", type=int, default=32)
-    parser.add_argument("--variant-seeds", type=int, default=8)
+    parser.add_argument("--tuning-seeds", type=at_least(4), default=16, help="seeds for 4-fold CV (≥ 4)")
+    parser.add_argument("--test-seeds", type=at_least(1), default=32)
+    parser.add_argument("--variant-seeds", type=at_least(1), default=8)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_emerging.md")
     args = parser.parse_args()
     wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -307,25 +326,34 @@ def main() -> None:
     lines = [
         "## Emerging issues: detector vs SPEC rule on synthetic histories",
         "",
-        f"Command: `.venv/bin/python bench/emerging.py --tuning-seeds {args.tuning_seeds} --test-seeds "
-        f"{args.test_seeds} --variant-seeds {args.variant_seeds}`. Machine: {cpu_model()}, {os.cpu_count()} CPUs "
-        f"(shared), Python {platform.python_version()}. Whole run: {wall:.0f} s wall, {cpu:.0f} s CPU "
-        f"(tuning {tuning_cpu:.0f} s CPU over {len(configs)} settings); peak memory {peak_mb:.0f} MB. One "
-        f"26-week history ({len(one.items):,} item rows, {len(scan_days(one))} daily runs of the detector and "
-        f"issue tracking): {one_wall:.2f} s wall, {one_cpu:.2f} s CPU.",
+        para(
+            f"""Command: `.venv/bin/python bench/emerging.py --tuning-seeds {args.tuning_seeds} --test-seeds
+            {args.test_seeds} --variant-seeds {args.variant_seeds}`. Machine: {cpu_model()},
+            {os.cpu_count()} CPUs (shared), Python {platform.python_version()}. Whole run: {wall:.0f} s
+            wall, {cpu:.0f} s CPU (tuning {tuning_cpu:.0f} s CPU over {len(configs)} settings); peak memory
+            {peak_mb:.0f} MB. One 26-week history ({len(one.items):,} item rows, {len(scan_days(one))} daily
+            runs of the detector and issue tracking): {one_wall:.2f} s wall, {one_cpu:.2f} s CPU."""
+        ),
         "",
-        "Histories: `complaint_radar.analysis.synthetic.generate_history` (26 weeks, 13 causes × 3–10 products ×"
-        " 4–15 branches in 2–4 regions; per seed the generator's volume, day-of-week strength, peak strength, "
-        "product trends, key noise, share of two-cause messages, number and size of spikes and the season are "
-        "drawn from wide ranges: `random_params`). A flagged issue is *real* when one of its keys (primary or "
-        "merged) is made only of an injected spike's messages and its window overlaps the spike. Two protocols:",
+        para(
+            """Histories: `complaint_radar.analysis.synthetic.generate_history` (26 weeks, 13 causes × 3–10
+            products × 4–15 branches in 2–4 regions; per seed the generator's volume, day-of-week strength,
+            peak strength, product trends, key noise, share of two-cause messages, number and size of spikes
+            and the season are drawn from wide ranges: `random_params`). A flagged issue is *real* when one
+            of its keys (primary or merged) is made only of an injected spike's messages and its window
+            overlaps the spike. Two protocols:"""
+        ),
         "",
-        "- **daily schedule**: every detector runs as of every day from week 10 to the end and each day's "
-        "detections update the issues they continue (`analysis.issues.track`); recall = spikes some real issue "
-        "stands for / spikes, precision = real issues / issues shown over the whole half-year;",
-        "- **one-off runs**: one run a week into each spike (or on its last day if shorter), as a person calling "
-        "`issues detect --as-of DATE`; recall = spikes found by their own run, precision = real / flagged over "
-        "those runs.",
+        para(
+            """- **daily schedule**: each detector runs as of every day from week 10 to the end; each day's
+            detections update the issues they continue (`analysis.issues.track`); recall = spikes some real
+            issue stands for / spikes, precision = real issues / issues shown over the whole half-year;"""
+        ),
+        para(
+            """- **one-off runs**: one run a week into each spike (or on its last day if shorter), as a person
+            calling `issues detect --as-of DATE`; recall = spikes found by their own run, precision = real /
+            flagged over those runs."""
+        ),
         "",
         "Mean ± sd over seeds (precision over the seeds that flagged anything), and pooled over all seeds.",
         "",
@@ -347,7 +375,8 @@ def main() -> None:
             else " (**differs from the `DetectorConfig` defaults**)."
         ),
         "",
-        f"### Test: {args.test_seeds} other seeds (10000–{10_000 + args.test_seeds - 1}), generator drawn per seed",
+        f"### Test: {args.test_seeds} other seeds (10000–{10_000 + args.test_seeds - 1}), generator drawn "
+        "per seed",
         "",
         header,
         *(
@@ -364,8 +393,8 @@ def main() -> None:
         "",
         f"### Generator variants ({args.variant_seeds} seeds each, settings frozen)",
         "",
-        "| variant | detector | daily: recall | daily: precision | daily: F1 | one-off: recall | one-off: precision "
-        "| one-off: F1 |",
+        "| variant | detector | daily: recall | daily: precision | daily: F1 | one-off: recall "
+        "| one-off: precision | one-off: F1 |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, results in variants.items():
@@ -373,9 +402,8 @@ def main() -> None:
             cells = []
             for p in (0, 1):
                 o = [x[p] for x in v]
-                cells.append(
-                    f"{mean_sd([x.recall for x in o])} | {mean_sd([x.precision for x in o])} | {pooled_f1(o):.3f}"
-                )
+                recall, precision = mean_sd([x.recall for x in o]), mean_sd([x.precision for x in o])
+                cells.append(f"{recall} | {precision} | {pooled_f1(o):.3f}")
             lines.append(f"| {name} | {names[k]} | " + " | ".join(cells) + " |")
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

@@ -26,6 +26,7 @@ SECTIONS = [
     ("api_latency.py", DOCS / "benchmarks_api.md"),
     ("web_speed.py", DOCS / "benchmarks_web.md"),
     ("analysis_speed.py", DOCS / "benchmarks_analysis.md"),
+    ("emerging.py", DOCS / "benchmarks_emerging.md"),
 ]
 NEEDS_TORCH = {"bert_reference.py"}  # the speed reference only; the project does not depend on PyTorch
 HEADER = """# Benchmarks

@@ -112,3 +112,85 @@ def test_bulk_backfill_stores_once_and_profiles_each_customer_once(db_url: str, 
         assert session.scalar(select(func.count()).select_from(Message)) == 9
         assert session.scalar(select(func.count()).select_from(RiskProfileSnapshot)) == 3
     engine.dispose()
+
+
+def test_outreach_lists_rising_customers_without_open_case_or_recent_agent_contact(db_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from complaint_radar.services.analysis.outreach import outreach_queue
+    from complaint_radar.store import Case, NewMessage, ensure_customers, insert_messages
+
+    now = datetime(2026, 11, 16, 2, tzinfo=UTC)
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+
+    def snapshot(customer: str, score: int, level: str, trend: str, at: datetime) -> RiskProfileSnapshot:
+        profile = {
+            "trend_delta": 9,
+            "reasons": [
+                {"code": "csat_drop", "reason_zh": "满意度下降", "reason_en": "CSAT drop", "evidence": []}
+            ],
+            "next_action": {"opener_id": "op_followup"},
+        }
+        return RiskProfileSnapshot(
+            customer_id=customer,
+            computed_at=at,
+            risk_score=score,
+            risk_level=level,
+            stage="latent_grumble",
+            trend=trend,
+            predicted_form="silent_churn",
+            recommended_action="proactive_outreach",
+            reasons=[],
+            profile=profile,
+        )
+
+    with sessions.begin() as session:
+        ensure_customers(session, ["ok", "old_rising", "falling", "has_case", "contacted", "low"])
+        session.add_all(
+            [
+                snapshot("ok", 55, "medium", "rising", now),
+                snapshot("old_rising", 90, "critical", "rising", now - timedelta(days=3)),
+                snapshot("old_rising", 20, "low", "falling", now),
+                snapshot("falling", 70, "high", "falling", now),
+                snapshot("has_case", 80, "high", "rising", now),
+                snapshot("contacted", 75, "high", "rising", now),
+                snapshot("low", 20, "low", "rising", now),
+            ]
+        )
+        session.add(
+            Case(
+                id="k1",
+                case_number="CR-2026-000001",
+                customer_id="has_case",
+                state="in_progress",
+                severity="high",
+                tier="l1_agent",
+                opened_at=now,
+                due={},
+                paused_seconds=0,
+                contact_count=1,
+                causes=[],
+                demands=[],
+                attributes={},
+            )
+        )
+        insert_messages(
+            session,
+            [
+                NewMessage(
+                    "chat",
+                    "a1",
+                    "chat",
+                    "您好，我们回访一下",
+                    now - timedelta(days=2),
+                    customer_id="contacted",
+                    speaker="agent",
+                )
+            ],
+        )
+    with sessions() as session:
+        queue = outreach_queue(session, now, contact_days=7)
+    engine.dispose()
+    assert [q["customer_id"] for q in queue] == ["ok"]
+    assert queue[0]["reason"]["code"] == "csat_drop" and queue[0]["opener"]["zh"].startswith("您好")

@@ -110,6 +110,7 @@ def test_filters_narrow_the_counts_and_bad_filters_are_refused(seeded: AnalysisD
         make_scope(AS_OF, FIRST)
 
 
+@pytest.mark.slow
 def test_report_cli_writes_json_html_and_xlsx_and_the_parquet_path_agrees(
     db_url: str, analyzer: Analyzer, tmp_path: Path
 ) -> None:
@@ -241,6 +242,18 @@ def test_the_api_serves_analysis_to_analysts_masked_and_refuses_agents(api: Api)
         api.ok("GET", "/v1/metrics", analyst, params={**params, "metric": "orders"})["items"][-1]["value"]
         == 1500
     )
+    row = {
+        "message_id": "x1",
+        "customer_id": "c1",
+        "occurred_at": "2026-09-30T10:00:00+08:00",
+        "text": "排队太久了",
+        "product": "P9",
+        "branch": "B9",
+        "tenure_days": 30,
+    }
+    assert api.ok("POST", "/v1/messages", manager, json={"items": [row]})["new"] == 1
+    stored = api.ok("GET", "/v1/messages", analyst, params={"source": "api"})["items"][0]
+    assert stored["dimensions"] == {"product": "P9", "branch": "B9", "tenure_days": 30}
     for path in (
         "/v1/analysis/operations",
         "/v1/satisfaction",

@@ -157,7 +157,7 @@ def generate_history(seed: int, params: HistoryParams | None = None) -> Syntheti
 
 def _day_factor(rng: np.random.Generator, days: pd.DatetimeIndex, p: HistoryParams) -> np.ndarray:
     profile = 1.0 + p.weekly_strength * rng.uniform(-1.0, 1.0, 7)
-    factor = profile[days.dayofweek.to_numpy()]
+    factor = profile[days.day_of_week.to_numpy()]
     for name_start, name_end, lift in _peaks(days, p.peak_strength):
         inside = (days >= name_start) & (days <= name_end)
         factor = np.where(inside, factor * lift, factor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
@@ -70,9 +70,17 @@ def create_app(
                 state.assessor = await run_in_threadpool(Assessor.load, state.settings)
             state.wire()
             if state.settings.sla_check_interval_s > 0:
-                sweeper = asyncio.create_task(_sweep_sla(state, state.settings.sla_check_interval_s))
+                sweeper = asyncio.create_task(
+                    _every(state.settings.sla_check_interval_s, lambda: _sweep_sla(state), "SLA check")
+                )
             if state.settings.issue_detect_interval_s > 0:
-                detector = asyncio.create_task(_detect_issues(state, state.settings.issue_detect_interval_s))
+                detector = asyncio.create_task(
+                    _every(
+                        state.settings.issue_detect_interval_s,
+                        lambda: _detect_issues(state),
+                        "emerging-issue detection",
+                    )
+                )
             yield
         finally:
             for task in (sweeper, detector):
@@ -101,33 +109,36 @@ def create_app(
     return app
 
 
-async def _sweep_sla(state: AppState, interval_s: float) -> None:
-    """Record due SLA warnings and breaches every `interval_s` seconds while the server runs."""
+async def _every(interval_s: float, job: Callable[[], str | None], what: str) -> None:
+    """Run `job` in a worker thread every `interval_s` seconds while the server runs; it returns what to
+    log (None: nothing worth saying). A failure is logged and the next round retries."""
     while True:
         await asyncio.sleep(interval_s)
-        if state.case_desk is None:
-            continue
         try:
-            sweep = await run_in_threadpool(state.case_desk.sweep_sla)
-        except Exception:  # the next round retries; the server keeps serving
-            log.exception("SLA check failed")
+            said = await run_in_threadpool(job)
+        except Exception:  # the server keeps serving
+            log.exception("%s failed", what)
             continue
-        if sweep.warnings or sweep.breaches:
-            log.info("SLA check: %d warnings, %d breaches", sweep.warnings, sweep.breaches)
+        if said:
+            log.info("%s: %s", what, said)
 
 
-async def _detect_issues(state: AppState, interval_s: float) -> None:
-    """Re-run emerging-issue detection as of today every `interval_s` seconds while the server runs."""
-    while True:
-        await asyncio.sleep(interval_s)
-        if state.analysis_desk is None:
-            continue
-        try:
-            run = await run_in_threadpool(state.analysis_desk.detect_issues)
-        except Exception:  # the next round retries; the server keeps serving
-            log.exception("emerging-issue detection failed")
-            continue
-        log.info("issue detection as of %s: %d new, %d updated", run.as_of, len(run.opened), len(run.updated))
+def _sweep_sla(state: AppState) -> str | None:
+    """Record due SLA warnings and breaches of all open cases."""
+    if state.case_desk is None:
+        return None
+    sweep = state.case_desk.sweep_sla()
+    return (
+        f"{sweep.warnings} warnings, {sweep.breaches} breaches" if sweep.warnings or sweep.breaches else None
+    )
+
+
+def _detect_issues(state: AppState) -> str | None:
+    """Re-run emerging-issue detection as of today (growing issues are updated, new ones opened)."""
+    if state.analysis_desk is None:
+        return None
+    run = state.analysis_desk.detect_issues()
+    return f"as of {run.as_of}: {len(run.opened)} new, {len(run.updated)} updated"
 
 
 def _version() -> str:

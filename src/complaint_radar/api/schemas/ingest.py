@@ -96,6 +96,11 @@ class MessageOut(BaseModel):
     risk_level: str | None
     attributes: dict[str, Any]
     assessment: dict[str, Any] | None = Field(description="The stored Assessment (with ?assessment=true).")
+    dimensions: dict[str, Any] = Field(
+        default_factory=dict,
+        description="product, sku, branch, region, team, agent_id, segment, tenure_days, new_or_returning "
+        "(those known).",
+    )
 
 
 class MessageList(BaseModel):

@@ -149,6 +149,40 @@ class StoreCube:
         return _frame(self.session, statement, ["item_id", "day", "text"])
 
 
+class RememberingCube:
+    """A `CubeSource` that answers a repeated rollup from memory: one report asks for some rollups more
+    than once (the Pareto and the SERVQUAL complaint shares both need causes × stage)."""
+
+    def __init__(self, inner: CubeSource) -> None:
+        self.inner = inner
+        self._memo: dict[tuple[str, str, tuple[str, ...]], pd.DataFrame] = {}
+
+    def _remember(self, kind: str, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
+        key = (kind, repr(scope), tuple(by))
+        if key not in self._memo:
+            query = self.inner.message_counts if kind == "messages" else self.inner.cause_counts
+            self._memo[key] = query(scope, by)
+        return self._memo[key].copy()
+
+    def message_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
+        return self._remember("messages", scope, by)
+
+    def cause_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
+        return self._remember("causes", scope, by)
+
+    def items(self, scope: Scope) -> pd.DataFrame:
+        return self.inner.items(scope)
+
+    def daily_volume(self, scope: Scope) -> pd.DataFrame:
+        return self.inner.daily_volume(scope)
+
+    def example_texts(self, item_ids: Sequence[Any]) -> dict[Any, dict[str, Any]]:
+        return self.inner.example_texts(item_ids)
+
+    def unexplained(self, scope: Scope, limit: int) -> pd.DataFrame:
+        return self.inner.unexplained(scope, limit)
+
+
 DISSATISFIED_STAGES: tuple[str, ...] = ("explicit_grumble", "potential_complaint", "formal_complaint")
 """Negative messages whose missing cause makes them worth clustering (a latent grumble is too vague)."""
 

@@ -269,8 +269,7 @@ class DuckCube:
         stages = ", ".join(f"'{s}'" for s in DISSATISFIED_STAGES)
         sql = (
             f"SELECT item_id, day, text FROM messages WHERE {where} AND stage IN ({stages}) "
-            "AND len(list_filter(string_split(coalesce(causes, ''), ';'), "
-            "x -> x <> '' AND x <> 'other')) = 0 "
+            "AND coalesce(causes, '') IN ('', 'other') "
             f"ORDER BY occurred_at DESC LIMIT {int(limit)}"
         )
         return _normalise(self.connection.execute(sql, params).df())

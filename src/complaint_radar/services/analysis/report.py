@@ -18,7 +18,7 @@ from complaint_radar.analysis.codes import code_labels
 from complaint_radar.analysis.pareto import Weighting, pareto_rows
 from complaint_radar.analysis.volumes import COMPLAINT_STAGES, MOVING_DAYS, volume_series, volume_totals
 from complaint_radar.services.analysis.actions import DEFAULT_DENOMINATOR, action_report, list_actions
-from complaint_radar.services.analysis.cube import CubeSource
+from complaint_radar.services.analysis.cube import CubeSource, RememberingCube
 from complaint_radar.services.analysis.filters import Scope, check_grouping
 from complaint_radar.services.analysis.issues import issue_dict, list_issues
 from complaint_radar.services.analysis.metrics import metric_frame
@@ -131,6 +131,7 @@ def build_report(
     """
     as_of = as_of or scope.end
     granularity = granularity or auto_granularity(scope.days)
+    cube = RememberingCube(cube)
     calendar = calendar_of(settings)
     volumes = volumes_section(cube, session, scope, granularity, calendar, denominator)
     exposure_frame = metric_frame(session, denominator, scope) if session is not None else pd.DataFrame()

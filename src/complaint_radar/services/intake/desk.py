@@ -20,7 +20,7 @@ from sqlalchemy import select
 from complaint_radar.services.analysis.cube import scope_conditions
 from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.services.intake.ingest import BatchResult, Ingestor
-from complaint_radar.services.intake.ingest_rows import InputRow, ItemKind
+from complaint_radar.services.intake.ingest_rows import DIMENSION_FIELDS, InputRow, ItemKind
 from complaint_radar.services.rows import RowProblem
 from complaint_radar.services.runtime import SessionFactory
 from complaint_radar.store import Message, session_scope
@@ -113,6 +113,7 @@ class MessageView:
     risk_level: str | None
     attributes: dict[str, Any]
     assessment: dict[str, Any] | None
+    dimensions: dict[str, Any]
 
 
 class IntakeDesk:
@@ -186,4 +187,5 @@ def _view(row: Message) -> MessageView:
         risk_level=row.risk_level,
         attributes=dict(row.attributes or {}),
         assessment=None if row.assessment is None else dict(row.assessment),
+        dimensions={d: v for d in DIMENSION_FIELDS if (v := getattr(row, d)) is not None},
     )
