@@ -43,6 +43,11 @@ class SectionCache:
             with self._lock:
                 self._computing.pop(key, None)
 
+    def __len__(self) -> int:
+        """How many views are kept (fresh or not)."""
+        with self._lock:
+            return len(self._entries)
+
     def clear(self) -> None:
         """Forget everything (after a change the next view must show)."""
         with self._lock:

@@ -222,9 +222,8 @@ def riskiest_customers(
             (r for r in latest.values() if r.risk_score >= min_score),
             key=lambda r: (-r.risk_score, r.customer_id),
         )[:limit]
-        reasons = dict(
-            session.execute(select(_S.id, _S.reasons).where(_S.id.in_([r.id for r in risky]))).tuples().all()
-        )
+        found = session.execute(select(_S.id, _S.reasons).where(_S.id.in_([r.id for r in risky])))
+        reasons: dict[int, list[Any]] = {pk: value for pk, value in found.tuples()}
     return [_point(row, reasons.get(row.id)) for row in risky]
 
 
