@@ -30,10 +30,10 @@ postgres-server:
 	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
 	fi
 
-## chromium-browser: Debian's Chromium and a CJK font; the report tests open the HTML report in headless Chromium
+## chromium-browser: Debian's Chromium and a CJK font: the dashboard's browser tests and the HTML report (never `playwright install`)
 chromium-browser:
-	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "wenquanyi micro hei"; then :; else \
-	  echo "Installing Debian's chromium and fonts-wqy-microhei (the HTML report is checked in a real browser)"; \
+	@if [ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; else \
+	  echo "Installing Debian's chromium and fonts-wqy-microhei (the dashboard's and the report's browser tests)"; \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
 	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei; \

@@ -24,6 +24,7 @@ SECTIONS = [
     ("replay_speed.py", DOCS / "benchmarks_replay.md"),
     ("preidentify_store.py", DOCS / "benchmarks_preidentify.md"),
     ("api_latency.py", DOCS / "benchmarks_api.md"),
+    ("web_speed.py", DOCS / "benchmarks_web.md"),
     ("analysis_speed.py", DOCS / "benchmarks_analysis.md"),
     ("emerging.py", DOCS / "benchmarks_emerging.md"),
     ("batch_speed.py", DOCS / "benchmarks_batch.md"),

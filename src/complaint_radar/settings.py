@@ -159,6 +159,20 @@ class Settings(BaseSettings):
         description="Failed authentications allowed per client address and minute before further "
         "requests from that address without a recently seen key get 429.",
     )
+    web_session_secret: str | None = Field(
+        default=None,
+        description="Secret that signs dashboard sessions and CSRF tokens (default: a random one kept in "
+        "data_dir/web_secret; set it when several hosts serve the dashboard).",
+    )
+    web_session_hours: float = Field(
+        default=12.0, gt=0, description="How long a dashboard sign-in lasts before the key is asked again."
+    )
+    web_cache_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="How long the dashboard keeps an analysis view (trends, Pareto, satisfaction …) before "
+        "computing it again; the default views are refreshed in the background (0: compute every time).",
+    )
 
 
 @lru_cache(maxsize=1)

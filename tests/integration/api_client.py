@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.pool import NullPool
 
@@ -71,14 +72,17 @@ class Api:
 
 
 @contextmanager
-def serve_api(db_url: str, analyzer: Analyzer, **settings: Any) -> Iterator[Api]:
-    """The app on a real uvicorn server over `db_url`, with a frozen clock at T0 and an admin key."""
+def serve_api(
+    db_url: str, analyzer: Analyzer, *, factory: Callable[..., FastAPI] = create_app, **settings: Any
+) -> Iterator[Api]:
+    """The app (`factory`: the API's, or the dashboard's) on a real uvicorn server over `db_url`, with a
+    frozen clock at T0 and an admin key."""
     engine = make_engine(db_url, poolclass=NullPool)  # a late check-in from a request thread closes
     sessions = make_session_factory(engine)
     clock = FrozenClock(T0)
     with session_scope(sessions) as session:
         admin_key = issue_key(session, username="ops", role=Role.ADMIN, now=T0).raw_key
-    app = create_app(Settings(**{"sla_check_interval_s": 0, **settings}), sessions, clock, analyzer=analyzer)
+    app = factory(Settings(**{"sla_check_interval_s": 0, **settings}), sessions, clock, analyzer=analyzer)
     try:
         with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as client:
             yield Api(server.url, client, engine, clock, admin_key)

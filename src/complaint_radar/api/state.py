@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from complaint_radar.cases import SlaConfig
 from complaint_radar.services.access.key_cache import KeyCache
 from complaint_radar.services.access.rate_limit import TokenBucketLimiter
 from complaint_radar.services.alerts.alerting import Alerting
 from complaint_radar.services.analysis.desk import AnalysisDesk
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.cases.desk import CaseDesk, CaseService
+from complaint_radar.services.cases.sla_settings import effective_sla
 from complaint_radar.services.intake.desk import IntakeDesk
 from complaint_radar.services.intake.ingest import Ingestor
 from complaint_radar.services.runtime import Clock, Database, SessionFactory
@@ -42,11 +44,13 @@ class AppState:
         if self.sessions is None:
             return
         engine = self.alerting.engine if self.alerting is not None else None
+        sla = self.case_desk.service.sla if self.case_desk else effective_sla(self.sessions, self.settings)
         if self.case_desk is None:
             service = CaseService(
                 self.sessions,
                 settings=self.settings,
                 clock=self.clock,
+                sla=sla,
                 on_sla=engine.on_sla if engine is not None else None,
             )
             self.case_desk = CaseDesk(service)
@@ -62,8 +66,16 @@ class AppState:
                 clock=self.clock,
                 source=API_SOURCE,
                 observer=engine,
+                sla=sla,
             )
             self.intake_desk = IntakeDesk(ingestor, self.sessions)
+
+    def use_sla(self, sla: SlaConfig) -> None:
+        """Case work and ingestion follow this SLA policy from now on (an administrator changed it)."""
+        if self.case_desk is not None:
+            self.case_desk.service.sla = sla
+        if self.intake_desk is not None:
+            self.intake_desk.ingestor.sla = sla
 
     def unwire(self) -> None:
         self.case_desk = self.intake_desk = self.analysis_desk = None

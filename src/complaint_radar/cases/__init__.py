@@ -51,6 +51,7 @@ from complaint_radar.cases.policy import (
     default_sla_config,
     follow_up_required,
     load_sla_config,
+    parse_targets,
 )
 from complaint_radar.cases.routing import assign, attach_guidance, escalate, set_severity, tier_for_triggers
 from complaint_radar.cases.rules import (
@@ -115,6 +116,7 @@ __all__ = [
     "guidance_for_assessment",
     "load_sla_config",
     "open_case",
+    "parse_targets",
     "record_first_response",
     "record_follow_up",
     "record_follow_up_attempt",

@@ -88,9 +88,9 @@ class SlaConfig:
                 holidays=frozenset(date.fromisoformat(str(d)) for d in cal.get("holidays") or []),
                 extra_workdays=frozenset(date.fromisoformat(str(d)) for d in cal.get("extra_workdays") or []),
             )
-            targets = _targets(raw["targets"], f"{source}: targets", complete=True)
+            targets = parse_targets(raw["targets"], f"{source}: targets", complete=True)
             overrides = {
-                str(channel): _targets(spec, f"{source}: channel_overrides.{channel}", complete=False)
+                str(channel): parse_targets(spec, f"{source}: channel_overrides.{channel}", complete=False)
                 for channel, spec in (raw.get("channel_overrides") or {}).items()
             }
             follow = raw.get("follow_up") or {}
@@ -115,7 +115,7 @@ class SlaConfig:
         return config
 
 
-def _targets(
+def parse_targets(
     raw: Mapping[str, Any], where: str, *, complete: bool
 ) -> dict[Severity, dict[Milestone, SlaTarget]]:
     parsed: dict[Severity, dict[Milestone, SlaTarget]] = {}

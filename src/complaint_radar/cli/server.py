@@ -36,11 +36,20 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (each loads the models).", min=1)] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
     rules: RulesFile = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Load the demo history unless the store holds it, and print a ready admin key and the "
+            "dashboard's URL.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the REST API with uvicorn (OpenAPI docs at /docs).
+    """Serve the dashboard (/) and the REST API (/v1, OpenAPI docs at /docs) with uvicorn.
 
     The database is COMPLAINT_RADAR_DATABASE_URL, else SQLite under COMPLAINT_RADAR_DATA_DIR; it is
-    migrated at startup. Create the first key with `complaint-radar keys create --role admin --name ops`.
+    migrated at startup. Create the first key with `complaint-radar keys create --role admin --name ops`
+    and sign in with it at http://HOST:PORT/, or start with `--demo`.
     """
     import uvicorn
     import uvicorn.config
@@ -60,10 +69,12 @@ def serve(
     from complaint_radar.services.runtime import open_database
 
     _check_can_listen(host, port)
+    if demo:
+        _prepare_demo(host, port)
     open_database().close()  # migrate once, and fail in one line when the database cannot be used
     key_hasher()  # create the API key secret once, before the workers start
     uvicorn.run(
-        "complaint_radar.api.app:create_app",
+        "complaint_radar.web.app:create_app",
         factory=True,
         host=host,
         port=port,
@@ -103,6 +114,50 @@ def _check_can_listen(host: str, port: int) -> None:
                 )
             )
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}; {fix}") from None
+
+
+def _prepare_demo(host: str, port: int) -> None:
+    """Load the demo history the store does not hold yet and issue an admin key for the dashboard."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from complaint_radar.errors import ConfigurationError
+    from complaint_radar.services.access import issue_key
+    from complaint_radar.services.assessment.assessing import Assessor
+    from complaint_radar.services.demo_store import load_demo_store
+    from complaint_radar.services.runtime import open_database, unit_of_work
+    from complaint_radar.settings import get_settings
+    from complaint_radar.types import Role
+
+    settings = get_settings()
+    try:
+        database = open_database(settings)
+    except (OperationalError, OSError) as exc:
+        where = (
+            make_url(settings.database_url).render_as_string(hide_password=True)
+            if settings.database_url
+            else f"SQLite under {settings.data_dir}"
+        )
+        raise ConfigurationError(
+            f"cannot open the store ({where}): {str(exc).splitlines()[0]}; check "
+            "COMPLAINT_RADAR_DATABASE_URL and COMPLAINT_RADAR_DATA_DIR"
+        ) from exc
+    try:
+        err.print("Loading the demo history unless the store holds it already (about a minute) …")
+        loaded = load_demo_store(database.sessions, Assessor.load(settings), settings)
+        err.print(
+            f"{loaded.history_rows:,} history rows and {loaded.live_messages} live messages loaded "
+            f"({loaded.cases_opened} cases opened)"
+        )
+        with unit_of_work(database.sessions) as session:
+            issued = issue_key(
+                session, username="demo-admin", role=Role.ADMIN, label="serve --demo", now=datetime.now(UTC)
+            )
+    finally:
+        database.close()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    err.print(f"Open http://{shown}:{port}/ and sign in with this admin key (shown once):")
+    print(issued.raw_key, flush=True)
 
 
 @keys_app.command("create")

@@ -40,6 +40,7 @@ from complaint_radar.store.models import (
     MetricValue,
     RiskProfileSnapshot,
     RootCauseRecord,
+    SettingOverride,
     User,
 )
 from complaint_radar.store.repositories import (
@@ -88,6 +89,7 @@ __all__ = [
     "NewMessage",
     "RiskProfileSnapshot",
     "RootCauseRecord",
+    "SettingOverride",
     "User",
     "add_case",
     "allocate_case_number",

@@ -209,9 +209,16 @@ def api_key_by_hash(session: Session, key_hash: str) -> KeyOwner | None:
     return None if row is None else KeyOwner(key=row[0], user=row[1])
 
 
-def find_api_key(session: Session, key_hash: str, *, now: datetime | None = None) -> KeyOwner | None:
-    """The active, unexpired key with this hash whose user is active; None otherwise."""
-    owner = api_key_by_hash(session, key_hash)
+def find_api_key(
+    session: Session, key_hash: str | None = None, *, key_id: int | None = None, now: datetime | None = None
+) -> KeyOwner | None:
+    """The active, unexpired key with this hash (or id) whose user is active; None otherwise."""
+    if key_id is None:
+        owner = api_key_by_hash(session, key_hash) if key_hash else None
+    else:
+        statement = select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.id == key_id)
+        row = session.execute(statement).one_or_none()
+        owner = None if row is None else KeyOwner(key=row[0], user=row[1])
     return owner if owner is not None and owner.usable(now or utcnow()) else None
 
 

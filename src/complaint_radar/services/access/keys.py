@@ -20,7 +20,7 @@ from complaint_radar.errors import (
 )
 from complaint_radar.services.access.permissions import Principal, parse_role
 from complaint_radar.services.access.secret import HMAC_SCHEME, KeyHasher, key_hasher
-from complaint_radar.store import ApiKey, KeyOwner, User, api_key_by_hash, issue_api_key
+from complaint_radar.store import ApiKey, KeyOwner, User, api_key_by_hash, find_api_key, issue_api_key
 from complaint_radar.types import Role
 
 
@@ -181,6 +181,19 @@ def authenticate(
         raise AuthenticationError("API key not recognised: check that it was copied whole")
     if not owner.usable(now):
         raise AuthenticationError(_unusable(owner, now))
+    return _principal(owner)
+
+
+def authenticate_key_id(session: Session, key_id: int, now: datetime) -> Principal:
+    """The caller behind a key already authenticated once (a signed-in browser session holds its id);
+    AuthenticationError when the key was revoked or expired, or its user deactivated, since."""
+    owner = find_api_key(session, key_id=key_id, now=now)
+    if owner is None:
+        raise AuthenticationError("the key this session signed in with was revoked or expired; sign in again")
+    return _principal(owner)
+
+
+def _principal(owner: KeyOwner) -> Principal:
     return Principal(
         key_id=owner.key.id,
         key_prefix=owner.key.key_prefix,

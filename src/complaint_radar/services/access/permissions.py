@@ -44,6 +44,7 @@ class Permission(StrEnum):
     MANAGE_ACTIONS = "manage_actions"
     WRITE_METRICS = "write_metrics"
     MANAGE_ALERT_RULES = "manage_alert_rules"
+    ADMINISTER = "administer"
 
 
 P = Permission
@@ -79,6 +80,7 @@ _PERMISSION_WORDS: Mapping[Permission, str] = {
     P.MANAGE_ACTIONS: "create or change improvement actions",
     P.WRITE_METRICS: "store metrics (denominators)",
     P.MANAGE_ALERT_RULES: "manage alert rules",
+    P.ADMINISTER: "change users, roles, alert thresholds or SLA settings",
 }
 
 

@@ -50,7 +50,9 @@ _M = Message.__table__
 _C = MessageCause.__table__
 
 
-def _message_filter(scope: Scope, *, skip_cause: bool = False) -> list[ColumnElement[bool]]:
+def scope_conditions(scope: Scope, *, skip_cause: bool = False) -> list[ColumnElement[bool]]:
+    """The messages an analysis of `scope` counts (assessed customer turns of its days and dimensions);
+    the dashboard's drill-down lists the same ones."""
     conditions: list[ColumnElement[bool]] = [
         _M.c.day >= scope.start,
         _M.c.day <= scope.end,
@@ -87,14 +89,14 @@ class StoreCube:
         groups = [_M.c[name] for name in by]
         statement = (
             select(*groups, func.count().label("messages"), func.sum(_M.c.severity_weight).label("weighted"))
-            .where(*_message_filter(scope))
+            .where(*scope_conditions(scope))
             .group_by(*groups)
         )
         return _frame(self.session, statement, [*by, "messages", "weighted"])
 
     def cause_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
         groups = [_C.c.cause if name == "cause" else _M.c[name] for name in by]
-        conditions = _message_filter(scope, skip_cause=True)
+        conditions = scope_conditions(scope, skip_cause=True)
         if "cause" in scope.filters:
             conditions.append(_C.c.cause.in_(scope.filters["cause"]))
         statement = (
@@ -107,7 +109,7 @@ class StoreCube:
 
     def items(self, scope: Scope) -> pd.DataFrame:
         columns = [_M.c.id.label("item_id"), _C.c.day, _C.c.cause] + [_M.c[n] for n in ITEM_COLUMNS[3:]]
-        conditions = _message_filter(scope, skip_cause=True)
+        conditions = scope_conditions(scope, skip_cause=True)
         if "cause" in scope.filters:
             conditions.append(_C.c.cause.in_(scope.filters["cause"]))
         statement = (
@@ -119,7 +121,9 @@ class StoreCube:
 
     def daily_volume(self, scope: Scope) -> pd.DataFrame:
         statement = (
-            select(_M.c.day, func.count().label("messages")).where(*_message_filter(scope)).group_by(_M.c.day)
+            select(_M.c.day, func.count().label("messages"))
+            .where(*scope_conditions(scope))
+            .group_by(_M.c.day)
         )
         return _frame(self.session, statement, ["day", "messages"])
 
@@ -138,7 +142,7 @@ class StoreCube:
         explained = exists().where(and_(_C.c.message_id == _M.c.id, _C.c.cause != "other"))
         statement = (
             select(_M.c.id, _M.c.day, _M.c.text)
-            .where(*_message_filter(scope), _M.c.stage.in_(DISSATISFIED_STAGES), ~explained)
+            .where(*scope_conditions(scope), _M.c.stage.in_(DISSATISFIED_STAGES), ~explained)
             .order_by(_M.c.occurred_at.desc())
             .limit(limit)
         )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from complaint_radar.analysis.operations import operations_block
 from complaint_radar.cases import load_sla_config, sla_status
 from complaint_radar.cases.model import Milestone, SlaState
-from complaint_radar.services.analysis.cube import _message_filter
+from complaint_radar.services.analysis.cube import scope_conditions
 from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.services.cases.records import case_from_row
 from complaint_radar.settings import Settings
@@ -60,7 +60,7 @@ def _conversion(session: Session, scope: Scope) -> tuple[int, int]:
     # Date arithmetic differs between SQLite and PostgreSQL; complaint messages are few, so pair them here.
     widened = scope.shifted(scope.start, scope.end + timedelta(days=CONVERSION_DAYS + 1))
     statement = select(_M.c.customer_id, _M.c.occurred_at, _M.c.stage, _M.c.day).where(
-        *_message_filter(widened),
+        *scope_conditions(widened),
         _M.c.stage.in_(("potential_complaint", "formal_complaint")),
         _M.c.customer_id.is_not(None),
     )
@@ -70,14 +70,11 @@ def _conversion(session: Session, scope: Scope) -> tuple[int, int]:
     if frame.empty:
         return 0, 0
     potential = frame[(frame["stage"] == "potential_complaint") & (frame["day"] <= scope.end)]
-    first = potential.groupby("customer_id")["at"].min()
-    formal = frame[frame["stage"] == "formal_complaint"]
-    converted = 0
-    for customer, group in formal.groupby("customer_id"):
-        if customer in first.index:
-            start = first[customer]
-            gap = group["at"] - start
-            converted += bool(((gap > pd.Timedelta(0)) & (gap <= pd.Timedelta(days=CONVERSION_DAYS))).any())
+    first = potential.groupby("customer_id")["at"].min().rename("first_at")
+    formal = frame[frame["stage"] == "formal_complaint"].join(first, on="customer_id", how="inner")
+    gap = formal["at"] - formal["first_at"]
+    within = (gap > pd.Timedelta(0)) & (gap <= pd.Timedelta(days=CONVERSION_DAYS))
+    converted = int(formal.loc[within, "customer_id"].nunique())
     return len(first), converted
 
 
@@ -122,7 +119,7 @@ def _complainants(session: Session, scope: Scope, as_of: date) -> pd.DataFrame:
     statement = (
         select(_M.c.customer_id, func.min(_M.c.occurred_at))
         .where(
-            *_message_filter(scope.shifted(scope.start, last_day)),
+            *scope_conditions(scope.shifted(scope.start, last_day)),
             _M.c.stage.in_(("potential_complaint", "formal_complaint")),
             _M.c.customer_id.is_not(None),
         )
@@ -159,7 +156,7 @@ def _agent_days(session: Session, scope: Scope) -> pd.DataFrame:
     high = func.count().filter(_M.c.risk_level.in_(("high", "critical")))
     statement = (
         select(_M.c.agent_id, _M.c.day, high.label("high_risk"))
-        .where(*_message_filter(scope), _M.c.agent_id.is_not(None))
+        .where(*scope_conditions(scope), _M.c.agent_id.is_not(None))
         .group_by(_M.c.agent_id, _M.c.day)
     )
     rows = session.execute(statement).all()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from complaint_radar.cases import Case
 from complaint_radar.customers import CustomerRiskProfile, ProfileWeights, compute_profile
+from complaint_radar.scoring.playbook import load_playbook
 from complaint_radar.services.cases.records import case_from_row
 from complaint_radar.services.customers.timelines import CustomerWindow, SignalCaches, load_windows
 from complaint_radar.store import Case as CaseRow
@@ -23,6 +24,7 @@ from complaint_radar.store import (
     latest_profile,
     session_scope,
 )
+from complaint_radar.types import Opener
 
 HISTORY_DAYS = 90.0
 """How much of a customer's timeline the profile reads (its longest default window is 90 days)."""
@@ -161,3 +163,113 @@ def _entry(row: Message | Event) -> TimelineEntry:
         value=row.value_num if row.value_num is not None else row.value_text,
         attributes=dict(row.attributes),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ProfilePoint:
+    """One stored profile: the customer's risk as computed at that time (a point of the risk curve)."""
+
+    customer_id: str
+    computed_at: datetime
+    risk_score: int
+    risk_level: str
+    stage: str
+    trend: str
+    recommended_action: str | None
+    top_reason: dict[str, Any] | None
+
+
+_S = RiskProfileSnapshot
+_HEADLINE = (
+    _S.id,
+    _S.customer_id,
+    _S.computed_at,
+    _S.risk_score,
+    _S.risk_level,
+    _S.stage,
+    _S.trend,
+    _S.recommended_action,
+)
+"""Curves and lists read these columns, never the full profile document."""
+
+
+def risk_history(
+    sessions: sessionmaker[Session], customer_id: str, *, limit: int = 500
+) -> list[ProfilePoint]:
+    """The customer's newest `limit` profiles, oldest first."""
+    statement = (
+        select(*_HEADLINE)
+        .where(_S.customer_id == customer_id)
+        .order_by(_S.computed_at.desc(), _S.id.desc())
+        .limit(limit)
+    )
+    with session_scope(sessions) as session:
+        return [_point(row) for row in reversed(session.execute(statement).all())]
+
+
+def riskiest_customers(
+    sessions: sessionmaker[Session], *, min_score: int, limit: int, recent: int = 2000
+) -> list[ProfilePoint]:
+    """Customers whose latest profile is at `min_score` or more, riskiest first, among the customers of
+    the `recent` newest profiles (the ones active lately: an old profile is no news), with the top
+    reason of each."""
+    statement = select(*_HEADLINE).order_by(_S.computed_at.desc(), _S.id.desc()).limit(recent)
+    with session_scope(sessions) as session:
+        latest: dict[str, Any] = {}
+        for row in session.execute(statement):
+            latest.setdefault(row.customer_id, row)
+        risky = sorted(
+            (r for r in latest.values() if r.risk_score >= min_score),
+            key=lambda r: (-r.risk_score, r.customer_id),
+        )[:limit]
+        found = session.execute(select(_S.id, _S.reasons).where(_S.id.in_([r.id for r in risky])))
+        reasons: dict[int, list[Any]] = {pk: value for pk, value in found.tuples()}
+    return [_point(row, reasons.get(row.id)) for row in risky]
+
+
+def _point(row: Any, reasons: list[Any] | None = None) -> ProfilePoint:
+    return ProfilePoint(
+        customer_id=row.customer_id,
+        computed_at=row.computed_at,
+        risk_score=row.risk_score,
+        risk_level=row.risk_level,
+        stage=row.stage,
+        trend=row.trend,
+        recommended_action=row.recommended_action,
+        top_reason=dict(reasons[0]) if reasons else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TypePlaybook:
+    """SPEC.md §5 guidance for a customer's stage and type: what to do, what to say, what never to say."""
+
+    guidance_zh: tuple[str, ...]
+    guidance_en: tuple[str, ...]
+    openers: tuple[Opener, ...]
+    avoid: tuple[Opener, ...]
+
+
+def playbook_for(stage: str, customer_type: str) -> TypePlaybook:
+    """The playbook entries for this stage and customer type (unknown codes contribute nothing)."""
+    book = load_playbook()
+    zh = [
+        *book.stage_guidance.get(stage, {}).get("zh", []),
+        *book.type_guidance.get(customer_type, {}).get("zh", []),
+    ]
+    en = [
+        *book.stage_guidance.get(stage, {}).get("en", []),
+        *book.type_guidance.get(customer_type, {}).get("en", []),
+    ]
+    context = {stage, customer_type}
+    openers = tuple(
+        Opener(oid, spec["zh"], spec["en"])
+        for oid, spec in book.openers.items()
+        if {str(v) for k, v in spec["applies_to"].items() if k in ("stage", "customer_type")} & context
+    )
+    avoid = (
+        tuple(Opener(aid, spec["zh"], spec["en"]) for aid, spec in book.avoid.items())
+        if stage != "none"
+        else ()
+    )
+    return TypePlaybook(tuple(zh), tuple(en), openers, avoid)

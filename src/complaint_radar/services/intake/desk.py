@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from complaint_radar.services.analysis.cube import scope_conditions
+from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.services.intake.ingest import BatchResult, Ingestor
 from complaint_radar.services.intake.ingest_rows import DIMENSION_FIELDS, InputRow, ItemKind
 from complaint_radar.services.rows import RowProblem
@@ -87,6 +89,8 @@ class MessageFilter:
     source: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    scope: Scope | None = None
+    """Days and dimensions as the analysis counts them (assessed customer turns): chart drill-downs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +158,13 @@ class IntakeDesk:
             statement = statement.where(Message.occurred_at >= where.since)
         if where.until is not None:
             statement = statement.where(Message.occurred_at < where.until)
-        statement = (
-            statement.order_by(Message.occurred_at.desc(), Message.id.desc()).limit(limit).offset(offset)
-        )
+        if where.scope is not None:
+            statement = statement.where(*scope_conditions(where.scope))
+        # Within a scope, day first: the same order, and the day index yields it newest day first, so the
+        # database stops after a page instead of sorting every message of the period.
+        newest = (Message.occurred_at.desc(), Message.id.desc())
+        order = (Message.day.desc(), *newest) if where.scope is not None else newest
+        statement = statement.order_by(*order).limit(limit).offset(offset)
         with session_scope(self.sessions) as session:
             return [_view(row) for row in session.scalars(statement)]
 
