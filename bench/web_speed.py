@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine
 
 from complaint_radar import Analyzer
 from complaint_radar.api.testing import LiveServer
-from complaint_radar.services.access import issue_key
+from complaint_radar.services.access import issue_key, key_hasher
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.demo_store import load_demo_store
 from complaint_radar.settings import Settings
@@ -213,7 +213,11 @@ def serve(url: str, workdir: Path, cache_s: float) -> tuple[LiveServer, httpx.Cl
     sessions = make_session_factory(engine)
     with session_scope(sessions) as session:
         key = issue_key(
-            session, username=f"bench-{time.time()}", role=Role.ADMIN, now=datetime.now(UTC)
+            session,
+            username=f"bench-{time.time()}",
+            role=Role.ADMIN,
+            now=datetime.now(UTC),
+            hasher=key_hasher(settings),
         ).raw_key
     app = create_app(settings, sessions, analyzer=Analyzer(settings))
     server = LiveServer(app).start()

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright
 
 from complaint_radar import Analyzer
 from complaint_radar.api.testing import LiveServer
-from complaint_radar.services.access import issue_key
+from complaint_radar.services.access import issue_key, key_hasher
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.demo_store import load_demo_store
 from complaint_radar.settings import Settings
@@ -72,7 +72,9 @@ def demo_dashboard(workdir: Path) -> Iterator[Dashboard]:
     now = datetime.now(UTC)
     with session_scope(sessions) as session:
         keys = {
-            role: issue_key(session, username=name, role=role, team=team, now=now).raw_key
+            role: issue_key(
+                session, username=name, role=role, team=team, now=now, hasher=key_hasher(settings)
+            ).raw_key
             for role, (name, team) in USERS.items()
         }
     try:

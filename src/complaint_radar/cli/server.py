@@ -122,7 +122,7 @@ def _prepare_demo(host: str, port: int) -> None:
     from sqlalchemy.exc import OperationalError
 
     from complaint_radar.errors import ConfigurationError
-    from complaint_radar.services.access import issue_key
+    from complaint_radar.services.access import issue_key, key_hasher
     from complaint_radar.services.assessment.assessing import Assessor
     from complaint_radar.services.demo_store import load_demo_store
     from complaint_radar.services.runtime import open_database, unit_of_work
@@ -151,7 +151,12 @@ def _prepare_demo(host: str, port: int) -> None:
         )
         with unit_of_work(database.sessions) as session:
             issued = issue_key(
-                session, username="demo-admin", role=Role.ADMIN, label="serve --demo", now=datetime.now(UTC)
+                session,
+                username="demo-admin",
+                role=Role.ADMIN,
+                label="serve --demo",
+                now=datetime.now(UTC),
+                hasher=key_hasher(settings),
             )
     finally:
         database.close()

@@ -97,6 +97,7 @@ async def create_key(viewer: AdminViewer) -> HTMLResponse:
                 label=form.text("label"),
                 rate_limit_per_minute=form.integer("rate_limit", "rate limit", 1, 1_000_000),
                 now=viewer.now,
+                hasher=viewer.state.key_cache.hasher,
             ),
         )
     except ComplaintRadarError as exc:
