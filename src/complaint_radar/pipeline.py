@@ -622,6 +622,8 @@ OUTPUT_COLUMNS = (
     "risk_level",
     "cues",
 )
+SUMMARY_COLUMNS = tuple(c for c in OUTPUT_COLUMNS if c not in ("anger", "cues"))
+"""The assessment columns of `export --parquet` and of a batch run's `messages/` (what analysis reads)."""
 
 
 def assessment_row(a: Assessment) -> dict[str, Any]:

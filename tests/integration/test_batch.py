@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -20,10 +21,14 @@ from batch_input import (
 )
 
 from complaint_radar import Analyzer
+from complaint_radar.analysis.pareto import Weighting
 from complaint_radar.batch.engines import LocalEngine
 from complaint_radar.batch.job import run_batch
 from complaint_radar.batch.worker import FAULT_ENV
 from complaint_radar.errors import BatchIncompleteError, InputError
+from complaint_radar.services.analysis.filters import Scope
+from complaint_radar.services.analysis.parquet import parquet_report
+from complaint_radar.settings import Settings
 
 CLI = [sys.executable, "-m", "complaint_radar.cli.main"]
 
@@ -73,6 +78,27 @@ def test_daily_cube_on_duckdb_counts_what_assess_file_found(
     assert cube["daily_messages"]["messages"].astype(int).sum() == ROWS - int(
         (~pd.read_parquet(reference)["valid"]).sum()
     )
+    # Beside the cube, one row per scored message: `report --source parquet:CUBE` reads the run.
+    rows = pd.read_parquet(tmp_path / "cube" / "messages")
+    scored = pd.read_parquet(reference)
+    assert len(rows) == int(scored["valid"].sum()) and rows["item_id"].is_unique
+    assert set(rows["message_id"]) == set(scored.loc[scored["valid"], "id"])
+    days = [date.fromisoformat(str(d)[:10]) for d in cube["daily_messages"]["day"]]
+    scope = Scope(min(days), max(days))
+    report = parquet_report(
+        tmp_path / "cube",
+        scope,
+        as_of=None,
+        by="cause",
+        weighting=Weighting.COUNT,
+        granularity=None,
+        denominator="orders",
+        settings=Settings(),
+    )
+    assert report["volumes"]["totals"]["messages"] == cube["daily_messages"]["messages"].astype(int).sum()
+    pareto = {row["key"]: row["count"] for row in report["pareto"]["rows"]}
+    causes = cube["daily_causes"].astype({"messages": int}).groupby("cause")["messages"].sum()
+    assert pareto == {cause: int(n) for cause, n in causes.items()}
 
 
 @pytest.mark.slow

@@ -121,17 +121,28 @@ def _write_cube(spec: JobSpec, engine: Engine, partitions: list[Partition]) -> N
     root = Path(spec.cube)
     root.mkdir(parents=True, exist_ok=True)
     for name, keys in TABLES.items():
-        tmp = root / f".{name}.{secrets.token_hex(6)}.tmp"
-        tmp.mkdir()
-        try:
-            engine.aggregate(facts, keys, str(tmp.resolve()))
-            old = root / f".{name}.old"
-            if (root / name).exists():
-                (root / name).rename(old)
-            tmp.rename(root / name)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _replace_folder(root, name, lambda tmp, keys=keys: engine.aggregate(facts, keys, str(tmp.resolve())))
+
+    def copy_rows(tmp: Path) -> None:
+        for p in partitions:
+            shutil.copyfile(spec.layout.message_rows(p.index), tmp / f"part-{p.index:05d}.parquet")
+
+    _replace_folder(root, "messages", copy_rows)
+
+
+def _replace_folder(root: Path, name: str, fill: Callable[[Path], None]) -> None:
+    """`root/name` replaced by a folder that `fill` writes, only once it is complete."""
+    tmp = root / f".{name}.{secrets.token_hex(6)}.tmp"
+    tmp.mkdir()
+    try:
+        fill(tmp)
+        old = root / f".{name}.old"
+        if (root / name).exists():
+            (root / name).rename(old)
+        tmp.rename(root / name)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _publish(spec: JobSpec, layout: Layout, partitions: list[Partition], report: BatchReport) -> None:

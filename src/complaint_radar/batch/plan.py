@@ -100,6 +100,9 @@ class Layout:
     def facts(self, index: int) -> Path:
         return self.state / "facts" / f"part-{index:05d}.parquet"
 
+    def message_rows(self, index: int) -> Path:
+        return self.state / "rows" / f"part-{index:05d}.parquet"
+
     def default_errors(self) -> Path:
         if self.single_file:
             name = self.output.name.split(".")[0] or "output"
@@ -175,7 +178,7 @@ def prepare(spec: JobSpec) -> Plan:
             )
         _clear_temp_files(layout)
         return Plan([Partition(**p) for p in saved["partitions"]], resumed=True)
-    for folder in (layout.state / "staged", layout.state / "done", layout.state / "facts"):
+    for folder in (layout.state / name for name in ("staged", "done", "facts", "rows")):
         folder.mkdir(parents=True, exist_ok=True)
     _clear_temp_files(layout)
     partitions = list(_stage(spec, layout, files))
@@ -206,7 +209,10 @@ def _check_output_dir(layout: Layout) -> None:
 
 
 def _clear_temp_files(layout: Layout) -> None:
-    for folder in (layout.parts_dir, *(layout.state / name for name in ("", "staged", "done", "facts"))):
+    for folder in (
+        layout.parts_dir,
+        *(layout.state / name for name in ("", "staged", "done", "facts", "rows")),
+    ):
         if folder.is_dir():
             for tmp in folder.glob(".*.tmp"):
                 with contextlib.suppress(FileNotFoundError):

@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from complaint_radar.batch.core import assess_messages, worker_analyzer, worker_identity, worker_taxonomy
-from complaint_radar.batch.cube import facts
+from complaint_radar.batch.cube import facts, message_rows
 from complaint_radar.batch.plan import JobSpec, Partition, write_atomically, write_parquet_atomically
 from complaint_radar.io import TableWriter
 
@@ -70,6 +70,9 @@ def score_partition(spec: JobSpec, partition: Partition, drill: str = "") -> Par
             writer.write(output)
         if spec.cube:
             write_parquet_atomically(facts(messages, output), layout.facts(partition.index))
+            write_parquet_atomically(
+                message_rows(messages, output, partition.index), layout.message_rows(partition.index)
+            )
         ids = messages.column("id").to_pylist()
         lines = messages.column("line").to_pylist()
         errors = output["error"].tolist()

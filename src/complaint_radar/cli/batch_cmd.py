@@ -81,7 +81,7 @@ def batch(
         typer.Option(
             help="Also write the daily cube here (daily_messages/, daily_causes/: counts by day, channel, "
             "stage, risk level, [cause,] product, sku, branch, region, team, agent_id, segment), grouped on "
-            "the engine."
+            "the engine, and messages/ (one row per message) that `report --source parquet:DIR` reads."
         ),
     ] = None,
     time_column: Annotated[
@@ -141,4 +141,7 @@ def batch(
         f"→ {report.output} (errors: {report.errors}) in {report.seconds:.1f} s"
     )
     if cube:
-        err.print(f"daily cube → {cube}/daily_messages, {cube}/daily_causes")
+        err.print(
+            f"daily cube → {cube}/daily_messages, {cube}/daily_causes, {cube}/messages "
+            f"(report: --source parquet:{cube})"
+        )

@@ -4,8 +4,8 @@
 source, customer_id, occurred_at, day, channel, severity_weight` + dimension columns), `events.parquet`
 and `metrics.parquet`. `DuckCube` answers the same `CubeSource` queries over those files (causes are
 the `;`-joined `causes` column, exploded in SQL), so `report --source parquet:DIR` gives the same
-message-derived numbers as the store. The batch scorer's output (assess-file columns + ids, time,
-channel, customer and dimensions) is read the same way.
+message-derived numbers as the store. `batch --cube DIR` writes `DIR/messages/` in the same layout
+(`batch.cube.message_rows`), so a batch run is read the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy import select
 from complaint_radar.analysis.calendar import Granularity
 from complaint_radar.analysis.pareto import Weighting
 from complaint_radar.errors import InputError
+from complaint_radar.pipeline import SUMMARY_COLUMNS
 from complaint_radar.services.analysis.cube import DISSATISFIED_STAGES, ITEM_COLUMNS, as_date
 from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.services.analysis.issues import detect
@@ -35,28 +36,13 @@ from complaint_radar.store import Event, Message, MetricValue
 from complaint_radar.store.analysis_rows import DIMENSIONS
 
 EXPORT_BATCH = 50_000
-ASSESSMENT_COLUMNS = (
-    "language",
-    "sentiment",
-    "sentiment_score",
-    "dissatisfaction_probability",
-    "complaint_probability",
-    "is_complaint",
-    "dominant_emotion",
-    "stage",
-    "causes",
-    "demands",
-    "customer_type",
-    "risk_score",
-    "risk_level",
-)
 _DIMS = (*DIMENSIONS, "tenure_days", "new_or_returning")
 
 
 def _assessment_cells(a: dict[str, Any] | None) -> dict[str, Any]:
     """The assess-file columns of a stored Assessment (its JSON document)."""
     if not a:
-        return dict.fromkeys(ASSESSMENT_COLUMNS)
+        return dict.fromkeys(SUMMARY_COLUMNS)
     return {
         "language": a.get("language"),
         "sentiment": (a.get("sentiment") or {}).get("polarity"),
