@@ -15,6 +15,7 @@ import resource
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -81,8 +82,10 @@ def main() -> None:
     for run in (files, texts):
         try:
             run()
-        except Exception as exc:  # Hypothesis has shrunk it: report, keep going
+        except Exception as exc:  # Hypothesis has shrunk it: report (with the first traceback), keep going
             crashes.append(f"{run.__name__}: {type(exc).__name__}: {exc}")
+            inner = exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) else exc
+            crashes.append("".join(traceback.format_exception(inner))[-4000:])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

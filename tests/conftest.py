@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from cli_runner import CliRunner
 from complaint_radar import Analyzer
 from complaint_radar.store import make_engine, make_session_factory
 from complaint_radar.store.migrate import upgrade
@@ -100,9 +101,6 @@ def redis_server() -> Iterator[RedisServer]:
         pytest.fail(f"Redis tests cannot run: {exc}", pytrace=False)
     yield server
     server.stop()
-
-
-CliRunner = Callable[..., tuple[int, str]]
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 from complaint_radar import Analyzer
 from complaint_radar.api import create_app
 from complaint_radar.api.testing import LiveServer
-from complaint_radar.services.access import issue_key
+from complaint_radar.services.access import issue_key, key_hasher
 from complaint_radar.settings import Settings
 from complaint_radar.store import make_engine, make_session_factory, session_scope
 from complaint_radar.types import Role
@@ -80,9 +80,12 @@ def serve_api(
     engine = make_engine(db_url, poolclass=NullPool)  # a late check-in from a request thread closes
     sessions = make_session_factory(engine)
     clock = FrozenClock(T0)
+    app_settings = Settings(**{"sla_check_interval_s": 0, **settings})
     with session_scope(sessions) as session:
-        admin_key = issue_key(session, username="ops", role=Role.ADMIN, now=T0).raw_key
-    app = factory(Settings(**{"sla_check_interval_s": 0, **settings}), sessions, clock, analyzer=analyzer)
+        admin_key = issue_key(
+            session, username="ops", role=Role.ADMIN, now=T0, hasher=key_hasher(app_settings)
+        ).raw_key
+    app = factory(app_settings, sessions, clock, analyzer=analyzer)
     try:
         with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as client:
             yield Api(server.url, client, engine, clock, admin_key)

@@ -19,7 +19,14 @@ from api_client import T0, Api, serve_api
 from complaint_radar import Analyzer
 from complaint_radar.api import create_app
 from complaint_radar.api.access_rules import RouteRule, route_rules
-from complaint_radar.store import Alert, AlertRule, ensure_customers, make_session_factory, session_scope
+from complaint_radar.store import (
+    Alert,
+    AlertRule,
+    Issue,
+    ensure_customers,
+    make_session_factory,
+    session_scope,
+)
 from complaint_radar.types import Role
 
 ROUTES = [r for r in route_rules(create_app()) if r.method != "HEAD" and not r.path.endswith("/…")]
@@ -73,7 +80,8 @@ def _fill(path: str, values: dict[str, str]) -> str:
 
 @pytest.fixture()
 def api(sqlite_url: str, analyzer: Analyzer) -> Iterator[Api]:
-    with serve_api(sqlite_url, analyzer, keep_raw_text=True) as running:
+    # Every route is called without a key: allow that many failed authentications from one address.
+    with serve_api(sqlite_url, analyzer, keep_raw_text=True, api_auth_failures_per_minute=10_000) as running:
         yield running
 
 
@@ -129,7 +137,7 @@ def test_analysts_never_see_raw_pii_in_any_response(pii_api: Api) -> None:
     api.ok("POST", f"/v1/cases/{opened['number']}/first-response", agent, json={"plan": PII_TEXT})
     with session_scope(make_session_factory(api.engine)) as session:
         ensure_customers(session, ["c-1"])
-        rule = AlertRule(name="pii", kind="customer_risk", params={})
+        rule = AlertRule(name="pii", kind="customer_risk", params={"customer_risk_at_least": "high"})
         session.add(rule)
         session.flush()
         session.add(
@@ -137,8 +145,40 @@ def test_analysts_never_see_raw_pii_in_any_response(pii_api: Api) -> None:
                 rule_id=rule.id, dedup_key="c-1", severity="high", customer_id="c-1", payload={"t": PII_TEXT}
             )
         )
+        issue = Issue(
+            key_hash="pii-issue",
+            key={"cause": "price_billing"},
+            cause="price_billing",
+            window_start=T0.date(),
+            window_end=T0.date(),
+            observed=5,
+            expected=1.0,
+            top_terms=[PII_TEXT],
+            first_detected=T0.date(),
+            last_detected=T0.date(),
+        )
+        session.add(issue)
+        session.flush()
+        rule_id, issue_id = str(rule.id), str(issue.id)
     alert_id = str(api.ok("GET", "/v1/alerts", agent)["items"][0]["id"])
-    values = {"ref": opened["number"], "customer_id": "c-1", "alert_id": alert_id, "key_id": "1"}
+    action = {
+        "title": f"回访 {PII['phone']}",
+        "description": PII_TEXT,
+        "type": "training",
+        "owner": "quinn",
+        "start_date": T0.date().isoformat(),
+        "target_metric": "complaint_rate",
+    }
+    action_id = str(api.ok("POST", "/v1/actions", analyst, json=action)["id"])
+    values = {
+        "ref": opened["number"],
+        "customer_id": "c-1",
+        "alert_id": alert_id,
+        "key_id": "1",
+        "rule_id": rule_id,
+        "issue_id": issue_id,
+        "action_id": action_id,
+    }
     reads = [r for r in API_ROUTES if r.method == "GET" and r.allows(Role.QUALITY_ANALYST)]
     assert len(reads) >= 5
     seen_raw_by_agent = False

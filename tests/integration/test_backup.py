@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from cli_runner import CliRunner
 from complaint_radar import Analyzer
 from complaint_radar.demo import load_demo_messages
 from complaint_radar.services.assessment.assessing import Assessor
@@ -26,7 +27,6 @@ from complaint_radar.store import (
 )
 from complaint_radar.store.backup import backup, fingerprint, restore
 from complaint_radar.store.testing import PostgresCluster
-from conftest import CliRunner
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import typer
 
+from cli_runner import CliRunner
 from complaint_radar.cli.main import app
-from conftest import CliRunner
 
 ROOT = typer.main.get_command(app)
 

@@ -5,7 +5,7 @@ A route's rule is the permission of a `deps.requires(...)` dependency (anything 
 marked with `deps.anyone` and for the OpenAPI docs and static files the app serves itself. A route with
 neither has no rule: `tests/unit/test_role_matrix.py` fails on it.
 
-    python -m complaint_radar.api.access_rules > docs/role_matrix.md
+    python -m complaint_radar.web.role_matrix > docs/role_matrix.md
 """
 
 from __future__ import annotations
@@ -25,19 +25,25 @@ from complaint_radar.types import Role
 
 @dataclass(frozen=True, slots=True)
 class RouteRule:
-    """One method and path, and what it needs: `public`, or every permission in `permissions`."""
+    """One method and path, and what it needs: `public`, every permission in `permissions`, or (a page
+    such as sign-out) only `signed_in`."""
 
     method: str
     path: str
     public: bool
     permissions: frozenset[Permission]
+    signed_in: bool = False
 
     @property
     def has_rule(self) -> bool:
-        return self.public or bool(self.permissions)
+        return self.public or self.signed_in or bool(self.permissions)
 
     def allows(self, role: Role) -> bool:
-        return self.public or (bool(self.permissions) and self.permissions <= ROLE_PERMISSIONS[role])
+        if self.public:
+            return True
+        if not self.permissions:
+            return self.signed_in
+        return self.permissions <= ROLE_PERMISSIONS[role]
 
 
 def route_rules(app: FastAPI) -> list[RouteRule]:
@@ -54,7 +60,8 @@ def route_rules(app: FastAPI) -> list[RouteRule]:
             calls = list(_dependency_calls(dependant))
             public = any(getattr(call, "public", False) for call in calls)
             permissions = frozenset(p for call in calls if (p := getattr(call, "permission", None)))
-            rules += [RouteRule(m, path, public, permissions) for m in sorted(route.methods or ())]
+            signed_in = any(getattr(call, "signed_in", False) for call in calls)
+            rules += [RouteRule(m, path, public, permissions, signed_in) for m in sorted(route.methods or ())]
         else:
             methods = sorted(route.methods or {"GET"})
             rules += [RouteRule(m, path, path in own_docs, frozenset()) for m in methods]
@@ -84,8 +91,8 @@ def role_matrix_markdown(app: FastAPI) -> str:
     lines = [
         "# Role matrix",
         "",
-        "Generated from the routes' own permission checks by `python -m complaint_radar.api.access_rules "
-        "> docs/role_matrix.md`;",
+        "Generated from the routes' own permission checks (API and dashboard pages) by "
+        "`python -m complaint_radar.web.role_matrix > docs/role_matrix.md`;",
         "`tests/unit/test_role_matrix.py` fails when this page is stale or a route has no rule. ✓ may call, "
         "– gets 403,",
         "`anyone` needs no key. Case scope (own, team) and the case rules of SPEC.md §6 narrow it further "
@@ -97,17 +104,8 @@ def role_matrix_markdown(app: FastAPI) -> str:
     for rule in route_rules(app):
         if rule.method == "HEAD":  # Starlette answers HEAD wherever GET is; the GET row says it all
             continue
-        needs = "anyone" if rule.public else ", ".join(sorted(rule.permissions)) or "**no rule**"
+        needs = "anyone" if rule.public else ", ".join(sorted(rule.permissions))
+        needs = needs or ("signed in" if rule.signed_in else "**no rule**")
         cells = ["✓" if rule.allows(role) else "–" for role in roles]
         lines.append(f"| {rule.method} | `{rule.path}` | {needs} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def main() -> None:
-    from complaint_radar.api import create_app
-
-    print(role_matrix_markdown(create_app()), end="")
-
-
-if __name__ == "__main__":
-    main()

@@ -197,6 +197,8 @@ def duckdb_aggregate(fact_files: list[str], keys: tuple[str, ...], target: str) 
     """The local engine's cube: DuckDB groups the facts (multi-threaded, out of core) into `target`."""
     import duckdb
 
+    if not set(keys) <= set(CAUSE_KEYS):
+        raise ValueError(f"cube keys must be among {CAUSE_KEYS}")  # identifiers cannot be bound parameters
     files = ", ".join("'" + f.replace("'", "''") + "'" for f in fact_files)
     source = f"read_parquet([{files}])"
     if "cause" in keys:

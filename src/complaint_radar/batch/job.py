@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -121,13 +122,17 @@ def _write_cube(spec: JobSpec, engine: Engine, partitions: list[Partition]) -> N
     root = Path(spec.cube)
     root.mkdir(parents=True, exist_ok=True)
     for name, keys in TABLES.items():
-        _replace_folder(root, name, lambda tmp, keys=keys: engine.aggregate(facts, keys, str(tmp.resolve())))
+        _replace_folder(root, name, partial(_aggregate, engine, facts, keys))
 
     def copy_rows(tmp: Path) -> None:
         for p in partitions:
             shutil.copyfile(spec.layout.message_rows(p.index), tmp / f"part-{p.index:05d}.parquet")
 
     _replace_folder(root, "messages", copy_rows)
+
+
+def _aggregate(engine: Engine, facts: list[str], keys: tuple[str, ...], target: Path) -> None:
+    engine.aggregate(facts, keys, str(target.resolve()))
 
 
 def _replace_folder(root: Path, name: str, fill: Callable[[Path], None]) -> None:

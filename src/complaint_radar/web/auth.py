@@ -167,6 +167,9 @@ def page(name: str) -> Callable[[Request], Awaitable[Viewer]]:
         )
 
     viewer.__name__ = f"page_{name}"
+    # Read by api.access_rules, so the role matrix covers the pages too.
+    viewer.permission = permission  # type: ignore[attr-defined]
+    viewer.signed_in = True  # type: ignore[attr-defined]
     return viewer
 
 

@@ -35,12 +35,14 @@ PAGE_BY_NAME = {page.name: page for page in PAGES}
 PERMISSION_OF: dict[str, Permission | None] = {
     **{page.name: page.permission for page in PAGES},
     "customer": P.READ_CUSTOMERS,
+    "case_work": P.WORK_CASES,
     "issue_work": P.WORK_ISSUES,
     "action_work": P.MANAGE_ACTIONS,
     "signed_in": None,
 }
 """What each page or form needs (None: only to be signed in); the customer page is reached from links,
-issue and action changes are posted from /issues."""
+issue and action changes are posted from /issues, case actions from the case page (each action's own
+rule is then checked by the case desk)."""
 
 _HOME_BY_ROLE = {
     Role.FRONTLINE_AGENT: "cases",

@@ -55,7 +55,10 @@ class PageHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 timing = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
-                message["headers"] = [*message.get("headers", []), *PAGE_HEADERS, (b"server-timing", timing)]
+                # The page's headers replace what inner layers set (the API's own security headers).
+                ours = {name for name, _ in PAGE_HEADERS}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in ours]
+                message["headers"] = [*kept, *PAGE_HEADERS, (b"server-timing", timing)]
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -99,7 +99,7 @@ async def stream_alerts(
                 yield ": keep-alive\n\n"
             await asyncio.sleep(poll_s)
 
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 

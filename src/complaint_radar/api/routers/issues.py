@@ -131,12 +131,16 @@ def post_action(body: ActionIn, principal: ManagingActions, desk: AnalysisDeskDe
     fields = body.model_dump(exclude_none=True)
     if body.fishbone_category is not None:
         fields["fishbone_category"] = body.fishbone_category.value
-    return desk.create_action(fields, actor=principal.username, role=principal.role.value)
+    return dict(
+        plain_for_caller(
+            desk.create_action(fields, actor=principal.username, role=principal.role.value), principal
+        )
+    )
 
 
 @router.get("/actions", summary="Improvement actions with their before/after evaluation")
 def get_actions(
-    _caller: ReadingAnalysis,
+    principal: ReadingAnalysis,
     desk: AnalysisDeskDep,
     as_of: Annotated[date | None, Query(description="Evaluate as of this day (default: today).")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
@@ -144,17 +148,17 @@ def get_actions(
 ) -> dict[str, Any]:
     items = desk.list_actions(as_of=as_of, limit=limit + 1, offset=offset)
     page = {"limit": limit, "offset": offset, "next_offset": offset + limit if len(items) > limit else None}
-    return {"items": items[:limit], "page": page}
+    return dict(plain_for_caller({"items": items[:limit], "page": page}, principal))
 
 
 @router.get("/actions/{action_id}", summary="One action and its before/after evaluation", responses=NOT_FOUND)
 def get_action(
     action_id: Id,
-    _caller: ReadingAnalysis,
+    principal: ReadingAnalysis,
     desk: AnalysisDeskDep,
     as_of: Annotated[date | None, Query()] = None,
 ) -> dict[str, Any]:
-    return desk.action(action_id, as_of)
+    return dict(plain_for_caller(desk.action(action_id, as_of), principal))
 
 
 class ActionPatch(BaseModel):
@@ -167,4 +171,7 @@ class ActionPatch(BaseModel):
 def patch_action(
     action_id: Id, body: ActionPatch, principal: ManagingActions, desk: AnalysisDeskDep
 ) -> dict[str, Any]:
-    return desk.set_action_status(action_id, body.status, actor=principal.username, role=principal.role.value)
+    changed = desk.set_action_status(
+        action_id, body.status, actor=principal.username, role=principal.role.value
+    )
+    return dict(plain_for_caller(changed, principal))

@@ -280,7 +280,7 @@ def _item_subject(outcome: ItemOutcome, history: _RiskHistory) -> ItemSubject:
     if outcome.customer_id is not None:
         before, low = history.observe(outcome.customer_id, outcome.now)
     scored = assessment is not None and assessment.valid
-    attributes = outcome.attributes
+    where = {**outcome.attributes, **outcome.dimensions}  # dimension columns win over attribute keys
     return ItemSubject(
         item_kind=outcome.kind.value,
         item_id=outcome.item_id,
@@ -288,8 +288,8 @@ def _item_subject(outcome: ItemOutcome, history: _RiskHistory) -> ItemSubject:
         at=outcome.at,
         customer_id=outcome.customer_id,
         channel=outcome.channel,
-        product=_text(attributes.get("product")),
-        team=outcome.case_team or _text(attributes.get("team")),
+        product=_text(where.get("product")),
+        team=outcome.case_team or _text(where.get("team")),
         stage=assessment.stage if scored and assessment else None,
         risk_score=assessment.risk_score if scored and assessment else None,
         cues=tuple(CueEvidence(c.code.value, c.start, c.end, c.text) for c in assessment.cues if c.counts)

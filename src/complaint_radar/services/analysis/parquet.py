@@ -27,7 +27,7 @@ from complaint_radar.analysis.pareto import Weighting
 from complaint_radar.errors import InputError
 from complaint_radar.pipeline import SUMMARY_COLUMNS
 from complaint_radar.services.analysis.cube import DISSATISFIED_STAGES, ITEM_COLUMNS, as_date
-from complaint_radar.services.analysis.filters import Scope
+from complaint_radar.services.analysis.filters import MESSAGE_FILTERS, Scope
 from complaint_radar.services.analysis.issues import detect
 from complaint_radar.services.analysis.metrics import METRIC_DIMENSIONS
 from complaint_radar.services.runtime import SessionFactory, unit_of_work
@@ -200,13 +200,13 @@ class DuckCube:
             if name == "cause" and not causes_table:
                 sql.append(f"list_has_any(string_split(coalesce(causes, ''), ';'), [{marks}])")
             else:
-                sql.append(f'"{name}" IN ({marks})')
+                sql.append(f'"{_column(name)}" IN ({marks})')
             params.extend(values)
         return " AND ".join(sql), params
 
     def _query(self, table: str, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
         where, params = self._where(scope, causes_table=table == "message_causes")
-        groups = ", ".join(f'"{b}"' for b in by)
+        groups = ", ".join(f'"{_column(b)}"' for b in by)
         select_groups = f"{groups}, " if by else ""
         measures = "count(*) AS messages, sum(severity_weight) AS weighted"
         sql = f"SELECT {select_groups}{measures} FROM {table} WHERE {where}"
@@ -259,6 +259,16 @@ class DuckCube:
             f"ORDER BY occurred_at DESC LIMIT {int(limit)}"
         )
         return _normalise(self.connection.execute(sql, params).df())
+
+
+_COLUMNS = frozenset({*ITEM_COLUMNS, *MESSAGE_FILTERS, "severity_weight", "customer_type"})
+
+
+def _column(name: str) -> str:
+    """`name` if it is a column DuckCube's SQL may name (identifiers cannot be bound parameters)."""
+    if name not in _COLUMNS:
+        raise InputError(f"cannot group or filter by {name!r}; use one of {', '.join(sorted(_COLUMNS))}")
+    return name
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:

@@ -223,7 +223,7 @@ def riskiest_customers(
             key=lambda r: (-r.risk_score, r.customer_id),
         )[:limit]
         found = session.execute(select(_S.id, _S.reasons).where(_S.id.in_([r.id for r in risky])))
-        reasons: dict[int, list[Any]] = {pk: value for pk, value in found.tuples()}
+        reasons: dict[int, list[Any]] = {pk: value for pk, value in found}
     return [_point(row, reasons.get(row.id)) for row in risky]
 
 

@@ -335,6 +335,7 @@ class Ingestor:
             source=record.source,
             channel=item.record.channel if isinstance(item, MessageItem) else None,
             attributes=record.attributes,
+            dimensions=record.dimensions,
             assessment=new.assessment,
             case_id=None if case is None else case.id,
             case_team=None if case is None else case.team,

@@ -35,6 +35,8 @@ class ItemOutcome:
     source: str = DEFAULT_SOURCE
     channel: str | None = None
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    dimensions: Mapping[str, Any] = field(default_factory=dict)
+    """The item's dimension columns (product, branch, team …; SPEC.md §7.2)."""
     assessment: Assessment | None = None
     case_id: str | None = None
     case_team: str | None = None

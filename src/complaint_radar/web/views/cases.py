@@ -166,7 +166,7 @@ ACTIONS: dict[str, Action] = {
 
 @router.post("/cases/{case_id}/{action}")
 async def case_action(
-    case_id: CaseRef, action: str, viewer: Annotated[Viewer, Depends(page("cases"))]
+    case_id: CaseRef, action: str, viewer: Annotated[Viewer, Depends(page("case_work"))]
 ) -> Response:
     """Run one lifecycle action; back to the case page, with the error shown when the desk refuses."""
     run = ACTIONS.get(action)

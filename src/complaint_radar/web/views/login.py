@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from complaint_radar.api.deps import anyone
 from complaint_radar.errors import AuthenticationError, ComplaintRadarError
 from complaint_radar.web.auth import (
     Viewer,
@@ -65,12 +66,12 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, *, 
     )
 
 
-@router.get("/login")
+@router.get("/login", dependencies=[Depends(anyone)])
 async def login_form(request: Request) -> Response:
     return _login_page(request, binding=presession(request) or new_binding())
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[Depends(anyone)])
 async def login(request: Request) -> Response:
     """Check the key (and the form's CSRF token), then start a session and go on to `next`."""
     config, state, t = web_config(request), app_state(request), translator(request)
@@ -107,7 +108,7 @@ async def logout(viewer: Annotated[Viewer, Depends(page("signed_in"))]) -> Respo
     return response
 
 
-@router.get("/lang/{code}")
+@router.get("/lang/{code}", dependencies=[Depends(anyone)])
 async def switch_language(request: Request, code: str) -> Response:
     """Remember the chosen language (a preference cookie, nothing else) and go back."""
     target = local_target(request.query_params.get("next"), "/")
