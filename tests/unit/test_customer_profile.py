@@ -419,22 +419,67 @@ def _numbered(items: list[Any], prefix: str) -> list[Any]:
     ]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(_messages, max_size=6),
     st.lists(_background_events, max_size=20),
     st.one_of(_negative_events, _messages),
 )
-def test_adding_a_negative_signal_never_lowers_risk(
+def test_adding_a_negative_signal_never_lowers_risk_or_the_probability(
     messages: list[MessageSignal], events: list[BehaviourEvent], extra: MessageSignal | BehaviourEvent
 ) -> None:
+    """SPEC.md R1 for profiles: the 7-day probability, the score and the level never fall."""
     messages, events = _numbered(messages, "m"), _numbered(events, "e")
-    before = profile(messages, events).risk_score
+    before = profile(messages, events)
     if isinstance(extra, MessageSignal):
-        after = profile([*messages, replace(extra, message_id="new")], events).risk_score
+        after = profile([*messages, replace(extra, message_id="new")], events)
     else:
-        after = profile(messages, [*events, replace(extra, event_id="new")]).risk_score
-    assert after >= before
+        after = profile(messages, [*events, replace(extra, event_id="new")])
+    assert after.complaint_probability_7d >= before.complaint_probability_7d
+    assert after.risk_score >= before.risk_score
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_messages, max_size=6),
+    st.lists(_background_events, max_size=20),
+    st.one_of(_negative_events, _messages),
+)
+def test_no_feature_falls_when_negative_evidence_is_added(
+    messages: list[MessageSignal], events: list[BehaviourEvent], extra: MessageSignal | BehaviourEvent
+) -> None:
+    """R1 feature by feature (every feature's weight is ≥ 0), so any refit keeps R1."""
+    messages, events = _numbered(messages, "m"), _numbered(events, "e")
+    before = profile(messages, events).features
+    if isinstance(extra, MessageSignal):
+        after = profile([*messages, replace(extra, message_id="new")], events).features
+    else:
+        after = profile(messages, [*events, replace(extra, event_id="new")]).features
+    for name, value in before.items():
+        assert after.get(name, 0.0) >= value - 1e-9, name
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_messages, min_size=1, max_size=6), st.lists(_background_events, max_size=20), st.data())
+def test_raising_a_messages_stage_or_risk_never_lowers_the_probability(
+    messages: list[MessageSignal], events: list[BehaviourEvent], data: st.DataObject
+) -> None:
+    """SPEC.md R1: a stage or a message risk increased, all else equal."""
+    messages, events = _numbered(messages, "m"), _numbered(events, "e")
+    i = data.draw(st.integers(0, len(messages) - 1))
+    m = messages[i]
+    rank = data.draw(st.integers(m.stage.rank, 4))
+    risk = data.draw(st.integers(m.risk_score, 100))
+    cues = m.cues or (("long_wait",) if rank else ())
+    raised = [
+        *messages[:i],
+        replace(m, stage=Stage.from_rank(rank), risk_score=risk, cues=cues),
+        *messages[i + 1 :],
+    ]
+    before, after = profile(messages, events), profile(raised, events)
+    assert after.complaint_probability_7d >= before.complaint_probability_7d
+    for name, value in before.features.items():
+        assert after.features.get(name, 0.0) >= value - 1e-9, name
 
 
 # --- generator, replay and metrics --------------------------------------------------------------------

@@ -8,6 +8,7 @@ over all answers, so a bad answer can only lower it.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Mapping
@@ -54,7 +55,9 @@ def context_features(
     out = {
         "friction_unsoothed": Feature(friction * (1.0 - content), refs) if friction else NONE,
         "friction_spoken": _friction_spoken(h, w),
-        "words_unsoothed": Feature(said["explicit_now"].value * (1.0 - satisfied), said["explicit_now"].evidence)
+        "words_unsoothed": Feature(
+            said["explicit_now"].value * (1.0 - satisfied), said["explicit_now"].evidence
+        )
         if "explicit_now" in said
         else NONE,
     }
@@ -156,7 +159,7 @@ def _rhythm(h: History, w: ContextWeights) -> tuple[float, float, BehaviourEvent
     if len(purchases) < w.min_purchases:
         return None
     ages = [h.age(e) for e in purchases]
-    gaps = [a - b for a, b in zip(ages, ages[1:], strict=False)]
+    gaps = [a - b for a, b in itertools.pairwise(ages)]
     gap = max(statistics.median(gaps), w.min_gap_days)
     if gap > w.max_gap_days:
         return None
@@ -165,7 +168,9 @@ def _rhythm(h: History, w: ContextWeights) -> tuple[float, float, BehaviourEvent
 
 def _friction_spoken(h: History, w: ContextWeights) -> Feature:
     """Friction events with a dissatisfied message within `w.spoken_days` of them, decayed."""
-    said = [h.age(m) for m in h.recent_messages(w.window_days) if evidence_rank(m) >= LATENT and not h.resolved(m)]
+    said = [
+        h.age(m) for m in h.recent_messages(w.window_days) if evidence_rank(m) >= LATENT and not h.resolved(m)
+    ]
     if not said:
         return NONE
     parts: list[tuple[float, str]] = []

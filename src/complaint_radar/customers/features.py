@@ -9,6 +9,28 @@ from complaint_radar.customers.context import context_features
 from complaint_radar.customers.history import History, SignalHit
 from complaint_radar.customers.trajectory import Feature, trajectory_features
 
+SIGNAL_CODES = (
+    "recent_stage",
+    "negative_trend",
+    "repeat_contact",
+    "public_negative_mention",
+    "unresolved_case_age",
+    "dissatisfied_resolution",
+    "prior_complaints",
+    "csat_drop",
+    "nps_drop",
+    "exit_behaviour",
+    "complaint_channel_lookup",
+    "online_friction",
+    "branch_wait",
+    "call_tone",
+    "staff_observation",
+    "service_failure",
+    "reduced_purchase",
+    "usage_decline",
+)
+"""The SPEC.md §4 signals computed here (`cohort_issue` needs the analytics layer); each is a feature too."""
+
 # The reason code (profile_texts.yaml) each feature is explained under; SPEC.md §4 signals are their own.
 REASON_OF: dict[str, str] = {
     "latent_now": "recent_stage",
@@ -34,6 +56,10 @@ REASON_OF: dict[str, str] = {
     "purchase_overdue": "purchase_overdue",
     "decline_with_words": "purchase_overdue",
 }
+
+
+FEATURES = (*SIGNAL_CODES, *REASON_OF)
+"""Every feature the model may weigh."""
 
 
 def model_inputs(h: History, hits: Mapping[str, SignalHit]) -> dict[str, Feature]:

@@ -82,7 +82,7 @@ def _slow_burn(c: Customer) -> datetime:
     rng = c.rng
     at = c.t0 - timedelta(days=rng.uniform(18, 35) * c.tempo.gap)
     c.say(c.daytime(at), c.text("latent"))
-    steps = [
+    steps: list[Callable[[datetime], None]] = [
         lambda when: c.say(c.daytime(when), c.pick("taciturn"), "chat"),
         lambda when: c.event(when, "survey_csat", float(rng.choice((2, 2, 3)))),
         lambda when: b.long_wait(c, when) if c.industry != "ecommerce" else b.delays(c, when),
@@ -125,7 +125,11 @@ def _multichannel(c: Customer) -> datetime:
     c.say(at, c.text("latent"), "chat")
     at = c.gap(at, 0.5, 2.5)
     c.event(
-        at, "call", float(rng.randrange(8, 30)), transfers=rng.choice((2, 3)), hold_minutes=rng.randrange(5, 20)
+        at,
+        "call",
+        float(rng.randrange(8, 30)),
+        transfers=rng.choice((2, 3)),
+        hold_minutes=rng.randrange(5, 20),
     )
     c.say(at + timedelta(minutes=5), c.text("explicit"), "phone_transcript")
     at = c.gap(at, 0.5, 2.5)

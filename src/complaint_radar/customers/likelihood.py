@@ -10,6 +10,7 @@ added (SPEC.md R1).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping
@@ -105,7 +106,9 @@ class ComplaintModel:
 
     def predict(self, features: Mapping[str, float]) -> Prediction:
         a = self.calibration_slope
-        contributions = {name: a * w * features[name] for name, w in self.weights.items() if features.get(name)}
+        contributions = {
+            name: a * w * features[name] for name, w in self.weights.items() if features.get(name)
+        }
         z = a * self.intercept + sum(contributions.values()) + self.calibration_intercept
         return Prediction(_sigmoid(z), contributions)
 
@@ -113,11 +116,13 @@ class ComplaintModel:
         """The 0–100 risk of a probability: piecewise linear through (0, 0), (medium cut-off, 30),
         (high, 60), (critical, 80) and (1, 100), so the level read from the score is the level the
         probability's cut-offs give."""
-        knots = [(0.0, 0.0)] + [(self.cutoffs[level], _SCORE_AT[level]) for level in _SCORE_AT] + [(1.0, 100.0)]
+        knots = (
+            [(0.0, 0.0)] + [(self.cutoffs[level], _SCORE_AT[level]) for level in _SCORE_AT] + [(1.0, 100.0)]
+        )
         p = min(1.0, max(0.0, probability))
-        for (p0, s0), (p1, s1) in zip(knots, knots[1:], strict=False):
+        for (p0, s0), (p1, s1) in itertools.pairwise(knots):
             if p <= p1:
-                return int(math.floor(s0 + (s1 - s0) * (p - p0) / (p1 - p0)))
+                return math.floor(s0 + (s1 - s0) * (p - p0) / (p1 - p0))
         return 100
 
 

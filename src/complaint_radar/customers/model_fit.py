@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
-from scipy.optimize import minimize
-from sklearn.model_selection import GroupKFold
+from scipy.optimize import minimize  # type: ignore[import-untyped]
+from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
 
 from complaint_radar.customers.evaluation import HORIZON, truthy
 from complaint_radar.customers.likelihood import ComplaintModel
@@ -146,7 +146,9 @@ def platt(logit: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         r = (p - y) / len(y)
         return float(np.mean(np.logaddexp(0.0, t) - y * t)), np.array([r @ logit, r.sum()])
 
-    result = minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B", bounds=[(1e-3, None), (None, None)])
+    result = minimize(
+        loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B", bounds=[(1e-3, None), (None, None)]
+    )
     return float(result.x[0]), float(result.x[1])
 
 
@@ -192,7 +194,9 @@ def flag_curve(data: Dataset, probability: np.ndarray) -> FlagCurve:
                 early[customer] = max(early[customer], p)
         elif customer in anywhere:
             anywhere[customer] = max(anywhere[customer], p)
-    return FlagCurve(np.array(list(early.values())), np.array(list(before.values())), np.array(list(anywhere.values())))
+    return FlagCurve(
+        np.array(list(early.values())), np.array(list(before.values())), np.array(list(anywhere.values()))
+    )
 
 
 def choose_high_cutoff(curve: FlagCurve, precision_target: float) -> float:
@@ -213,7 +217,12 @@ def choose_high_cutoff(curve: FlagCurve, precision_target: float) -> float:
 
 
 def assemble(
-    version: str, names: Sequence[str], intercept: float, weights: np.ndarray, calibration: tuple[float, float], high: float
+    version: str,
+    names: Sequence[str],
+    intercept: float,
+    weights: np.ndarray,
+    calibration: tuple[float, float],
+    high: float,
 ) -> ComplaintModel:
     """The model artifact: weights by name (zeros dropped), calibration, and cut-offs around *high*:
     medium at a third of it, critical halfway from it to certainty."""

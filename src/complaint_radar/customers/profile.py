@@ -13,7 +13,15 @@ from complaint_radar.customers import contact_signals as cs
 from complaint_radar.customers import profile_parts as parts
 from complaint_radar.customers.explain import Reason, reasons
 from complaint_radar.customers.features import model_inputs
-from complaint_radar.customers.history import EXPLICIT, FORMAL, LATENT, POTENTIAL, History, SignalHit, effective_rank
+from complaint_radar.customers.history import (
+    EXPLICIT,
+    FORMAL,
+    LATENT,
+    POTENTIAL,
+    History,
+    SignalHit,
+    effective_rank,
+)
 from complaint_radar.customers.likelihood import ComplaintModel, model_of
 from complaint_radar.customers.profile_parts import ActionCode, NextAction, OpenCase
 from complaint_radar.customers.signals import CaseSignal, MessageSignal
@@ -143,9 +151,9 @@ def compute_profile(
 
     Pure: same inputs, weights and model give the same profile. The risk is the 7-day complaint
     probability of `model` (by default the weights' `model_file`, else the bundled model) on a 0–100
-    scale whose level boundaries are the model's probability cut-offs. The trend compares with `previous` when given, else with the same
-    timeline as of `trends.compare_days` earlier. Events of unknown kind are skipped and listed in
-    `skipped_events`.
+    scale whose level boundaries are the model's probability cut-offs. The trend compares with
+    `previous` when given, else with the same timeline as of `trends.compare_days` earlier. Events of
+    unknown kind are skipped and listed in `skipped_events`.
     """
     w = weights or ProfileWeights.default()
     m = model or model_of(w)
@@ -244,7 +252,12 @@ def _score(h: History, model: ComplaintModel) -> _Scored:
     prediction = model.predict({name: f.value for name, f in features.items()})
     probability = 1.0 if _filed(h, model) else prediction.probability
     return _Scored(
-        model.risk_score(probability), probability, tuple(hits), repeat_count, features, prediction.contributions
+        model.risk_score(probability),
+        probability,
+        tuple(hits),
+        repeat_count,
+        features,
+        prediction.contributions,
     )
 
 

@@ -99,9 +99,7 @@ def next_action(
     h: History, hits: Collection[SignalHit], level: RiskLevel, stage: Stage, form: str, codes: set[str]
 ) -> NextAction:
     """SPEC.md §4 recommended_action, with a §5 opener matched to the leading signal."""
-    breached = any(
-        hit.code == "unresolved_case_age" and hit.p >= h.weights.cases.p_breached for hit in hits
-    )
+    breached = any(hit.code == "unresolved_case_age" and hit.p >= h.weights.cases.p_breached for hit in hits)
     if level is RiskLevel.CRITICAL or breached or stage is Stage.FORMAL_COMPLAINT:
         code = ActionCode.SUPERVISOR_REVIEW
     elif level in (RiskLevel.HIGH, RiskLevel.MEDIUM):

@@ -22,8 +22,46 @@ OPEN_CASE_STATES = frozenset({"new", "acknowledged", "in_progress", "awaiting_cu
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z]{3,}")
 _STOPWORDS = frozenset(
-    "the and you your for are was were this that with have has had not but can could would will just "
-    "they them their what when where why how still again please thanks about from been any there".split()
+    {
+        "the",
+        "and",
+        "you",
+        "your",
+        "for",
+        "are",
+        "was",
+        "were",
+        "this",
+        "that",
+        "with",
+        "have",
+        "has",
+        "had",
+        "not",
+        "but",
+        "can",
+        "could",
+        "would",
+        "will",
+        "just",
+        "they",
+        "them",
+        "their",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "still",
+        "again",
+        "please",
+        "thanks",
+        "about",
+        "from",
+        "been",
+        "any",
+        "there",
+    }
 )
 FINGERPRINT_BITS = 256
 

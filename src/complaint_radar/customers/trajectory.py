@@ -117,7 +117,7 @@ def trajectory_features(h: History, w: TrajectoryWeights) -> dict[str, Feature]:
         refs = tuple(c.ref for c, _ in members[-5:])
         sure = [c.age for c, strength in members if strength >= 1.0]
         every = [c.age for c, _ in members]
-        count = _packing(sure, w.session_gap_days)
+        count = float(_packing(sure, w.session_gap_days))
         count += w.unkeyed_link * (_packing(every, w.session_gap_days) - count)
         repeat = min(w.repeat_cap, max(0.0, count - 1.0))
         if repeat > best_repeat.value:
@@ -163,7 +163,9 @@ def _contact_counts(h: History, w: TrajectoryWeights) -> dict[str, Feature]:
     fortnight = contacts(h, w.window_days)
     days = len({int(c.age) for c in fortnight})
     return {
-        "contact_days_3": Feature(1.0, tuple(c.ref for c in fortnight[-5:]), (("count", days), ("days", int(w.window_days))))
+        "contact_days_3": Feature(
+            1.0, tuple(c.ref for c in fortnight[-5:]), (("count", days), ("days", int(w.window_days)))
+        )
         if days >= 3
         else NONE,
         "contacts_7d_2": Feature(1.0, refs, facts) if every >= 2 else NONE,

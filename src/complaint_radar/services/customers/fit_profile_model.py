@@ -5,8 +5,10 @@ tempo) are replayed through the code behind `complaint-radar replay` (live inges
 store, cases opened on the way); every profile computed is a row. The regularisation is chosen by
 grouped 5-fold cross-validation (by customer), the probability calibrated on the out-of-fold log-odds
 and the *high* cut-off chosen on them (customers.model_fit). Cases are opened partly on the customer's
-level, which the model sets, so the replay is run again with the fitted model and the model refitted
-(`--rounds`). Evaluation seeds and their phrase bank are never read here.
+level, which the model sets: the first round replays with a model that never raises a level (cases
+open on the messages' own rules only), later rounds with the previous round's fit (`--rounds`), so the
+result does not depend on the model bundled before. Evaluation seeds and their phrase bank are never
+read here.
 
 Run: python -m complaint_radar.services.customers.fit_profile_model [--customers 400]
      [--seeds 101 102 ...] [--rounds 2] [--out src/complaint_radar/customers/data/complaint_model.json]
@@ -51,28 +53,44 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 REGULARISATION = (0.03, 0.1, 0.3, 1.0, 3.0)
 PRECISION_TARGET = 0.90
 FOLDS = 5
+# Round one's model: no weights, cut-offs out of reach, so no level opens a case (filed complaints aside).
+NEUTRAL = ComplaintModel(
+    version="neutral",
+    intercept=-10.0,
+    weights={},
+    calibration_slope=1.0,
+    calibration_intercept=0.0,
+    cutoffs={"medium": 0.97, "high": 0.98, "critical": 0.99},
+)
 
 
-def replay_rows(journeys: Journeys, assessor: Assessor, model_file: Path | None, work: Path) -> list[ProfileRow]:
+def replay_rows(
+    journeys: Journeys, assessor: Assessor, model_file: Path | None, work: Path
+) -> list[ProfileRow]:
     """Every profile the replay computes, as a fitting row (`model_file`: the model the replay uses)."""
     paths = {name: work / f"{name}.jsonl" for name in ("messages", "events")}
     for name, rows in (("messages", journeys.messages), ("events", journeys.events)):
         paths[name].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    settings = assessor.analyzer.settings
-    if model_file is not None:
-        weights_file = work / "weights.yaml"
-        weights_file.write_text(yaml.safe_dump({"model_file": str(model_file)}), "utf-8")
-        settings = settings.model_copy(update={"profile_weights_file": weights_file})
+    weights_file = work / "weights.yaml"
+    weights_file.write_text(yaml.safe_dump({"model_file": str(model_file)}), "utf-8")
+    settings = assessor.analyzer.settings.model_copy(update={"profile_weights_file": weights_file})
     found: list[ProfileRow] = []
 
     def collect(outcomes: Sequence[ItemOutcome]) -> None:
         for o in outcomes:
             if o.profile is not None and o.customer_id is not None:
                 p = o.profile
-                found.append(ProfileRow(o.customer_id, o.at.timestamp(), p.features, p.complaint_probability_7d >= 1.0))
+                found.append(
+                    ProfileRow(o.customer_id, o.at.timestamp(), p.features, p.complaint_probability_7d >= 1.0)
+                )
 
     replay_files(
-        paths["messages"], paths["events"], work / "replay.csv", assessor=assessor, settings=settings, on_outcomes=collect
+        paths["messages"],
+        paths["events"],
+        work / "replay.csv",
+        assessor=assessor,
+        settings=settings,
+        on_outcomes=collect,
     )
     return found
 
@@ -106,21 +124,25 @@ def report(result: Fit, seeds: Sequence[int], customers: int, rounds: int) -> st
     m, data = result.model, result.data
     curve = flag_curve(data, result.oof_probability)
     recall, precision, hits, alarms = curve.at(m.cutoffs["high"])
+    seed_list = " ".join(map(str, seeds))
+    dropped = ", ".join(f"`{n}`" for n in data.names if n not in m.weights) or "none"
     lines = [
         "# Model card: 7-day complaint probability (customer profile)",
         "",
-        f"Fitted by `python -m complaint_radar.services.customers.fit_profile_model --customers {customers} "
-        f"--seeds {' '.join(map(str, seeds))} --rounds {rounds}` (also `make models`); version `{m.version}`.",
+        "Fitted by `python -m complaint_radar.services.customers.fit_profile_model "
+        f"--customers {customers} --seeds {seed_list} --rounds {rounds}` (also `make models`); "
+        f"version `{m.version}`.",
         "",
-        f"Data: synthetic training journeys (split `train`: training phrase bank and tempo), seeds "
-        f"{', '.join(map(str, seeds))}, {customers} customers each, replayed through `complaint-radar replay`'s "
-        f"code; {len(data.y):,} profile rows before filing, {int(data.y.sum()):,} followed by a formal complaint "
-        f"within 7 days. Evaluation seeds and the evaluation phrase bank are never read by the fitter.",
+        "Data: synthetic training journeys (split `train`: training phrase bank and tempo), seeds "
+        f"{seed_list}, {customers} customers each, replayed through `complaint-radar replay`'s code; "
+        f"{len(data.y):,} profile rows before filing, {int(data.y.sum()):,} followed by a formal complaint "
+        "within 7 days. Evaluation seeds and the evaluation phrase bank are never read by the fitter.",
         "",
-        f"Model: logistic regression, every weight ≥ 0 (R1), L2 penalty chosen by {FOLDS}-fold cross-validation "
-        "grouped by customer; Platt calibration on the out-of-fold log-odds; *high* cut-off chosen on the "
-        f"out-of-fold probabilities for the best recall@24h of the catchable complainers at precision ≥ "
-        f"{PRECISION_TARGET:.2f}; medium at a third of it, critical halfway from it to 1.",
+        "Model: logistic regression, every weight ≥ 0 (R1), L2 penalty chosen by "
+        f"{FOLDS}-fold cross-validation grouped by customer; Platt calibration on the out-of-fold "
+        "log-odds; *high* cut-off chosen on the out-of-fold probabilities for the best recall@24h of the "
+        f"catchable complainers at precision ≥ {PRECISION_TARGET:.2f}; medium at a third of it, critical "
+        "halfway from it to 1.",
         "",
         "| C (inverse penalty) | out-of-fold log-loss, mean ± sd over folds |",
         "|---:|---|",
@@ -138,7 +160,7 @@ def report(result: Fit, seeds: Sequence[int], customers: int, rounds: int) -> st
         "|---|---:|",
         *(f"| `{name}` | {w:.3f} |" for name, w in sorted(m.weights.items(), key=lambda kv: -kv[1])),
         "",
-        f"Features the fit left at 0: {', '.join(f'`{n}`' for n in data.names if n not in m.weights) or 'none'}.",
+        f"Features the fit left at 0: {dropped}.",
         "",
     ]
     return "\n".join(lines)
@@ -148,8 +170,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--customers", type=int, default=400, help="customers per seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(TRAIN_SEEDS))
-    parser.add_argument("--rounds", type=int, default=2, help="replay-and-fit rounds (cases follow the model)")
-    parser.add_argument("--out", type=Path, default=ROOT / "src/complaint_radar/customers/data/complaint_model.json")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="replay-and-fit rounds (cases follow the model)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "src/complaint_radar/customers/data/complaint_model.json"
+    )
     parser.add_argument("--report", type=Path, default=ROOT / "docs/model_cards/complaint_probability_7d.md")
     args = parser.parse_args(argv)
     if args.customers < 10 or args.rounds < 1:
@@ -157,8 +183,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     assessor = Assessor.load(Settings())
     journeys = [generate_journeys(args.customers, seed, START, split="train") for seed in args.seeds]
     truth = [t for j in journeys for t in j.truth]
-    model_file: Path | None = None
     with tempfile.TemporaryDirectory(prefix="complaint-model-") as tmp:
+        model_file = Path(tmp, "model-r0.json")
+        model_file.write_text(json.dumps(NEUTRAL.to_dict()), "utf-8")
         for round_ in range(1, args.rounds + 1):
             rows: list[ProfileRow] = []
             for seed, j in zip(args.seeds, journeys, strict=True):

@@ -3,10 +3,10 @@
 Both files are read whole, merged by `occurred_at` (stable: at equal times messages first, each in file
 order) and fed in batches to the same `Ingestor` that live ingestion uses, against a throwaway SQLite
 store, each item processed as of its own time (`item_time`), so profile decay and SLA clocks run as
-they would have. One output row per
-stored item, in time order: `customer_id, at, item_id, kind, risk_score, risk_level,
-complaint_probability_7d, stage, top_signal, message_risk, case_number, case_action`. Bad rows, unknown event kinds and repeated ids are reported
-(file, line, reason) and skipped, never fatal.
+they would have. One output row per stored item, in time order: `customer_id, at, item_id, kind,
+risk_score, risk_level, complaint_probability_7d, stage, top_signal, message_risk, case_number,
+case_action`. Bad rows, unknown event kinds and repeated ids are reported (file, line, reason) and
+skipped, never fatal.
 """
 
 from __future__ import annotations
@@ -168,7 +168,9 @@ def _frame(outcomes: Sequence[ItemOutcome]) -> pd.DataFrame:
             "kind": o.kind.value,
             "risk_score": None if o.profile is None else o.profile.risk_score,
             "risk_level": None if o.profile is None else o.profile.risk_level.value,
-            "complaint_probability_7d": None if o.profile is None else round(o.profile.complaint_probability_7d, 4),
+            "complaint_probability_7d": None
+            if o.profile is None
+            else round(o.profile.complaint_probability_7d, 4),
             "stage": None if o.profile is None else o.profile.stage.value,
             "top_signal": o.top_signal,
             "message_risk": o.message_risk,
