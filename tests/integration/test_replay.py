@@ -50,16 +50,19 @@ def test_replay_writes_one_row_per_item_in_time_order_and_flags_complainers_befo
     rows = pd.read_csv(out, dtype=str, keep_default_na=False)
     expected = [m["message_id"] for m in journeys.messages] + [e["event_id"] for e in journeys.events]
     assert sorted(rows["item_id"]) == sorted(expected)
-    assert list(rows.columns[:8]) == [
+    assert list(rows.columns[:9]) == [
         "customer_id",
         "at",
         "item_id",
         "kind",
         "risk_score",
         "risk_level",
+        "complaint_probability_7d",
         "stage",
         "top_signal",
     ]
+    probability = pd.to_numeric(rows["complaint_probability_7d"])
+    assert probability.between(0.0, 1.0).all()
     times = [parse_time(t) for t in rows["at"]]
     assert times == sorted(times)
     flagged = rows[rows["risk_level"].isin(["high", "critical"])]

@@ -30,9 +30,6 @@ from complaint_radar.customers import (
     parse_events,
     weights_from_settings,
 )
-from complaint_radar.customers.evaluation import evaluate, render_markdown
-from complaint_radar.customers.journeys import ARCHETYPE_SHARES, COMPLAINING, generate_journeys
-from complaint_radar.customers.replay import replay
 from complaint_radar.customers.timeline import event_kinds
 from complaint_radar.errors import ConfigurationError
 from complaint_radar.settings import Settings
@@ -480,91 +477,3 @@ def test_raising_a_messages_stage_or_risk_never_lowers_the_probability(
     assert after.complaint_probability_7d >= before.complaint_probability_7d
     for name, value in before.features.items():
         assert after.features.get(name, 0.0) >= value - 1e-9, name
-
-
-# --- generator, replay and metrics --------------------------------------------------------------------
-
-START = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-def test_journeys_are_deterministic_by_seed_and_independent_of_population_size() -> None:
-    a = generate_journeys(30, 7, START)
-    assert a == generate_journeys(30, 7, START)
-    assert a.truth[:10] == generate_journeys(10, 7, START).truth
-    assert a.messages != generate_journeys(30, 8, START).messages
-
-
-def test_journeys_have_the_replay_columns_and_truth_matches_the_archetype() -> None:
-    j = generate_journeys(60, 3, START)
-    assert set(j.messages[0]) == {"message_id", "customer_id", "occurred_at", "channel", "text"}
-    assert set(j.events[0]) == {"event_id", "customer_id", "occurred_at", "kind", "value", "attributes"}
-    assert parse_events(j.events).skipped == ()
-    assert {t["archetype"] for t in j.truth} <= set(ARCHETYPE_SHARES)
-    for t in j.truth:
-        assert t["complained"] == (t["archetype"] in COMPLAINING)
-        if t["complained"]:
-            filed = [
-                m
-                for m in j.messages
-                if m["customer_id"] == t["customer_id"] and m["occurred_at"] == t["complaint_filed_at"]
-            ]
-            assert len(filed) == 1
-    assert any(m["text"].isascii() for m in j.messages) and any(not m["text"].isascii() for m in j.messages)
-
-
-def test_evaluation_metrics_match_a_hand_count() -> None:
-    truth = [
-        {
-            "customer_id": "a",
-            "archetype": "x",
-            "complained": True,
-            "complaint_filed_at": "2025-01-10T12:00:00+00:00",
-        },
-        {
-            "customer_id": "b",
-            "archetype": "x",
-            "complained": True,
-            "complaint_filed_at": "2025-01-10T12:00:00+00:00",
-        },
-        {
-            "customer_id": "c",
-            "archetype": "x",
-            "complained": True,
-            "complaint_filed_at": "2025-01-10T12:00:00+00:00",
-        },
-        {"customer_id": "d", "archetype": "y", "complained": False, "complaint_filed_at": None},
-        {"customer_id": "e", "archetype": "y", "complained": "false", "complaint_filed_at": ""},
-    ]
-    rows = [
-        # a: high 48 h before filing → early; b: high 12 h before → flagged but late; c: only after filing
-        {"customer_id": "a", "at": "2025-01-08T12:00:00+00:00", "risk_level": "high"},
-        {"customer_id": "a", "at": "2025-01-09T12:00:00+00:00", "risk_level": "critical"},
-        {"customer_id": "b", "at": "2025-01-10T00:00:00+00:00", "risk_level": "high"},
-        {"customer_id": "c", "at": "2025-01-09T00:00:00+00:00", "risk_level": "medium"},
-        {"customer_id": "c", "at": "2025-01-10T12:00:00+00:00", "risk_level": "critical"},
-        {"customer_id": "d", "at": "2025-01-05T00:00:00+00:00", "risk_level": "high"},
-        {"customer_id": "e", "at": "2025-01-05T00:00:00+00:00", "risk_level": "medium"},
-    ]
-    r = evaluate(rows, truth)
-    assert (r.customers, r.complainers, r.flagged_early, r.flagged_before_filing, r.false_alarms) == (
-        5,
-        3,
-        1,
-        2,
-        1,
-    )
-    assert r.recall_at_lead == pytest.approx(1 / 3)
-    assert r.precision == pytest.approx(2 / 3)
-    assert r.median_lead_hours == pytest.approx((48 + 12) / 2)
-    assert r.by_group["x"].flagged_early == 1 and r.by_group["y"].flagged == 1
-    table = render_markdown(r, "tiny")
-    assert "| recall@24h" in table and "0.333" in table
-
-
-def test_replay_emits_one_row_per_item_in_time_order(analyzer: Analyzer) -> None:
-    j = generate_journeys(4, 11, START)
-    result = replay(j.messages, j.events, lambda rows: list(analyzer.assess_many(rows)))
-    assert len(result.rows) == len(j.messages) + len(j.events)
-    times = [r.at for r in result.rows]
-    assert times == sorted(times)
-    assert {r.risk_level for r in result.rows} <= {level.value for level in RiskLevel}

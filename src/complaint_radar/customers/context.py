@@ -51,10 +51,13 @@ def context_features(
     friction_hits = [hits[code] for code in FRICTION_SIGNALS if code in hits]
     friction = noisy_or(hit.p for hit in friction_hits)
     refs = tuple(ref for hit in friction_hits for ref in hit.evidence[:2])
-    content, satisfied = contentment(h, w)
+    rhythm = _rhythm(h, w)
+    satisfied = satisfaction(h, w)
+    content = w.survey_share * satisfied + (1.0 - w.survey_share) * _keeps_buying(rhythm, w)
+    frictions = [e for e in h.recent_events(*_FRICTION_KINDS, days=w.slow_days) if _is_friction(h, e, w)]
     out = {
         "friction_unsoothed": Feature(friction * (1.0 - content), refs) if friction else NONE,
-        "friction_spoken": _friction_spoken(h, w),
+        "friction_spoken": _friction_spoken(h, [e for e in frictions if h.age(e) <= w.window_days], w),
         "words_unsoothed": Feature(
             said["explicit_now"].value * (1.0 - satisfied), said["explicit_now"].evidence
         )
@@ -66,9 +69,9 @@ def context_features(
     facts = (("count", len(families)),)
     out["families_2"] = Feature(1.0, family_refs, facts) if len(families) >= 2 else NONE
     out["families_3"] = Feature(1.0, family_refs, facts) if len(families) >= 3 else NONE
-    overdue = purchase_overdue(h, w)
+    overdue = _overdue(rhythm, w)
     out["purchase_overdue"] = overdue
-    kinds, kind_refs = _kinds_of_trouble(h, hits, w)
+    kinds, kind_refs = _kinds_of_trouble(h, hits, frictions, w)
     kind_facts = (("count", len(kinds)), ("days", int(w.slow_days)))
     out["trouble_kinds_3"] = Feature(1.0, kind_refs, kind_facts) if len(kinds) >= 3 else NONE
     out["trouble_kinds_4"] = Feature(1.0, kind_refs, kind_facts) if len(kinds) >= 4 else NONE
@@ -82,7 +85,7 @@ def context_features(
 
 
 def _kinds_of_trouble(
-    h: History, hits: Mapping[str, SignalHit], w: ContextWeights
+    h: History, hits: Mapping[str, SignalHit], frictions: list[BehaviourEvent], w: ContextWeights
 ) -> tuple[set[str], tuple[str, ...]]:
     """Which kinds of trouble showed over the slow-burn window: a grumble, a terse reply, a low survey
     answer, a friction event, a drop in buying, an unsatisfying closure (each harmless alone)."""
@@ -95,9 +98,8 @@ def _kinds_of_trouble(
     for e in h.recent_events(EventKind.SURVEY_CSAT, EventKind.SURVEY_NPS, days=w.slow_days):
         if e.number <= (2 if e.kind == EventKind.SURVEY_CSAT else 6):
             kinds.setdefault("low_survey", e.event_id)
-    for e in h.recent_events(*_FRICTION_KINDS, days=w.slow_days):
-        if _is_friction(h, e, w):
-            kinds.setdefault("friction", e.event_id)
+    if frictions:
+        kinds.setdefault("friction", frictions[0].event_id)
     for code in ("reduced_purchase", "usage_decline", "exit_behaviour"):
         if code in hits:
             kinds.setdefault("decline", (hits[code].evidence or ("",))[0])
@@ -105,13 +107,6 @@ def _kinds_of_trouble(
         if e.attributes.get("satisfied") is False:
             kinds.setdefault("bad_closure", e.event_id)
     return set(kinds), tuple(ref for ref in kinds.values() if ref)
-
-
-def contentment(h: History, w: ContextWeights) -> tuple[float, float]:
-    """(overall contentment, survey satisfaction) in [0, 1]: recent survey answers and steady buying."""
-    satisfied = satisfaction(h, w)
-    buying = keeps_buying(h, w)
-    return w.survey_share * satisfied + (1.0 - w.survey_share) * buying, satisfied
 
 
 def satisfaction(h: History, w: ContextWeights) -> float:
@@ -129,20 +124,22 @@ def satisfaction(h: History, w: ContextWeights) -> float:
     return max(0.0, net / total) if total else 0.0
 
 
-def keeps_buying(h: History, w: ContextWeights) -> float:
+Rhythm = tuple[float, float, BehaviourEvent]
+"""(median gap between purchases, days since the last one, the last one) of a regular buyer."""
+
+
+def _keeps_buying(rhythm: Rhythm | None, w: ContextWeights) -> float:
     """1 for a regular buyer whose last purchase is within their usual gap, falling to 0 at
     `w.overdue_multiple` times it; 0 for customers with no rhythm to judge."""
-    rhythm = _rhythm(h, w)
     if rhythm is None:
         return 0.0
     gap, since, _ = rhythm
     return max(0.0, min(1.0, 1.0 - (since / gap - 1.0) / (w.overdue_multiple - 1.0)))
 
 
-def purchase_overdue(h: History, w: ContextWeights) -> Feature:
+def _overdue(rhythm: Rhythm | None, w: ContextWeights) -> Feature:
     """Purchases stopping against the customer's own rhythm: time since the last purchase past
     `w.overdue_multiple` times their median gap, in doublings (0 to 1 at two doublings)."""
-    rhythm = _rhythm(h, w)
     if rhythm is None:
         return NONE
     gap, since, last = rhythm
@@ -153,8 +150,7 @@ def purchase_overdue(h: History, w: ContextWeights) -> Feature:
     return Feature(value, (last.event_id,), (("days", round(since)), ("gap", f"{gap:.1f}")))
 
 
-def _rhythm(h: History, w: ContextWeights) -> tuple[float, float, BehaviourEvent] | None:
-    """(median gap between purchases, days since the last one, the last one) for a regular buyer."""
+def _rhythm(h: History, w: ContextWeights) -> Rhythm | None:
     purchases = h.by_kind.get(EventKind.PURCHASE, [])
     if len(purchases) < w.min_purchases:
         return None
@@ -166,17 +162,15 @@ def _rhythm(h: History, w: ContextWeights) -> tuple[float, float, BehaviourEvent
     return gap, ages[-1], purchases[-1]
 
 
-def _friction_spoken(h: History, w: ContextWeights) -> Feature:
+def _friction_spoken(h: History, frictions: list[BehaviourEvent], w: ContextWeights) -> Feature:
     """Friction events with a dissatisfied message within `w.spoken_days` of them, decayed."""
+    if not frictions:
+        return NONE
     said = [
         h.age(m) for m in h.recent_messages(w.window_days) if evidence_rank(m) >= LATENT and not h.resolved(m)
     ]
-    if not said:
-        return NONE
     parts: list[tuple[float, str]] = []
-    for e in h.recent_events(*_FRICTION_KINDS, days=w.window_days):
-        if not _is_friction(h, e, w):
-            continue
+    for e in frictions:
         age = h.age(e)
         if any(abs(age - other) <= w.spoken_days for other in said):
             parts.append((h.decay(e, w.half_life_days), e.event_id))

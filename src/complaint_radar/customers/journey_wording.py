@@ -36,7 +36,15 @@ def phrase_bank(split: str) -> dict[str, Any]:
 @lru_cache(maxsize=8192)
 def to_hant(text: str, region: str) -> str:
     """简体 text in 繁體 with Taiwan (`tw`) or Hong Kong (`hk`) vocabulary where zhconv knows it."""
+    _zhconv_tables()
     return str(zhconv.convert(text, "zh-hk" if region == "hk" else "zh-tw"))
+
+
+@lru_cache(maxsize=1)
+def _zhconv_tables() -> None:
+    # By absolute path: zhconv's own default loader leaves the file handle open (a ResourceWarning).
+    with resources.as_file(resources.files("zhconv").joinpath("zhcdict.json")) as path:
+        zhconv.loaddict(str(path))
 
 
 class Wording:

@@ -107,7 +107,7 @@ def trajectory_features(h: History, w: TrajectoryWeights) -> dict[str, Feature]:
     """Same-issue repeats, contact acceleration, escalated repeats and issue span, the stage now,
     references to earlier contacts and a contact after an unsatisfying closure."""
     recent = contacts(h, w.window_days)
-    out: dict[str, Feature] = {}
+    out: dict[str, Feature] = _contact_counts(recent, w)
     best_repeat = best_speed = best_escalated = best_span = NONE
     for anchor in recent:
         if anchor.age > w.anchor_days:
@@ -137,7 +137,6 @@ def trajectory_features(h: History, w: TrajectoryWeights) -> dict[str, Feature]:
         if escalated > best_escalated.value:
             zh, en = load_taxonomy().label("stage", Stage.from_rank(anchor.rank).value)
             best_escalated = Feature(escalated, refs, (("stage_zh", zh), ("stage_en", en)))
-    out.update(_contact_counts(h, w))
     out["same_issue_repeat"] = best_repeat
     out["contact_acceleration"] = best_speed
     out["issue_span"] = best_span
@@ -150,17 +149,16 @@ def trajectory_features(h: History, w: TrajectoryWeights) -> dict[str, Feature]:
     return out
 
 
-def _contact_counts(h: History, w: TrajectoryWeights) -> dict[str, Feature]:
+def _contact_counts(fortnight: list[Contact], w: TrajectoryWeights) -> dict[str, Feature]:
     """Persistence whatever the issue: ≥ 2 and ≥ 3 dissatisfied contacts (sessions) in the last week,
     ≥ 2 of them at explicit stage or above, and dissatisfied contacts on ≥ 3 different days of the last
     two weeks (step features: the model weighs each step)."""
-    week = contacts(h, w.count_days)
+    week = [c for c in fortnight if c.age <= w.count_days]
     every = _packing([c.age for c in week], w.session_gap_days)
     harsh = [c for c in week if c.rank >= EXPLICIT]
     strong = _packing([c.age for c in harsh], w.session_gap_days)
     refs = tuple(c.ref for c in week[-5:])
     facts = (("count", every), ("days", int(w.count_days)))
-    fortnight = contacts(h, w.window_days)
     days = len({int(c.age) for c in fortnight})
     return {
         "contact_days_3": Feature(
