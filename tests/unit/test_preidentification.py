@@ -213,7 +213,7 @@ def test_the_bundled_model_is_valid_and_bad_models_say_what_is_wrong() -> None:
     assert all(w >= 0 for w in model.weights.values())
     assert ComplaintModel.from_dict(model.to_dict()) == model
     bad = model.to_dict() | {"weights": {"latent_now": -1.0}}
-    with pytest.raises(ConfigurationError, match="weight latent_now = -1.0 < 0"):
+    with pytest.raises(ConfigurationError, match=r"weight latent_now = -1\.0 < 0"):
         ComplaintModel.from_dict(bad)
     with pytest.raises(ConfigurationError, match="cut-offs must satisfy"):
         ComplaintModel.from_dict(model.to_dict() | {"cutoffs": {"medium": 0.5, "high": 0.4, "critical": 0.9}})

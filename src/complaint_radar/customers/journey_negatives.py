@@ -99,7 +99,8 @@ def _chronic_grumbler(c: Customer) -> None:
 
 
 def _one_off_vent(c: Customer) -> None:
-    """One bad experience, said plainly once (perhaps with a poor rating or a wait), then life goes on."""
+    """One bad experience, said plainly once (perhaps with a poor rating, a wait or an answer that did
+    not satisfy), then life goes on."""
     rng = c.rng
     at = c.daytime(c.t0)
     c.say(at, c.text("explicit" if rng.random() < 0.7 else "latent"))
@@ -107,6 +108,8 @@ def _one_off_vent(c: Customer) -> None:
         b.warnings(c, at - timedelta(hours=rng.uniform(1, 30)), 1, mild=True)
     if rng.random() < 0.4:
         c.event(at + timedelta(hours=rng.uniform(1, 6)), "survey_csat", float(rng.choice((1, 2, 2, 3))))
+    if rng.random() < 0.35:  # the answer did not satisfy them, and they let it go
+        c.event(c.later(at, 0.5, 3.0), "case_closed", satisfied=False)
 
 
 NEGATIVE_EPISODES: dict[str, Callable[[Customer], None]] = {

@@ -193,7 +193,8 @@ class Customer:
     def background(self, filed: datetime | None) -> None:
         """Ordinary activity over the history (to just after filing, for complainers); not warnings.
 
-        Ordinary life includes the odd poor survey answer, long wait and bad call."""
+        Ordinary life includes the odd poor survey answer, long wait, bad call, late delivery, failed
+        payment, outage or failed booking."""
         self._episode = False
         stop = min(self.end, filed + timedelta(days=1)) if filed is not None else self.end
         rng = self.rng
@@ -201,12 +202,22 @@ class Customer:
             if self._purchase_kept(at):
                 self.event(at, "purchase", float(rng.choice((19, 35, 58, 88, 129, 199, 268, 520))))
                 if self.industry == "ecommerce" and rng.random() < 0.08:
-                    self.event(at + timedelta(days=3), "delivery_delayed", float(rng.randrange(3, 22)))
+                    late = rng.randrange(24, 60) if rng.random() < 0.25 else rng.randrange(3, 22)
+                    self.event(at + timedelta(days=3), "delivery_delayed", float(late))
         if self.industry in APP_INDUSTRIES:
             for at in self.poisson(rng.uniform(0.05, 0.25), stop):
                 self.event(at, "login")
             for at in self.poisson(1 / 45, stop):
                 self.event(at, "transaction_failed")
+            for at in self.poisson(1 / 150, stop):  # a bad day: a payment retried a few times
+                for k in range(3):
+                    self.event(at + timedelta(minutes=6 * k), "transaction_failed")
+        if self.industry == "telecom":
+            for at in self.poisson(1 / 120, stop):
+                self.event(at, "service_outage", float(rng.randrange(2, 12)))
+        if self.industry == "hotel":
+            for at in self.poisson(1 / 150, stop):
+                self.event(at, "booking_failed")
         for at in self.poisson(0.04, stop):
             self.event(at, "page_visit", rng.choice(("home", "product", "promotions", "bill", "help_faq")))
         for at in self.poisson(1 / 30, stop):
