@@ -16,6 +16,7 @@ Run: .venv/bin/python bench/preidentify_store.py [--customers 400] [--seeds 201 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -23,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,7 @@ from complaint_radar.customers.evaluation import (
     render_reliability,
 )
 from complaint_radar.customers.journeys import EVAL_SEEDS, Journeys, generate_journeys
-from complaint_radar.customers.likelihood import ComplaintModel
+from complaint_radar.customers.likelihood import MODEL_FILE, ComplaintModel
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake.replay import replay_files
 from machine import cpu_model
@@ -77,10 +79,18 @@ def mean_sd(values: Sequence[float | None], digits: int = 3) -> str:
     return f"{statistics.mean(present):.{digits}f} ± {sd:.{digits}f}"
 
 
+def fitted_figures() -> dict[str, Any]:
+    """How the bundled model was fitted and its cross-validated figures (written by the fitter)."""
+    text = resources.files("complaint_radar.customers").joinpath(MODEL_FILE).read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
 def summary_table(
     new: list[PreIdentificationReport],
     old: list[PreIdentificationReport] | None,
     prob: list[ProbabilityReport],
+    cv: dict[str, Any],
 ) -> list[str]:
     rows = [
         (
@@ -105,10 +115,24 @@ def summary_table(
         ("Brier score of the 7-day probability", [p.brier for p in prob], [], 4),
         ("ECE of the 7-day probability (10 bins)", [p.ece for p in prob], [], 4),
     ]
-    lines = ["| metric | this engine | main's engine |", "|---|---:|---:|"]
+    cv_keys = {
+        "recall@24h of the catchable": "recall_at_24h",
+        "precision of high": "precision_high",
+        "Brier score of the 7-day probability": "brier",
+        "ECE of the 7-day probability (10 bins)": "ece",
+    }
+    folds = cv.get("folds", "?")
+    lines = [
+        f"| metric | this engine, held-out seeds | this engine, CV on training seeds ({folds} folds) "
+        "| main's engine, held-out seeds |",
+        "|---|---:|---:|---:|",
+    ]
     for name, ours, theirs, digits in rows:
+        key = cv_keys.get(name)
+        fold = f"{cv[key][0]:.{digits}f} ± {cv[key][1]:.{digits}f}" if key and key in cv else "—"
         lines.append(
-            f"| {name} | **{mean_sd(ours, digits)}** | {mean_sd(theirs, digits) if theirs else '—'} |"
+            f"| {name} | **{mean_sd(ours, digits)}** | {fold} "
+            f"| {mean_sd(theirs, digits) if theirs else '—'} |"
         )
     return lines
 
@@ -133,6 +157,38 @@ def per_seed_table(
                 f"{fmt(report.median_lead_hours, 1)} | "
                 f"{report.false_alarms} |"
             )
+    return lines
+
+
+OPERATING_POINTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def operating_table(
+    runs: Sequence[tuple[list[dict[str, Any]], list[dict[str, Any]]]], high: float
+) -> list[str]:
+    """Recall@24h and precision if *high* were read at other probability cut-offs (rows re-flagged by
+    their `complaint_probability_7d`; cases opened on the way stay as replayed), mean ± sd over seeds."""
+    lines = [
+        "| high at p ≥ | recall@24h of the catchable | precision of high | false alarms |",
+        "|---:|---:|---:|---:|",
+    ]
+    for cut in sorted({*OPERATING_POINTS, round(high, 3)}):
+        reports = [
+            evaluate(
+                [
+                    {**r, "risk_level": "high" if float(r["complaint_probability_7d"]) >= cut else "low"}
+                    for r in rows
+                ],
+                truth,
+            )
+            for rows, truth in runs
+        ]
+        mark = " (bundled)" if cut == round(high, 3) else ""
+        lines.append(
+            f"| {cut:.3f}{mark} | {mean_sd([r.recall_at_lead for r in reports])} "
+            f"| {mean_sd([r.precision for r in reports])} "
+            f"| {mean_sd([float(r.false_alarms) for r in reports], 1)} |"
+        )
     return lines
 
 
@@ -180,6 +236,7 @@ def main() -> None:
     new: list[PreIdentificationReport] = []
     old: list[PreIdentificationReport] | None = None if args.baseline_ref == "none" else []
     probs: list[ProbabilityReport] = []
+    runs: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
     pooled: list[tuple[float, int]] = []
     items: list[int] = []
     with tempfile.TemporaryDirectory(prefix="preidentify-") as tmp:
@@ -191,6 +248,7 @@ def main() -> None:
             work.mkdir()
             ours, theirs, seconds, old_seconds = replay_both(assessor, journeys, work, baseline)
             new.append(evaluate(ours, journeys.truth))
+            runs.append((ours, journeys.truth))
             pairs = labelled_probabilities(ours, journeys.truth)
             pooled += pairs
             probs.append(probability_report(pairs))
@@ -201,6 +259,8 @@ def main() -> None:
                 flush=True,
             )
     cut = model.cutoffs
+    fitted = fitted_figures()
+    fit_seeds = " ".join(map(str, fitted.get("fitted_on", {}).get("seeds", [])))
     lines = [
         "## Pre-identification through `replay`: evaluation journeys, this engine vs main's",
         "",
@@ -224,6 +284,14 @@ def main() -> None:
         "next "
         "7 days). Targets: recall ≥ 0.95 at precision ≥ 0.90; ECE ≤ 0.05.",
         "",
+        f"Seeds: the model was fitted on training seeds {fit_seeds or '(not recorded)'} "
+        f"({fitted.get('fitted_on', {}).get('customers', '?')} customers each); its regularisation, "
+        "calibration and *high* cut-off were chosen by 5-fold cross-validation grouped by customer on those "
+        "same seeds (the CV column: out-of-fold figures, mean ± sd over folds); every other column is "
+        f"measured on the held-out evaluation seeds {' '.join(map(str, args.seeds))}, never read by the "
+        "fitter. Rebuild the model with `make models` (or `.venv/bin/python -m "
+        "complaint_radar.services.customers.fit_profile_model`).",
+        "",
         f"Level cut-offs of the bundled model `{model.version}` (the risk score maps them onto 30/60/80): "
         f"medium p ≥ {cut['medium']:.3f}, high p ≥ {cut['high']:.3f}, critical p ≥ {cut['critical']:.3f}.",
         "",
@@ -232,11 +300,15 @@ def main() -> None:
         "",
         f"### Mean ± sd over {len(args.seeds)} evaluation seeds of {args.customers} customers",
         "",
-        *summary_table(new, old, probs),
+        *summary_table(new, old, probs, fitted.get("cross_validation", {})),
         "",
         "### Per seed",
         "",
         *per_seed_table(args.seeds, items, new, old),
+        "",
+        "### Operating points of this engine: *high* read at other cut-offs of the 7-day probability",
+        "",
+        *operating_table(runs, cut["high"]),
         "",
         "### Per archetype (all seeds together)",
         "",

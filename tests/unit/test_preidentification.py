@@ -21,7 +21,15 @@ from complaint_radar.customers.evaluation import (
 from complaint_radar.customers.journey_wording import phrase_bank
 from complaint_radar.customers.journeys import ARCHETYPE_SHARES, COMPLAINING, generate_journeys
 from complaint_radar.customers.likelihood import ComplaintModel
-from complaint_radar.customers.model_fit import FlagCurve, choose_high_cutoff, fit_logistic, platt
+from complaint_radar.customers.model_fit import (
+    FlagCurve,
+    ProfileRow,
+    build_dataset,
+    choose_high_cutoff,
+    fit_logistic,
+    fold_metrics,
+    platt,
+)
 from complaint_radar.customers.replay import replay
 from complaint_radar.errors import ConfigurationError
 from complaint_radar.types import RiskLevel, Stage
@@ -282,3 +290,30 @@ def test_replay_emits_one_row_per_item_in_time_order_with_the_probability(analyz
     assert {r.risk_level for r in result.rows} <= {level.value for level in RiskLevel}
     assert all(0.0 <= r.complaint_probability_7d <= 1.0 for r in result.rows)
     assert all("complaint_probability_7d" in r.as_dict() for r in result.rows)
+
+
+def test_fold_figures_match_a_hand_count_on_each_fold() -> None:
+    # Ten customers, one row each a week before the end; complainers file two days later. The probability
+    # flags every complainer and exactly one non-complainer, so each fold's recall is 1 and the
+    # precision over folds averages to what each fold holds.
+    end = START + timedelta(days=30)
+    truth: list[dict[str, object]] = []
+    rows: list[ProfileRow] = []
+    for i in range(10):
+        complained = i < 5
+        truth.append(
+            {
+                "customer_id": f"c{i}",
+                "complained": complained,
+                "catchable": complained,
+                "complaint_filed_at": (end + timedelta(days=2)).isoformat() if complained else None,
+            }
+        )
+        rows.append(ProfileRow(f"c{i}", end.timestamp(), {"x": 1.0 if complained or i == 9 else 0.0}))
+    data = build_dataset(rows, truth)
+    probability = np.where(data.x[:, 0] > 0, 0.9, 0.1)
+    figures = fold_metrics(data, probability, 0.5, folds=5)
+    assert figures["recall_at_24h"] == (1.0, 0.0)
+    assert 0.0 < figures["precision_high"][0] < 1.0
+    expected_brier = float(np.mean((probability - data.y) ** 2))
+    assert figures["brier"][0] == pytest.approx(expected_brier)

@@ -38,6 +38,7 @@ REASON_OF: dict[str, str] = {
     "intent_now": "recent_stage",
     "words_unsoothed": "recent_stage",
     "same_issue_repeat": "repeat_contact",
+    "same_issue_explicit_7d": "repeat_contact",
     "reference_to_earlier": "prior_reference",
     "contact_acceleration": "contact_acceleration",
     "escalated_repeat": "escalation",

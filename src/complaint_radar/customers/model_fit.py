@@ -19,7 +19,7 @@ import numpy as np
 from scipy.optimize import minimize  # type: ignore[import-untyped]
 from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
 
-from complaint_radar.customers.evaluation import HORIZON, truthy
+from complaint_radar.customers.evaluation import HORIZON, probability_report, truthy
 from complaint_radar.customers.likelihood import ComplaintModel
 from complaint_radar.customers.timeline import parse_time
 
@@ -234,3 +234,32 @@ def assemble(
         calibration_intercept=calibration[1],
         cutoffs={"medium": high / 3.0, "high": high, "critical": (1.0 + high) / 2.0},
     )
+
+
+def fold_metrics(
+    data: Dataset, probability: np.ndarray, high: float, folds: int
+) -> dict[str, tuple[float, float]]:
+    """Mean ± sd over the cross-validation folds (the same customer groups) of the out-of-fold
+    figures at the chosen *high* cut-off: recall@24h of the catchable, precision of high, Brier, ECE."""
+    fit_rows = ~data.ruled
+    splitter = GroupKFold(n_splits=folds)
+    per_fold: dict[str, list[float]] = {"recall_at_24h": [], "precision_high": [], "brier": [], "ece": []}
+    for _, fold_rows in splitter.split(data.x[fit_rows], data.y[fit_rows], data.customers[fit_rows]):
+        held = set(data.customers[fit_rows][fold_rows].tolist())
+        test = np.isin(data.customers, list(held))
+        fold = Dataset(
+            data.names,
+            data.x[test],
+            data.y[test],
+            data.customers[test],
+            data.at[test],
+            data.ruled[test],
+            {c: t for c, t in data.truth.items() if c in held},
+        )
+        recall, precision, _, _ = flag_curve(fold, probability[test]).at(high)
+        report = probability_report(list(zip(probability[test].tolist(), fold.y.tolist(), strict=True)))
+        per_fold["recall_at_24h"].append(recall)
+        per_fold["precision_high"].append(precision)
+        per_fold["brier"].append(report.brier or 0.0)
+        per_fold["ece"].append(report.ece or 0.0)
+    return {name: (float(np.mean(v)), float(np.std(v))) for name, v in per_fold.items()}

@@ -108,7 +108,7 @@ def trajectory_features(h: History, w: TrajectoryWeights) -> dict[str, Feature]:
     references to earlier contacts and a contact after an unsatisfying closure."""
     recent = contacts(h, w.window_days)
     out: dict[str, Feature] = _contact_counts(recent, w)
-    best_repeat = best_speed = best_escalated = best_span = NONE
+    best_repeat = best_speed = best_escalated = best_span = best_pressed = NONE
     for anchor in recent:
         if anchor.age > w.anchor_days:
             continue
@@ -122,6 +122,19 @@ def trajectory_features(h: History, w: TrajectoryWeights) -> dict[str, Feature]:
         repeat = min(w.repeat_cap, max(0.0, count - 1.0))
         if repeat > best_repeat.value:
             best_repeat = Feature(repeat, refs, (("count", f"{count:g}"), ("days", int(w.window_days))))
+        # The same problem pressed at explicit stage or above again within a week (two explicit
+        # grumbles about one unresolved issue): counted like the repeats, over explicit members only.
+        harsh = [(c, s) for c, s in members if c.rank >= EXPLICIT and c.age <= w.count_days]
+        if anchor.rank >= EXPLICIT and anchor.age <= w.count_days:
+            firm = _packing([c.age for c, s in harsh if s >= 1.0], w.session_gap_days)
+            loose = _packing([c.age for c, _ in harsh], w.session_gap_days)
+            pressed = min(1.0, max(0.0, firm + w.unkeyed_link * (loose - firm) - 1.0))
+            if pressed > best_pressed.value:
+                best_pressed = Feature(
+                    pressed,
+                    tuple(c.ref for c, _ in harsh[-5:]),
+                    (("count", loose), ("days", int(w.count_days))),
+                )
         speed = sum(strength * 0.5 ** (c.age / w.speed_half_life_days) for c, strength in members)
         speed = max(0.0, speed - 1.0)
         if speed > best_speed.value:
@@ -138,6 +151,7 @@ def trajectory_features(h: History, w: TrajectoryWeights) -> dict[str, Feature]:
             zh, en = load_taxonomy().label("stage", Stage.from_rank(anchor.rank).value)
             best_escalated = Feature(escalated, refs, (("stage_zh", zh), ("stage_en", en)))
     out["same_issue_repeat"] = best_repeat
+    out["same_issue_explicit_7d"] = best_pressed
     out["contact_acceleration"] = best_speed
     out["issue_span"] = best_span
     out["escalated_repeat"] = best_escalated
