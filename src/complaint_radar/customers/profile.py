@@ -134,6 +134,7 @@ class _Scored:
     repeat_count: float
     features: Mapping[str, Feature]
     contributions: Mapping[str, float]
+    stage: Stage
 
 
 def compute_profile(
@@ -172,7 +173,7 @@ def compute_profile(
         else Trend.STABLE
     )
     codes = {hit.code for hit in scored.hits} | set(scored.features)
-    stage = parts.current_stage(h, scored.hits, scored.repeat_count)
+    stage = scored.stage
     predicted = stage
     if level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
         predicted = Stage.from_rank(max(stage.rank, POTENTIAL))
@@ -251,6 +252,12 @@ def _score(h: History, model: ComplaintModel) -> _Scored:
     features = model_inputs(h, {hit.code: hit for hit in hits})
     prediction = model.predict({name: f.value for name, f in features.items()})
     probability = 1.0 if _filed(h, model) else prediction.probability
+    stage = parts.current_stage(h, hits, repeat_count)
+    if stage.rank >= POTENTIAL and _in_words(h):
+        # SPEC.md R2/R3: a potential complaint (a threat, or ≥ 3 contacts on one unresolved issue in 7
+        # days) is at least high, whatever the fitted model makes of its features, when the customer
+        # said so in words (calls and waits alone are weighed in context: a content heavy user is no risk).
+        probability = max(probability, model.cutoffs["high"])
     return _Scored(
         model.risk_score(probability),
         probability,
@@ -258,7 +265,13 @@ def _score(h: History, model: ComplaintModel) -> _Scored:
         repeat_count,
         features,
         prediction.contributions,
+        stage,
     )
+
+
+def _in_words(h: History) -> bool:
+    """Whether an unresolved message of the last 7 days is at explicit stage or above."""
+    return any(effective_rank(m) >= EXPLICIT and not h.resolved(m) for m in h.recent_messages(7.0))
 
 
 def _filed(h: History, model: ComplaintModel) -> bool:

@@ -5,10 +5,10 @@ tempo) are replayed through the code behind `complaint-radar replay` (live inges
 store, cases opened on the way); every profile computed is a row. The regularisation is chosen by
 grouped 5-fold cross-validation (by customer), the probability calibrated on the out-of-fold log-odds
 and the *high* cut-off chosen on them (customers.model_fit). Cases are opened partly on the customer's
-level, which the model sets: the first round replays with a model that never raises a level (cases
-open on the messages' own rules only), later rounds with the previous round's fit (`--rounds`), so the
-result does not depend on the model bundled before. Evaluation seeds and their phrase bank are never
-read here.
+level, which the model sets: the first round replays with a model that raises no level but the SPEC
+stage floor (cases open on the messages' own rules), later rounds with the previous round's fit
+(`--rounds`), so the result does not depend on the model bundled before. Evaluation seeds and their
+phrase bank are never read here.
 
 Run: python -m complaint_radar.services.customers.fit_profile_model [--customers 400]
      [--seeds 101 102 ...] [--rounds 2] [--out src/complaint_radar/customers/data/complaint_model.json]
@@ -54,7 +54,8 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 REGULARISATION = (0.03, 0.1, 0.3, 1.0, 3.0)
 PRECISION_TARGET = 0.90
 FOLDS = 5
-# Round one's model: no weights, cut-offs out of reach, so no level opens a case (filed complaints aside).
+# Round one's model: no weights, cut-offs out of reach, so no level opens a case (filed complaints
+# and the SPEC stage floor aside).
 NEUTRAL = ComplaintModel(
     version="neutral",
     intercept=-10.0,
