@@ -88,9 +88,11 @@ lint: $(TSTAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## models: rebuild every bundled model from ../shared/data (deterministic)
+## models: rebuild every bundled model from ../shared/data (deterministic), then the customer profile's
+## 7-day complaint model on synthetic training journeys read by those models (about an hour on 2 cores)
 models: $(TSTAMP)
 	$(BIN)/python -m complaint_radar.models.train --data $(SHARED) --out src/complaint_radar/models/artifacts
+	$(BIN)/python -m complaint_radar.services.customers.fit_profile_model
 
 ## bench: quality, throughput and memory benchmarks -> docs/benchmarks.md
 bench: $(TSTAMP)

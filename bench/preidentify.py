@@ -1,10 +1,12 @@
-"""Benchmark: complaint pre-identification on seeded synthetic journeys, replayed through the real Analyzer.
+"""Benchmark: complaint pre-identification in memory (profile only, no store, no cases).
 
-For each seed: generate journeys, replay every message and event in time order (profile recomputed after
-each item from the customer's last 90 days), then report recall of complaints flagged high ≥ 24 h before
-filing, median lead time and precision of *high*; plus the profile's time per call on a 50-item timeline.
+For each seed: generate journeys of the chosen split (evaluation by default), replay every message and
+event in time order through the real Analyzer (profile recomputed after each item from the customer's
+last 90 days), then report recall@24h of the catchable complainers, median lead time, precision of
+*high*, and the Brier score, ECE and reliability of the 7-day probability; plus the profile's time per
+call on a 50-item timeline. `bench/preidentify_store.py` measures the same through `replay`.
 
-Run: .venv/bin/python bench/preidentify.py --customers 400 --seeds 1 2
+Run: .venv/bin/python bench/preidentify.py [--customers 400] [--seeds 201 202 203] [--split eval]
 """
 
 from __future__ import annotations
@@ -16,21 +18,33 @@ from typing import Any
 
 from complaint_radar import Analyzer
 from complaint_radar.customers import BehaviourEvent, MessageSignal, compute_profile
-from complaint_radar.customers.evaluation import PreIdentificationReport, evaluate, render_markdown
-from complaint_radar.customers.journeys import generate_journeys
+from complaint_radar.customers.evaluation import (
+    PreIdentificationReport,
+    ProbabilityReport,
+    evaluate,
+    labelled_probabilities,
+    probability_report,
+    render_markdown,
+    render_reliability,
+)
+from complaint_radar.customers.journey_wording import SPLITS
+from complaint_radar.customers.journeys import EVAL_SEEDS, generate_journeys
 from complaint_radar.customers.replay import replay
 from complaint_radar.types import Stage
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-def run_seed(analyzer: Analyzer, customers: int, seed: int) -> tuple[PreIdentificationReport, float]:
-    journeys = generate_journeys(customers, seed, START)
+def run_seed(
+    analyzer: Analyzer, customers: int, seed: int, split: str
+) -> tuple[PreIdentificationReport, ProbabilityReport, float]:
+    journeys = generate_journeys(customers, seed, START, split=split)
     began = time.perf_counter()
     result = replay(journeys.messages, journeys.events, lambda rows: list(analyzer.assess_many(rows)))
     seconds = time.perf_counter() - began
     rows: list[dict[str, Any]] = [r.as_dict() for r in result.rows]
-    return evaluate(rows, journeys.truth), seconds
+    pairs = labelled_probabilities(rows, journeys.truth)
+    return evaluate(rows, journeys.truth), probability_report(pairs), seconds
 
 
 def profile_timing(repeats: int = 2000) -> float:
@@ -69,12 +83,15 @@ def profile_timing(repeats: int = 2000) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=400)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(EVAL_SEEDS))
+    parser.add_argument("--split", choices=SPLITS, default="eval")
     args = parser.parse_args()
     analyzer = Analyzer()
     for seed in args.seeds:
-        report, seconds = run_seed(analyzer, args.customers, seed)
-        print(render_markdown(report, f"seed {seed}, {args.customers} customers (replay {seconds:.0f} s)"))
+        report, probability, seconds = run_seed(analyzer, args.customers, seed, args.split)
+        title = f"{args.split} seed {seed}, {args.customers} customers (replay {seconds:.0f} s)"
+        print(render_markdown(report, title))
+        print(render_reliability(probability))
     print(f"compute_profile on a 50-item timeline: {profile_timing():.0f} µs per call (best of 5 rounds)")
 
 

@@ -5,14 +5,16 @@ code behind the CLI command: read and check both files, merge by time, and feed 
 ingestion against a throwaway SQLite store, as of its own time (assess messages in batches, store,
 recompute the customer's profile, open or join cases). Reports wall and CPU time (the machine may be
 shared), items/s, and the share spent in the customer profile itself (`customers.compute_profile`).
+With `--baseline-ref` (default `main`) the same files are then replayed by that ref's code in a
+subprocess (`git archive`), for a before/after ratio in the same conditions.
 
-Run: .venv/bin/python bench/replay_speed.py [--items 100000] [--out docs/benchmarks_replay.md]
+Run: .venv/bin/python bench/replay_speed.py [--items 100000] [--baseline-ref main | none]
+     [--out docs/benchmarks_replay.md]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -26,6 +28,7 @@ from typing import Any
 
 import sqlalchemy
 
+from baseline import replay_with, source_of, write_jsonl
 from complaint_radar.customers.journeys import generate_journeys
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake import ingest as ingest_module
@@ -35,12 +38,6 @@ from machine import cpu_model
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2025, 1, 1, tzinfo=UTC)
 ITEMS_PER_CUSTOMER = 60.0  # what generate_journeys yields on average over its 150-day history
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 @contextmanager
@@ -68,11 +65,14 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000, help="about this many messages + events")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_replay.md")
+    parser.add_argument("--baseline-ref", default="main", help="git ref to compare with, or 'none'")
     parser.add_argument("--data", type=Path, help="not used (synthetic journeys); bench/run_all.py passes it")
     args = parser.parse_args()
     customers = math.ceil(args.items / ITEMS_PER_CUSTOMER)
     journeys = generate_journeys(customers, args.seed, START)
+    load_began = time.process_time()
     assessor = Assessor.load()
+    load_cpu = time.process_time() - load_began
     with tempfile.TemporaryDirectory() as tmp:
         messages, events, output = (
             Path(tmp, "messages.jsonl"),
@@ -87,6 +87,10 @@ def main() -> None:
         wall = time.perf_counter() - wall_before
         cpu = time.process_time() - cpu_before
         rows_out = sum(1 for _ in output.open(encoding="utf-8")) - 1
+        baseline: tuple[float, float] | None = None
+        if args.baseline_ref != "none":
+            source = source_of(args.baseline_ref, Path(tmp, "baseline"))
+            baseline = replay_with(source, messages, events, Path(tmp, "baseline.csv"))
     load = os.getloadavg()[0]
     items = report.items
     lines = [
@@ -107,6 +111,22 @@ def main() -> None:
         f"| {items:,} | {wall:.0f} | {cpu:.0f} | **{items / wall:,.0f}** | {items / cpu:,.0f} | "
         f"{profile_seconds[0] / cpu:.0%} |",
         "",
+        *(
+            [
+                f"Before/after on the same files, run back to back: `{args.baseline_ref}`'s code in a "
+                "subprocess, CPU time including loading the models (this tree's load: "
+                f"{load_cpu:.0f} s CPU, added to its run for the comparison).",
+                "",
+                "| engine | wall s | CPU s | CPU ratio (this / baseline) |",
+                "|---|---:|---:|---:|",
+                f"| `{args.baseline_ref}` | {baseline[0]:.0f} | {baseline[1]:.0f} | 1.00 |",
+                f"| this tree | {wall:.0f} | {cpu + load_cpu:.0f} | "
+                f"**{(cpu + load_cpu) / baseline[1]:.2f}** |",
+                "",
+            ]
+            if baseline is not None
+            else []
+        ),
         "Per item the replay checks the row, stores it (messages assessed in batches first), reads the "
         "customer's last 90 days back from the store (one read per customer per transaction; decoded "
         "messages and events are cached by row id), recomputes the profile as of the item's time, stores a "

@@ -77,6 +77,8 @@ def test_ingestion_is_idempotent_reports_bad_rows_and_raises_the_customers_risk(
 
     customer = api.ok("GET", f"/v1/customers/{CUSTOMER}", agent)
     assert customer["profile"]["risk_score"] == risks[-1]
+    assert customer["complaint_probability_7d"] == customer["profile"]["complaint_probability_7d"]
+    assert 0.0 < customer["complaint_probability_7d"] <= 1.0
     assert [e["id"] for e in customer["timeline"]] == ["m1", "m2", "e1", "m3"]
     assert [c["number"] for c in customer["cases"]] == [outcome["case_number"]]
     assert api.call("GET", "/v1/customers/nobody", agent).status_code == 404

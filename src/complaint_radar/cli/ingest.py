@@ -201,7 +201,7 @@ def replay(
     """Backtest: replay a history in time order through live ingestion, as of each item's time.
 
     Uses a throwaway store. Writes one row per item: customer_id, at, item_id, kind, risk_score,
-    risk_level, stage, top_signal, message_risk, case_number, case_action.
+    risk_level, complaint_probability_7d, stage, top_signal, message_risk, case_number, case_action.
 
     Bad rows, repeated ids and unknown event kinds are reported and skipped.
     """

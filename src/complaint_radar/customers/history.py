@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,7 @@ class History:
 
     __slots__ = (
         "_age",
+        "_kind_ages",
         "_topic",
         "_ts",
         "by_kind",
@@ -104,12 +106,16 @@ class History:
         self.messages = [m for m in messages if stamps[id(m)] <= now_ts]
         self.events = [e for e in events if stamps[id(e)] <= now_ts]
         by_kind: dict[str, list[BehaviourEvent]] = {}
+        # Per kind, minus the ages in time order (ascending): the events within a horizon are a suffix.
+        kind_ages: dict[str, list[float]] = {}
         for m in self.messages:
             age[id(m)] = (now_ts - stamps[id(m)]) / DAY
         for e in self.events:
-            age[id(e)] = (now_ts - stamps[id(e)]) / DAY
+            a = age[id(e)] = (now_ts - stamps[id(e)]) / DAY
             by_kind.setdefault(e.kind, []).append(e)
+            kind_ages.setdefault(e.kind, []).append(-a)
         self.by_kind = by_kind
+        self._kind_ages = kind_ages
         self.cases = [c for c in cases if c.opened_at.timestamp() <= now_ts]
         closures = [
             Closure(age[id(e)], self.topic(e))
@@ -161,9 +167,13 @@ class History:
 
     def recent_events(self, *kinds: str, days: float | None = None) -> list[BehaviourEvent]:
         horizon = self.weights.behaviour.window_days if days is None else days
-        age = self._age
-        found = [e for kind in kinds for e in self.by_kind.get(kind, ()) if age[id(e)] <= horizon]
+        found: list[BehaviourEvent] = []
+        for kind in kinds:
+            ages = self._kind_ages.get(kind)
+            if ages:
+                found += self.by_kind[kind][bisect_left(ages, -horizon) :]
         if len(kinds) > 1:
+            age = self._age
             found.sort(key=lambda e: -age[id(e)])
         return found
 

@@ -1,31 +1,56 @@
-"""Seeded synthetic customer journeys (Chinese, some English) in the replay formats, with ground truth."""
+"""Seeded synthetic customer journeys (简体, 繁體, English) in the replay formats, with ground truth.
+
+Two splits: `train` journeys (worded with the training phrase bank, training tempo) are what the profile
+model is fitted on; `eval` journeys (a phrase bank written separately, another tempo) are what it is
+reported on. Seeds are kept apart too (`TRAIN_SEEDS`, `EVAL_SEEDS`).
+"""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from complaint_radar.customers.journey_episodes import EPISODES
+from complaint_radar.customers.journey_episodes import COMPLAINER_EPISODES
+from complaint_radar.customers.journey_negatives import NEGATIVE_EPISODES
+from complaint_radar.customers.journey_wording import SPLITS
 from complaint_radar.customers.journey_writer import SHANGHAI, Customer
 
-# Archetype shares: escalations mainly through behaviour, words or both, a few without warning; and the
-# hard negatives the engine must not flag (resolved grumble, seasonal dip, negated threat, a question about
-# how to complain), silent churners (they leave, they do not complain) and calm regulars.
+# Archetype shares. Complainers escalate through behaviour, words or both, as quick escalators, slow
+# burns, after a staff mistake or an unsatisfying closure, across channels, or inside a seasonal dip; a
+# few file without warning. Those who never file include the hard negatives: a grumble resolved to
+# satisfaction, a seasonal dip, a negated threat, a question about how to complain, silent churners,
+# satisfied heavy users (many calls, waits and transfers, good ratings, still buying) and chronic
+# grumblers (a remark every week, middling NPS, still buying), and one-off venters (one plain grumble,
+# perhaps a poor rating, then nothing). Ordinary life for everyone includes the odd poor rating, long
+# wait or bad call (journey_writer.background), so none of those alone means a complaint is coming.
 ARCHETYPE_SHARES: dict[str, float] = {
-    "behaviour_escalation": 0.13,
-    "verbal_escalation": 0.13,
-    "mixed_escalation": 0.12,
-    "sudden_complaint": 0.04,
-    "resolved_grumble": 0.12,
-    "seasonal_dip": 0.10,
-    "negated_threat": 0.08,
-    "complaint_question": 0.08,
+    "behaviour_escalation": 0.06,
+    "verbal_escalation": 0.06,
+    "mixed_escalation": 0.05,
+    "sudden_complaint": 0.03,
+    "quick_escalator": 0.06,
+    "slow_burn": 0.06,
+    "staff_mistake": 0.05,
+    "multichannel": 0.05,
+    "seasonal_grievance": 0.04,
+    "resolved_grumble": 0.07,
+    "seasonal_dip": 0.05,
+    "negated_threat": 0.04,
+    "complaint_question": 0.05,
     "silent_churn": 0.05,
-    "calm_regular": 0.15,
+    "calm_regular": 0.08,
+    "satisfied_heavy_user": 0.07,
+    "chronic_grumbler": 0.07,
+    "one_off_vent": 0.06,
 }
-COMPLAINING = frozenset({"behaviour_escalation", "verbal_escalation", "mixed_escalation", "sudden_complaint"})
+COMPLAINING = frozenset(COMPLAINER_EPISODES)
+TRAIN_SEEDS = (101, 102, 103, 104)
+EVAL_SEEDS = (211, 212, 213)
+PARTIAL_HISTORY_SHARE = 0.12
+"""Customers first seen 10–40 days before their episode (newcomers: no long history to judge them by)."""
+CATCHABLE_LEAD = timedelta(hours=24)
 
 
 class Journeys(NamedTuple):
@@ -41,31 +66,48 @@ def generate_journeys(
     seed: int,
     start: datetime,
     *,
+    split: str = "train",
     shares: Mapping[str, float] | None = None,
 ) -> Journeys:
-    """`n_customers` journeys over `HISTORY_DAYS` from `start`; the same seed gives the same rows.
+    """`n_customers` journeys over `HISTORY_DAYS` from `start`; the same seed and split give the same rows.
 
     Each customer has a seeded generator of its own, so journey i does not depend on n_customers.
+    Truth per customer: archetype, industry, language, split, whether and when they filed, when they
+    first gave a warning (`warned_at`) and whether that was ≥ 24 h before filing (`catchable`).
     """
+    if split not in SPLITS:
+        raise ValueError(f"unknown journey split {split!r}; use one of {', '.join(SPLITS)}")
     table = dict(shares or ARCHETYPE_SHARES)
     names, weights = list(table), list(table.values())
     out = Journeys([], [], [])
     for i in range(n_customers):
-        rng = random.Random(f"{seed}:{i}")
+        rng = random.Random(f"{split}:{seed}:{i}")
         archetype = rng.choices(names, weights)[0]
-        writer = Customer(rng, f"c{seed}-{i:05d}", start.astimezone(SHANGHAI))
-        filed = EPISODES[archetype](writer)
-        writer.background(filed)
-        out.messages.extend(writer.messages)
-        out.events.extend(writer.events)
+        c = Customer(rng, f"c{seed}-{i:05d}", start.astimezone(SHANGHAI), split)
+        partial = rng.random() < PARTIAL_HISTORY_SHARE
+        if partial:
+            c.join(c.t0 - timedelta(days=rng.uniform(10, 40)))
+        filed: datetime | None = None
+        if archetype in COMPLAINER_EPISODES:
+            filed = COMPLAINER_EPISODES[archetype](c)
+        else:
+            NEGATIVE_EPISODES[archetype](c)
+        c.background(filed)
+        out.messages.extend(c.messages)
+        out.events.extend(c.events)
+        warned = c.warned_at if filed is not None and c.warned_at is not None else None
         out.truth.append(
             {
-                "customer_id": writer.customer_id,
+                "customer_id": c.customer_id,
                 "archetype": archetype,
-                "industry": writer.industry,
-                "language": writer.lang,
+                "industry": c.industry,
+                "language": c.language,
+                "split": split,
+                "partial_history": partial,
                 "complained": filed is not None,
                 "complaint_filed_at": filed.isoformat() if filed is not None else None,
+                "warned_at": warned.isoformat() if warned is not None else None,
+                "catchable": bool(filed and warned and warned <= filed - CATCHABLE_LEAD),
             }
         )
     out.messages.sort(key=lambda r: (r["occurred_at"], r["message_id"]))

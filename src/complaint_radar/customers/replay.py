@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from complaint_radar.customers.profile import compute_profile
+from complaint_radar.customers.likelihood import ComplaintModel
+from complaint_radar.customers.profile import CustomerRiskProfile, compute_profile
 from complaint_radar.customers.signals import MessageSignal
 from complaint_radar.customers.timeline import BehaviourEvent, SkippedEvent, parse_events
 from complaint_radar.customers.weights import ProfileWeights
@@ -29,6 +30,7 @@ class ReplayRow:
     risk_level: str
     stage: str
     message_risk: int | None
+    complaint_probability_7d: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class ReplayRow:
             "risk_level": self.risk_level,
             "stage": self.stage,
             "message_risk": self.message_risk,
+            "complaint_probability_7d": round(self.complaint_probability_7d, 4),
         }
 
 
@@ -55,18 +58,20 @@ def replay(
     assess: Assessor,
     *,
     weights: ProfileWeights | None = None,
+    model: ComplaintModel | None = None,
     history_days: float = 90.0,
+    on_profile: Callable[[CustomerRiskProfile], None] | None = None,
 ) -> ReplayResult:
     """Replay message rows (`message_id, customer_id, occurred_at, channel, text`) and event rows by time.
 
     Messages are assessed in one batch (an assessment does not depend on history); then, item by item,
     the customer's profile is recomputed from the last `history_days` of their timeline with now = the
-    item's time. Invalid events are skipped and reported.
+    item's time. Invalid events are skipped and reported. `on_profile` sees every profile computed.
     """
     w = weights or ProfileWeights.default()
     message_rows = list(messages)
     signals = [
-        MessageSignal.from_assessment(a, row["occurred_at"])
+        MessageSignal.from_assessment(a, row["occurred_at"], thread_id=_text_or_none(row.get("thread_id")))
         for row, a in zip(
             message_rows,
             assess(
@@ -101,7 +106,9 @@ def replay(
             evts.append(item)
         _trim(msgs, at - window)
         _trim(evts, at - window)
-        profile = compute_profile(customer, msgs, evts, (), at, w)
+        profile = compute_profile(customer, msgs, evts, (), at, w, model=model)
+        if on_profile is not None:
+            on_profile(profile)
         rows.append(
             ReplayRow(
                 customer_id=customer,
@@ -112,6 +119,7 @@ def replay(
                 risk_level=profile.risk_level.value,
                 stage=profile.stage.value,
                 message_risk=message_risk,
+                complaint_probability_7d=profile.complaint_probability_7d,
             )
         )
     return ReplayResult(rows, parsed.skipped)
@@ -124,3 +132,7 @@ def _trim(items: list[Any], horizon: datetime) -> None:
         drop += 1
     if drop:
         del items[:drop]
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None

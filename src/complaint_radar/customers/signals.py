@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from complaint_radar.customers.timeline import parse_time
 from complaint_radar.scoring.stage import CUE_FLOOR
+from complaint_radar.text.normalize import normalize
 from complaint_radar.types import PUBLIC_CHANNELS, Assessment, Channel, CueCode, RiskLevel, Stage
 
 # An order, ticket or booking number names the issue a message is about (SPEC.md §6: "same thread, order").
@@ -17,6 +19,51 @@ _TOPIC = re.compile(
     re.IGNORECASE,
 )
 OPEN_CASE_STATES = frozenset({"new", "acknowledged", "in_progress", "awaiting_customer", "reopened"})
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_WORD = re.compile(r"[a-z]{3,}")
+_STOPWORDS = frozenset(
+    {
+        "the",
+        "and",
+        "you",
+        "your",
+        "for",
+        "are",
+        "was",
+        "were",
+        "this",
+        "that",
+        "with",
+        "have",
+        "has",
+        "had",
+        "not",
+        "but",
+        "can",
+        "could",
+        "would",
+        "will",
+        "just",
+        "they",
+        "them",
+        "their",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "still",
+        "again",
+        "please",
+        "thanks",
+        "about",
+        "from",
+        "been",
+        "any",
+        "there",
+    }
+)
+FINGERPRINT_BITS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +85,8 @@ class MessageSignal:
     inquiry_only: bool = False
     sentiment_score: float = 0.0
     customer_type: str | None = None
+    fingerprint: int = 0
+    thread_id: str | None = None
 
     @property
     def public(self) -> bool:
@@ -45,9 +94,17 @@ class MessageSignal:
 
     @classmethod
     def from_assessment(
-        cls, assessment: Assessment, at: datetime | str, *, topic: str | None = None
+        cls,
+        assessment: Assessment,
+        at: datetime | str,
+        *,
+        topic: str | None = None,
+        thread_id: str | None = None,
     ) -> MessageSignal:
-        """The profile's view of an Assessment; `topic` (thread or order id) defaults to one in the text.
+        """The profile's view of an Assessment; `topic` (order id) defaults to one in the text.
+
+        `thread_id` (the conversation or e-mail thread) and the text's `fingerprint` let the profile tell
+        whether two messages are about the same issue.
 
         `cues` keeps only cues that count (R6: negated, hypothetical and reported cues never move risk).
         `inquiry_only` marks a message whose stage ≥ potential_complaint rests only on a question about how
@@ -77,6 +134,8 @@ class MessageSignal:
             inquiry_only=assessment.stage.rank >= Stage.POTENTIAL_COMPLAINT.rank and asked and not firm,
             sentiment_score=float(assessment.sentiment.score),
             customer_type=assessment.customer_type.code.value,
+            fingerprint=text_fingerprint(assessment.text),
+            thread_id=thread_id or None,
         )
 
 
@@ -104,3 +163,21 @@ def find_topic(text: str) -> str | None:
     """The first order/ticket/booking number in the text, upper-cased, or None."""
     match = _TOPIC.search(text or "")
     return match.group(1).upper() if match else None
+
+
+def text_fingerprint(text: str) -> int:
+    """A bit set of the text's Chinese character bigrams and English content words (繁/简 and case
+    folded), hashed into `FINGERPRINT_BITS` bits: compact enough to cache for every stored message."""
+    folded = normalize(text or "")
+    grams = [run[i : i + 2] for run in _CJK_RUN.findall(folded) for i in range(len(run) - 1)]
+    grams += [word for word in _WORD.findall(folded) if word not in _STOPWORDS]
+    bits = 0
+    for gram in grams:
+        bits |= 1 << (zlib.crc32(gram.encode("utf-8")) % FINGERPRINT_BITS)
+    return bits
+
+
+def similarity(a: int, b: int) -> float:
+    """Jaccard overlap of two text fingerprints (0 when either is empty)."""
+    union = (a | b).bit_count()
+    return (a & b).bit_count() / union if union else 0.0

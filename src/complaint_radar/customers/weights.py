@@ -133,6 +133,35 @@ class BehaviourWeights(_Section):
     outage_p: Unit
 
 
+class TrajectoryWeights(_Section):
+    window_days: Positive
+    anchor_days: Positive
+    session_gap_days: Positive
+    similar_text: Unit
+    unkeyed_link: Unit
+    repeat_cap: Positive
+    speed_half_life_days: Positive
+    half_life_days: Positive
+    closure_days: Positive
+    count_days: Positive
+
+
+class ContextWeights(_Section):
+    survey_share: Unit
+    survey_days: Positive
+    survey_half_life_days: Positive
+    overdue_multiple: Annotated[float, Field(gt=1.0)]
+    min_purchases: Annotated[int, Field(ge=3)]
+    min_gap_days: Positive
+    max_gap_days: Positive
+    window_days: Positive
+    spoken_days: Positive
+    half_life_days: Positive
+    wait_minutes: Positive
+    delay_hours: Positive
+    slow_days: Positive
+
+
 class ActionWeights(_Section):
     recent_contact_days: Positive
     next_review_hours: dict[str, float]
@@ -142,6 +171,8 @@ class ProfileWeights(_Section):
     """Every tunable number of the customer risk profile; `ProfileWeights.default()` is the bundled set."""
 
     version: str
+    model_file: str | None = None
+    """A complaint-model JSON replacing the bundled `data/complaint_model.json` (customers/likelihood.py)."""
     messages: MessageWeights
     trend: TrendWeights
     repeat: RepeatWeights
@@ -150,6 +181,8 @@ class ProfileWeights(_Section):
     surveys: SurveyWeights
     purchases: PurchaseWeights
     behaviour: BehaviourWeights
+    trajectory: TrajectoryWeights
+    context: ContextWeights
     actions: ActionWeights
 
     @classmethod

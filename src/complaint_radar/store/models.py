@@ -380,6 +380,7 @@ class RiskProfileSnapshot(Base):
     __table_args__ = (
         Index(None, "customer_id", "computed_at"),
         Index(None, "computed_at"),
+        Index(None, "complaint_probability_7d"),
         CheckConstraint("risk_score BETWEEN 0 AND 100", name="risk_score_range"),
     )
 
@@ -390,6 +391,7 @@ class RiskProfileSnapshot(Base):
     risk_level: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(32))
     trend: Mapped[str] = mapped_column(String(16))
+    complaint_probability_7d: Mapped[float | None] = mapped_column(Double)
     predicted_form: Mapped[str] = mapped_column(String(32))
     recommended_action: Mapped[str | None] = mapped_column(String(32))
     reasons: Mapped[list[Any]] = mapped_column(json_document(), default=_empty_list)

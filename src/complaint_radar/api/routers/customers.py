@@ -36,6 +36,9 @@ def get_customer(
         raise NotFoundError(f"customer {customer_id!r} not found: nothing was ingested for them")
     out = CustomerOut(
         customer_id=view.customer_id,
+        complaint_probability_7d=None
+        if view.profile is None
+        else view.profile.get("complaint_probability_7d"),
         profile=view.profile,
         timeline=[TimelineEntryOut(**asdict(entry)) for entry in view.timeline],
         cases=[

@@ -36,9 +36,18 @@ class CaseSummaryOut(BaseModel):
 
 class CustomerOut(BaseModel):
     customer_id: str
+    complaint_probability_7d: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Calibrated probability that the customer files a formal complaint within 7 days, "
+        "from the latest profile (1.0 once a formal complaint is on record in the last 7 days; null "
+        "before the first profile). The profile's risk level is read from it.",
+    )
     profile: dict[str, Any] | None = Field(
-        description="The latest risk profile: risk score and level, trend, stage, reasons with evidence, "
-        "recommended action (null before the customer's first message or event)."
+        description="The latest risk profile: risk score and level, 7-day complaint probability, trend, "
+        "stage, reasons with evidence, recommended action (null before the customer's first message or "
+        "event)."
     )
     timeline: list[TimelineEntryOut] = Field(description="Newest entries, oldest first.")
     cases: list[CaseSummaryOut]

@@ -52,6 +52,7 @@ def snapshot_row(profile: CustomerRiskProfile) -> dict[str, Any]:
         "computed_at": profile.computed_at,
         "risk_score": profile.risk_score,
         "risk_level": profile.risk_level.value,
+        "complaint_probability_7d": full["complaint_probability_7d"],
         "stage": profile.stage.value,
         "trend": profile.trend.value,
         "predicted_form": profile.predicted_form,

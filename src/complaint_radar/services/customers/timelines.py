@@ -169,9 +169,13 @@ def _load_messages(
         else:
             found.append((str(customer), signal))
     for part in _parts(list(missing)):
-        statement = select(Message.id, Message.occurred_at, Message.assessment).where(Message.id.in_(part))
-        for pk, occurred_at, stored in session.execute(statement):
-            signal = MessageSignal.from_assessment(from_plain(Assessment, stored), occurred_at)
+        statement = select(Message.id, Message.occurred_at, Message.assessment, Message.thread_id).where(
+            Message.id.in_(part)
+        )
+        for pk, occurred_at, stored, thread_id in session.execute(statement):
+            signal = MessageSignal.from_assessment(
+                from_plain(Assessment, stored), occurred_at, thread_id=thread_id
+            )
             customer, assessed_at = missing[pk]
             cache.put(pk, signal, assessed_at)
             found.append((customer, signal))

@@ -298,7 +298,9 @@ class Ingestor:
             if window is not None:
                 window.events.add(item.event.at, item.event)
         elif new.assessment is not None and item.record.speaker == "customer":
-            signal = MessageSignal.from_assessment(new.assessment, record.occurred_at)
+            signal = MessageSignal.from_assessment(
+                new.assessment, record.occurred_at, thread_id=item.record.thread_id
+            )
             self.caches.messages.put(new.pk, signal, _assessed_at(new.assessment))
             if window is not None:
                 window.messages.add(signal.at, signal)

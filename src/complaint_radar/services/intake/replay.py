@@ -3,10 +3,10 @@
 Both files are read whole, merged by `occurred_at` (stable: at equal times messages first, each in file
 order) and fed in batches to the same `Ingestor` that live ingestion uses, against a throwaway SQLite
 store, each item processed as of its own time (`item_time`), so profile decay and SLA clocks run as
-they would have. One output row per
-stored item, in time order: `customer_id, at, item_id, kind, risk_score, risk_level, stage, top_signal,
-message_risk, case_number, case_action`. Bad rows, unknown event kinds and repeated ids are reported
-(file, line, reason) and skipped, never fatal.
+they would have. One output row per stored item, in time order: `customer_id, at, item_id, kind,
+risk_score, risk_level, complaint_probability_7d, stage, top_signal, message_risk, case_number,
+case_action`. Bad rows, unknown event kinds and repeated ids are reported (file, line, reason) and
+skipped, never fatal.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +43,7 @@ REPLAY_COLUMNS = (
     "kind",
     "risk_score",
     "risk_level",
+    "complaint_probability_7d",
     "stage",
     "top_signal",
     "message_risk",
@@ -73,11 +74,13 @@ def replay_files(
     store_path: Path | None = None,
     on_progress: ProgressCallback | None = None,
     on_problem: ProblemCallback | None = None,
+    on_outcomes: Callable[[Sequence[ItemOutcome]], None] | None = None,
 ) -> ReplayReport:
     """Replay `messages` and/or `events` into `output` (CSV / JSONL / Parquet by extension).
 
     `store_path` keeps the replay's SQLite store there (a new file) for inspection; by default it lives
-    in a temporary directory and is deleted. Raises InputError before any work for a missing file or
+    in a temporary directory and is deleted. `on_outcomes` sees each batch's outcomes (profiles
+    included), as the model fitter does. Raises InputError before any work for a missing file or
     column, an unusable output path, or an existing `store_path`.
     """
     if messages is None and events is None:
@@ -107,6 +110,8 @@ def replay_files(
                 [m for m in part if isinstance(m, MessageItem)], [e for e in part if isinstance(e, EventItem)]
             )
             writer.write(_frame(batch.items))
+            if on_outcomes is not None:
+                on_outcomes(batch.items)
             report.items += len(batch.items)
             report.cases_opened += batch.cases_opened
             report.contacts_attached += batch.contacts_attached
@@ -163,6 +168,9 @@ def _frame(outcomes: Sequence[ItemOutcome]) -> pd.DataFrame:
             "kind": o.kind.value,
             "risk_score": None if o.profile is None else o.profile.risk_score,
             "risk_level": None if o.profile is None else o.profile.risk_level.value,
+            "complaint_probability_7d": None
+            if o.profile is None
+            else round(o.profile.complaint_probability_7d, 4),
             "stage": None if o.profile is None else o.profile.stage.value,
             "top_signal": o.top_signal,
             "message_risk": o.message_risk,
@@ -175,6 +183,8 @@ def _frame(outcomes: Sequence[ItemOutcome]) -> pd.DataFrame:
     for column in REPLAY_COLUMNS:
         if column in ("risk_score", "message_risk"):
             frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+        elif column == "complaint_probability_7d":
+            frame[column] = pd.to_numeric(frame[column]).astype("Float64")
         else:
             frame[column] = frame[column].astype("string")
     return frame

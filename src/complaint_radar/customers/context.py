@@ -1,0 +1,190 @@
+"""Behaviour in context (SPEC.md §4): waits, transfers and failures weighed by what the customer said and
+rated around them and by whether they keep buying; purchases stopping against the customer's own rhythm.
+
+Satisfaction and buying only ever lower a feature (they are not negative evidence); a low survey answer,
+a friction event or a grumble only ever raise one (R1): `satisfaction` counts good answers minus bad ones
+over all answers, so a bad answer can only lower it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections.abc import Mapping
+
+from complaint_radar.customers.contact_signals import call_friction
+from complaint_radar.customers.history import LATENT, History, SignalHit, evidence_rank, noisy_or
+from complaint_radar.customers.timeline import BehaviourEvent, EventKind
+from complaint_radar.customers.trajectory import NONE, Feature
+from complaint_radar.customers.weights import ContextWeights
+
+FRICTION_SIGNALS = ("branch_wait", "call_tone", "online_friction", "service_failure", "staff_observation")
+# Behaviour and survey signals whose number (not strength) says "several things went wrong at once".
+FAMILY_SIGNALS = (
+    *FRICTION_SIGNALS,
+    "exit_behaviour",
+    "complaint_channel_lookup",
+    "csat_drop",
+    "nps_drop",
+    "reduced_purchase",
+    "usage_decline",
+    "dissatisfied_resolution",
+)
+_FRICTION_KINDS = (
+    EventKind.QUEUE_WAIT,
+    EventKind.CALL,
+    EventKind.TRANSACTION_FAILED,
+    EventKind.LOGIN_FAILED,
+    EventKind.DELIVERY_DELAYED,
+    EventKind.BOOKING_FAILED,
+    EventKind.SERVICE_OUTAGE,
+    EventKind.STAFF_OBSERVATION,
+)
+
+
+def context_features(
+    h: History, hits: Mapping[str, SignalHit], said: Mapping[str, Feature], w: ContextWeights
+) -> dict[str, Feature]:
+    """Friction not soothed by good ratings or steady buying, friction the customer spoke about,
+    grumbles from a customer who does not rate us well, and purchases overdue against their rhythm."""
+    friction_hits = [hits[code] for code in FRICTION_SIGNALS if code in hits]
+    friction = noisy_or(hit.p for hit in friction_hits)
+    refs = tuple(ref for hit in friction_hits for ref in hit.evidence[:2])
+    rhythm = _rhythm(h, w)
+    satisfied = satisfaction(h, w)
+    content = w.survey_share * satisfied + (1.0 - w.survey_share) * _keeps_buying(rhythm, w)
+    frictions = [e for e in h.recent_events(*_FRICTION_KINDS, days=w.slow_days) if _is_friction(h, e, w)]
+    out = {
+        "friction_unsoothed": Feature(friction * (1.0 - content), refs) if friction else NONE,
+        "friction_spoken": _friction_spoken(h, [e for e in frictions if h.age(e) <= w.window_days], w),
+        "words_unsoothed": Feature(
+            said["explicit_now"].value * (1.0 - satisfied), said["explicit_now"].evidence
+        )
+        if "explicit_now" in said
+        else NONE,
+    }
+    families = [hits[code] for code in FAMILY_SIGNALS if code in hits]
+    family_refs = tuple(ref for hit in families for ref in hit.evidence[:1])
+    facts = (("count", len(families)),)
+    out["families_2"] = Feature(1.0, family_refs, facts) if len(families) >= 2 else NONE
+    out["families_3"] = Feature(1.0, family_refs, facts) if len(families) >= 3 else NONE
+    overdue = _overdue(rhythm, w)
+    out["purchase_overdue"] = overdue
+    kinds, kind_refs = _kinds_of_trouble(h, hits, frictions, w)
+    kind_facts = (("count", len(kinds)), ("days", int(w.slow_days)))
+    out["trouble_kinds_3"] = Feature(1.0, kind_refs, kind_facts) if len(kinds) >= 3 else NONE
+    out["trouble_kinds_4"] = Feature(1.0, kind_refs, kind_facts) if len(kinds) >= 4 else NONE
+    latent = said.get("latent_now", NONE)
+    out["decline_with_words"] = (
+        Feature(overdue.value * latent.value, overdue.evidence + latent.evidence, overdue.facts)
+        if overdue.value and latent.value
+        else NONE
+    )
+    return out
+
+
+def _kinds_of_trouble(
+    h: History, hits: Mapping[str, SignalHit], frictions: list[BehaviourEvent], w: ContextWeights
+) -> tuple[set[str], tuple[str, ...]]:
+    """Which kinds of trouble showed over the slow-burn window: a grumble, a terse reply, a low survey
+    answer, a friction event, a drop in buying, an unsatisfying closure (each harmless alone)."""
+    kinds: dict[str, str] = {}
+    for m in h.recent_messages(w.slow_days):
+        if evidence_rank(m) >= LATENT and not h.resolved(m):
+            kinds.setdefault("grumble", m.message_id)
+        elif m.customer_type == "taciturn":
+            kinds.setdefault("terse", m.message_id)
+    for e in h.recent_events(EventKind.SURVEY_CSAT, EventKind.SURVEY_NPS, days=w.slow_days):
+        if e.number <= (2 if e.kind == EventKind.SURVEY_CSAT else 6):
+            kinds.setdefault("low_survey", e.event_id)
+    if frictions:
+        kinds.setdefault("friction", frictions[0].event_id)
+    for code in ("reduced_purchase", "usage_decline", "exit_behaviour"):
+        if code in hits:
+            kinds.setdefault("decline", (hits[code].evidence or ("",))[0])
+    for e in h.recent_events(EventKind.CASE_CLOSED, days=w.slow_days):
+        if e.attributes.get("satisfied") is False:
+            kinds.setdefault("bad_closure", e.event_id)
+    return set(kinds), tuple(ref for ref in kinds.values() if ref)
+
+
+def satisfaction(h: History, w: ContextWeights) -> float:
+    """Recent answers, decayed: (good − bad) / all, floored at 0; 0 without answers.
+
+    Good is CSAT ≥ 4 or NPS ≥ 7, bad CSAT ≤ 2 or NPS ≤ 6 (detractors)."""
+    total = net = 0.0
+    for e in h.recent_events(EventKind.SURVEY_CSAT, EventKind.SURVEY_NPS, days=w.survey_days):
+        weight = h.decay(e, w.survey_half_life_days)
+        total += weight
+        if e.kind == EventKind.SURVEY_CSAT:
+            net += weight if e.number >= 4 else -weight if e.number <= 2 else 0.0
+        else:
+            net += weight if e.number >= 7 else -weight
+    return max(0.0, net / total) if total else 0.0
+
+
+Rhythm = tuple[float, float, BehaviourEvent]
+"""(median gap between purchases, days since the last one, the last one) of a regular buyer."""
+
+
+def _keeps_buying(rhythm: Rhythm | None, w: ContextWeights) -> float:
+    """1 for a regular buyer whose last purchase is within their usual gap, falling to 0 at
+    `w.overdue_multiple` times it; 0 for customers with no rhythm to judge."""
+    if rhythm is None:
+        return 0.0
+    gap, since, _ = rhythm
+    return max(0.0, min(1.0, 1.0 - (since / gap - 1.0) / (w.overdue_multiple - 1.0)))
+
+
+def _overdue(rhythm: Rhythm | None, w: ContextWeights) -> Feature:
+    """Purchases stopping against the customer's own rhythm: time since the last purchase past
+    `w.overdue_multiple` times their median gap, in doublings (0 to 1 at two doublings)."""
+    if rhythm is None:
+        return NONE
+    gap, since, last = rhythm
+    ratio = since / (w.overdue_multiple * gap)
+    if ratio <= 1.0:
+        return NONE
+    value = min(1.0, math.log2(ratio) / 2.0)
+    return Feature(value, (last.event_id,), (("days", round(since)), ("gap", f"{gap:.1f}")))
+
+
+def _rhythm(h: History, w: ContextWeights) -> Rhythm | None:
+    purchases = h.by_kind.get(EventKind.PURCHASE, [])
+    if len(purchases) < w.min_purchases:
+        return None
+    ages = [h.age(e) for e in purchases]
+    gaps = [a - b for a, b in itertools.pairwise(ages)]
+    gap = max(statistics.median(gaps), w.min_gap_days)
+    if gap > w.max_gap_days:
+        return None
+    return gap, ages[-1], purchases[-1]
+
+
+def _friction_spoken(h: History, frictions: list[BehaviourEvent], w: ContextWeights) -> Feature:
+    """Friction events with a dissatisfied message within `w.spoken_days` of them, decayed."""
+    if not frictions:
+        return NONE
+    said = [
+        h.age(m) for m in h.recent_messages(w.window_days) if evidence_rank(m) >= LATENT and not h.resolved(m)
+    ]
+    parts: list[tuple[float, str]] = []
+    for e in frictions:
+        age = h.age(e)
+        if any(abs(age - other) <= w.spoken_days for other in said):
+            parts.append((h.decay(e, w.half_life_days), e.event_id))
+    if not parts:
+        return NONE
+    value = 1.0 - 0.5 ** sum(p for p, _ in parts)
+    return Feature(value, tuple(ref for _, ref in sorted(parts, reverse=True)[:3]))
+
+
+def _is_friction(h: History, e: BehaviourEvent, w: ContextWeights) -> bool:
+    if e.kind == EventKind.CALL:
+        return call_friction(h, e) > 0
+    if e.kind == EventKind.QUEUE_WAIT:
+        return e.number >= w.wait_minutes
+    if e.kind == EventKind.DELIVERY_DELAYED:
+        return e.number >= w.delay_hours
+    return not h.resolved(e)
