@@ -360,7 +360,9 @@ class Pipeline:
             sarcasm=CueCode.SARCASM in codes,
             positive=max(0.0, score),
         )
-        demands = decide_demands(reading, w.text, w.scan, w.cues, evidence, dissatisfied=stage.rank >= 1)
+        demands = decide_demands(
+            reading, w.text, w.scan, w.cues, causes, evidence, dissatisfied=stage.rank >= 1
+        )
         ctype = decide_customer_type(
             w.text,
             w.norm,

@@ -24,7 +24,7 @@ class CueSpec:
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     """Every lexicon pattern sits in one PatternIndex, keyed `cue:<code>`, `cause:<code>`,
-    `composition:<code>` (device + failure), `demand:<code>`, `emotion:<code>`, `type:<code>`,
+    `strong:<code>` (high-precision cause evidence), `composition:<code>` (device + failure), `demand:<code>`, `emotion:<code>`, `type:<code>`,
     `negative_evaluation`, `problem_facts`."""
 
     version: str
@@ -89,6 +89,7 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
         entries = (
             _entries("cue:", raw["cues"])
             + _entries("cause:", raw["causes"])
+            + _entries("strong:", raw.get("cause_strong", {}))
             + _compositions(raw.get("cause_compositions", {}))
             + _entries("demand:", raw["demands"])
             + _entries("emotion:", raw["emotions"])
