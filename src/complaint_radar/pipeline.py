@@ -361,7 +361,7 @@ class Pipeline:
             positive=max(0.0, score),
         )
         demands = decide_demands(
-            reading, w.text, w.scan, w.cues, causes, evidence, dissatisfied=stage.rank >= 1
+            reading, w.text, w.norm, w.scan, w.cues, causes, evidence, dissatisfied=stage.rank >= 1
         )
         ctype = decide_customer_type(
             w.text,

@@ -10,11 +10,12 @@ for the cause where there is one, else the n-grams that pushed the model towards
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from complaint_radar.models.cause_corpus import CAUSE_CODES, DEMAND_CODES, DISSATISFIED, EXPLICIT
-from complaint_radar.text.cues import Scan, spans_of
+from complaint_radar.text.cues import Scan, contact_count, spans_of
 from complaint_radar.types import Cause, CueCode, CueHit, Demand, LabelScore, Span
 
 Evidence = Callable[[str], list[Span]]
@@ -34,9 +35,10 @@ class CauseRules:
     # A high-precision pattern (`strong:<code>`) or a device + failure composition gives the cause.
     lexical_causes: bool = True
     # A demand pattern (`demand:<code>`) outside a discounted clause gives the demand.
-    lexical_demands: bool = True
-    # Demands a cue or cause implies: a broken promise asks for amends and an explanation, a long wait
-    # or repeated contact for speed, a complaint about an attitude for an apology (SPEC.md §8).
+    lexical_demands: bool = False
+    # A cue that states a demand (refund, cancel, manager) gives it.
+    cue_demands: bool = True
+    # The demands SPEC.md §8 reads into its scenarios, each from a narrow pattern (see `_implied`).
     implied_demands: bool = True
 
 
@@ -111,6 +113,7 @@ def _forced(scan: Scan, code: str) -> bool:
 def decide_demands(
     reading: CauseReading,
     text: str,
+    norm: str,
     scan: Scan,
     cues: Sequence[CueHit],
     causes: Sequence[LabelScore],
@@ -139,25 +142,43 @@ def decide_demands(
     counting = [c for c in cues if c.counts]
     for hit in counting:
         code = CUE_DEMANDS.get(hit.code)
-        if code is not None:
+        if code is not None and RULES.cue_demands:
             add(code, 0.85, [Span(hit.start, hit.end, hit.text)])
     if RULES.implied_demands:
-        _implied(add, {c.code for c in counting}, {c.code for c in causes}, text)
+        _implied(add, counting, {c.code for c in causes}, norm)
     return _ranked(scores, spans)
 
 
-def _implied(add: Callable[[str, float], None], cues: set[CueCode], causes: set[str], text: str) -> None:
-    if CueCode.COMPLAINT_INTENT in cues and Cause.SERVICE_ATTITUDE in causes:
-        add(Demand.APOLOGY, 0.6)
-    if CueCode.BROKEN_PROMISE in cues:
-        add(Demand.COMPENSATION, 0.55)
-        add(Demand.EXPLANATION, 0.55)
-    if cues & {CueCode.LONG_WAIT, CueCode.REPEAT_CONTACT, CueCode.HARDSHIP}:
-        add(Demand.EXPEDITE, 0.5)
-    if Cause.PRICE_BILLING in causes and cues & {CueCode.ACCUSATION, CueCode.ABSOLUTE_LANGUAGE}:
-        add(Demand.REFUND, 0.5)
-    if causes & {Cause.FACILITY_SYSTEM_FAILURE, Cause.PRODUCT_QUALITY} and ("坏" in text or "壞" in text):
-        add(Demand.REPLACEMENT_REPAIR, 0.5)
+# Narrow readings behind the demands of SPEC.md §8 (S03, S06, S08, S10, S18). The guidelines do not
+# infer a demand from a problem alone, so each rule needs the problem AND the words that ask.
+_REBATE = re.compile(r"返|送|赠|补|rebate|cashback|bonus|credit|voucher|gift")
+_ONGOING_FAULT = re.compile(r"(?:一直|还|仍然|依然)(?:是)?坏着|still (?:broken|not working|dead)")
+_NOWHERE_TO_STAY = re.compile(
+    r"去哪(?:儿|里)?住|where (?:am i|are we|do we) (?:supposed|meant|going) to (?:stay|sleep)"
+)
+_NEVER_ORDERED = re.compile(r"乱扣|从来没(?:订|开通|办|用)|never (?:ordered|signed up|subscribed|asked for)")
+_QUESTION = re.compile(r"[?？]")
+
+
+def _implied(add: Callable[[str, float], None], cues: Sequence[CueHit], causes: set[str], norm: str) -> None:
+    codes = {c.code for c in cues}
+    if CueCode.COMPLAINT_INTENT in codes and Cause.SERVICE_ATTITUDE in causes:
+        add(Demand.APOLOGY, 0.6)  # complaining about a person's attitude asks for an apology (S01, S04)
+    if CueCode.BROKEN_PROMISE in codes and _REBATE.search(norm):
+        add(Demand.COMPENSATION, 0.55)  # an unpaid rebate or gift asks to be paid (S06)
+        if CueCode.ACCUSATION in codes and _QUESTION.search(norm):
+            add(Demand.EXPLANATION, 0.55)  # "你们这不就是骗人吗?" asks them to account for it
+    many = any(c.code is CueCode.REPEAT_CONTACT and contact_count(c.text) >= 3 for c in cues)
+    if many and CueCode.LONG_WAIT in codes:
+        add(Demand.EXPEDITE, 0.5)  # the third call about an overdue answer asks for speed (S10)
+    if Cause.PRICE_BILLING in causes and _NEVER_ORDERED.search(norm):
+        add(Demand.REFUND, 0.5)  # a charge for something never ordered asks for the money back (S18)
+    if Cause.FACILITY_SYSTEM_FAILURE in causes and (
+        _ONGOING_FAULT.search(norm) or _NOWHERE_TO_STAY.search(norm)
+    ):
+        add(
+            Demand.REPLACEMENT_REPAIR, 0.5
+        )  # a fault still there, or no room tonight, asks for a fix (S03, S08)
 
 
 def _ranked(scores: dict[str, float], spans: dict[str, list[Span]]) -> list[LabelScore]:
