@@ -453,15 +453,17 @@ class Pipeline:
 
     def _model_signals(self, w: Work, reading: CauseReading, calm: bool) -> tuple[bool, bool]:
         """Whether the learned models read (a problem, an explicit grumble). The cause model's stage
-        heads were trained on customer messages labelled by the stage rules (SPEC.md §2.3); English
-        also keeps the complaint model's reading, trained on complaints in social media."""
+        heads learned both from customer messages labelled by the stage rules (SPEC.md §2.3). In
+        English the explicit grumble stays with the complaint model, trained on tweets: the heads,
+        trained on customer messages alone, call everyday tweets grumbles."""
+        complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
         if w.cause is None:
-            return (
-                w.p_negative >= 0.5 and not calm,
-                w.p_model_complaint >= w.complaint_threshold and _substantive(w),
-            )
-        complaint = w.vader is not None and w.p_model_complaint >= w.complaint_threshold and _substantive(w)
-        return reading.dissatisfied, reading.explicit or complaint
+            return w.p_negative >= 0.5 and not calm, complaint
+        if w.vader is not None:
+            return reading.dissatisfied, complaint
+        # Exasperated questions (怎么用啊 / 难道 / "。。。") the sentiment model reads as negative.
+        rhetorical = w.p_negative >= 0.5 and bool(_RHETORICAL.search(w.norm))
+        return reading.dissatisfied or rhetorical, reading.explicit
 
     def _sentiment_score(self, w: Work) -> float:
         if w.vader is not None:
