@@ -34,9 +34,9 @@ class CauseRules:
 
     # A high-precision pattern (`strong:<code>`) or a device + failure composition gives the cause.
     lexical_causes: bool = True
-    # A dissatisfied message no cause reaches the threshold for gets its most probable cause, which
-    # is `other` only when `other` is the most probable.
-    best_guess: bool = True
+    # A dissatisfied message no cause reaches the threshold for gets its most probable cause if that
+    # one's probability is at least `best_guess` (`other` when `other` is the most probable); 1 = never.
+    best_guess: float = 0.0
     # A demand pattern (`demand:<code>`) outside a discounted clause gives the demand.
     lexical_demands: bool = False
     # A cue that states a demand (refund, cancel, manager) gives it.
@@ -94,10 +94,11 @@ def decide_causes(
         for c in CAUSE_CODES
         if c != Cause.OTHER and (reading.passes(f"cause:{c}") or (RULES.lexical_causes and _forced(scan, c)))
     ]
-    if not codes and RULES.best_guess:
+    if not codes:
         # No cause reaches its threshold: the most probable one, `other` included, still names the problem.
         best = max(CAUSE_CODES, key=lambda c: (reading.proba.get(f"cause:{c}", 0.0), c))
-        codes = [] if best == Cause.OTHER else [best]
+        if best != Cause.OTHER and reading.proba.get(f"cause:{best}", 0.0) >= RULES.best_guess:
+            codes = [best]
     if not codes:
         terms = evidence(DISSATISFIED) or _lexical_spans(scan, text, "cause", Cause.OTHER)
         confidence = 1.0 - max(reading.proba.get(f"cause:{c}", 0.0) for c in CAUSE_CODES if c != Cause.OTHER)
