@@ -329,7 +329,12 @@ class Pipeline:
             score = min(score, -0.25)
         polarity = _polarity(score, 0.1 if w.vader is not None else 0.0)
         evidence = self._models.cause_evidence(w)
-        causes = decide_causes(reading, w.text, w.scan, evidence, dissatisfied=stage.rank >= 1)
+        # A customer who asks how to complain, or says they are not complaining, names no problem
+        # unless the model or a pattern does: the fallback would invent one (and feed customer profiles).
+        disclaimed = any(c.code is CueCode.COMPLAINT_INTENT and (c.inquiry or c.negated) for c in w.cues)
+        causes = decide_causes(
+            reading, w.text, w.scan, evidence, dissatisfied=stage.rank >= 1, guess=not (calm or disclaimed)
+        )
         rule_rank = max(
             (
                 cue_floor(
@@ -454,13 +459,16 @@ class Pipeline:
     def _model_signals(self, w: Work, reading: CauseReading, calm: bool) -> tuple[bool, bool]:
         """Whether the learned models read (a problem, an explicit grumble). The cause model's stage
         heads learned both from customer messages labelled by the stage rules (SPEC.md §2.3). In
-        English the explicit grumble stays with the complaint model, trained on tweets: the heads,
-        trained on customer messages alone, call everyday tweets grumbles."""
+        English the explicit grumble is the complaint model's (trained on tweets), or the heads' when
+        the cause model also names a concrete cause: the heads alone, trained on customer messages,
+        call everyday tweets grumbles."""
         complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
         if w.cause is None:
             return w.p_negative >= 0.5 and not calm, complaint
         if w.vader is not None:
-            return reading.dissatisfied, complaint
+            # A customer-service reading needs a named problem: a cause the model is sure of.
+            named = concrete_cause_count(reading) > 0
+            return reading.dissatisfied, complaint or (reading.explicit and named)
         # Exasperated questions (怎么用啊 / 难道 / "。。。") the sentiment model reads as negative.
         rhetorical = w.p_negative >= 0.5 and bool(_RHETORICAL.search(w.norm))
         return reading.dissatisfied or rhetorical, reading.explicit

@@ -112,9 +112,10 @@ def _check(raw: object, where: str) -> CauseRecord:
 
 
 def load_cause_corpus(directory: Path) -> list[CauseRecord]:
-    """Every record of every `*.jsonl` file in `directory` (sorted by file name), checked; raises
-    ConfigurationError naming the file and line of the first bad record or of a repeated id or text."""
-    files = sorted(directory.glob("*.jsonl"))
+    """Every record of every `*.jsonl` file in `directory` (sorted by file name; or of the one file
+    `directory` names), checked; raises ConfigurationError naming the file and line of the first bad
+    record or of a repeated id or text."""
+    files = [directory] if directory.is_file() else sorted(directory.glob("*.jsonl"))
     if not files:
         raise ConfigurationError(f"no *.jsonl cause corpus files in {directory}")
     records: list[CauseRecord] = []

@@ -32,7 +32,8 @@ from complaint_radar.models.cause_corpus import (
 )
 from complaint_radar.models.cause_model import FORMAT_VERSION, KIND, MANIFEST, LanguageModel, hits_of
 from complaint_radar.models.features import HashingConfig
-from complaint_radar.models.linear import TextClassifier
+from complaint_radar.models.linear import TextClassifier, _fit_idf
+from complaint_radar.models.serving import _counts, _tfidf
 from complaint_radar.text.cues import read_lexically
 from complaint_radar.text.lexicon import Lexicon, load_lexicon
 
@@ -62,8 +63,7 @@ class LanguageParams:
     heads: tuple[str, ...] = ("svm", "nbsvm")
     C: float = 0.5
     class_weight: str | None = "balanced"
-    # The stacker calibrates the n-gram margins, so each binary model needs no calibration of its own.
-    calibrate: bool = False
+    prune: float = 1e-3
     stack_folds: int = 5
     stack_C: float = 1.0
     min_positives: int = 6
@@ -79,7 +79,6 @@ class LanguageParams:
             "heads": self.heads,
             "C": self.C,
             "class_weight": self.class_weight,
-            "calibrate": self.calibrate,
             "f1_class": POSITIVE,
             "seed": self.seed,
         }
@@ -104,31 +103,32 @@ class TrainingSet:
 def _fit_ngrams(
     texts: list[str], targets: np.ndarray, params: LanguageParams
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(idf, coef (features × labels), intercept) of one calibrated binary model per target column;
-    a column with too few positives gets zero weights."""
+    """(idf, coef (features × labels), intercept) of one binary model per target column (the mean of
+    the `heads`, uncalibrated: the stacker calibrates the margins); a column with too few positives or
+    negatives gets zero weights. The TF-IDF matrix is computed once for every column."""
+    counts = _counts(texts, params.hashing, max(len(texts), 1))
+    idf = _fit_idf(counts)
+    X = _tfidf(counts, idf)
+    heads = TextClassifier(**params.binary())
     n_labels = targets.shape[1]
     coef = np.zeros((params.n_features, n_labels), dtype=np.float32)
     intercept = np.zeros(n_labels, dtype=np.float32)
-    idf = np.zeros(0, dtype=np.float32)
     for j in range(n_labels):
-        positives = int(targets[:, j].sum())
-        if positives < params.min_positives or len(texts) - positives < params.min_positives:
+        y = targets[:, j]
+        if y.sum() < params.min_positives or len(y) - y.sum() < params.min_positives:
             continue
-        y = np.where(targets[:, j], POSITIVE, NEGATIVE)
-        model = TextClassifier(**params.binary()).fit(texts, y)
-        coef[:, j] = model.coef_[:, 0]
-        intercept[j] = model.intercept_[0]
-        idf = model.idf_
-    if idf.size == 0:
-        idf = np.ones(params.n_features, dtype=np.float32)
+        W, c = heads._fit_heads(X, y.astype(np.int64))
+        column = W.mean(axis=1)
+        scale = float(np.abs(column).max()) or 1.0
+        column[np.abs(column) < params.prune * scale] = 0.0  # as TextClassifier prunes: smaller artifacts
+        coef[:, j] = column
+        intercept[j] = float(c.mean())
     return idf, coef, intercept
 
 
 def _logits(
     texts: Sequence[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray, params: LanguageParams
 ) -> np.ndarray:
-    from complaint_radar.models.serving import _counts, _tfidf
-
     if not texts:
         return np.zeros((0, coef.shape[1]), dtype=np.float32)
     counts = _counts(list(texts), params.hashing, 4096)

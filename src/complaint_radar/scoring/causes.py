@@ -84,9 +84,17 @@ def _lexical_spans(scan: Scan, text: str, family: str, code: str) -> list[Span]:
 
 
 def decide_causes(
-    reading: CauseReading, text: str, scan: Scan, evidence: Evidence, *, dissatisfied: bool
+    reading: CauseReading,
+    text: str,
+    scan: Scan,
+    evidence: Evidence,
+    *,
+    dissatisfied: bool,
+    guess: bool = True,
 ) -> list[LabelScore]:
-    """The causes of a message whose stage is at least `latent_grumble` (`dissatisfied`)."""
+    """The causes of a message whose stage is at least `latent_grumble` (`dissatisfied`). Without
+    `guess` (a question about how to complain, an "I'm not complaining"), only causes that reach their
+    threshold or a pattern are given: no best guess, no `other`."""
     if not dissatisfied:
         return []
     codes = [
@@ -94,11 +102,13 @@ def decide_causes(
         for c in CAUSE_CODES
         if c != Cause.OTHER and (reading.passes(f"cause:{c}") or (RULES.lexical_causes and _forced(scan, c)))
     ]
-    if not codes:
+    if not codes and guess:
         # No cause reaches its threshold: the most probable one, `other` included, still names the problem.
         best = max(CAUSE_CODES, key=lambda c: (reading.proba.get(f"cause:{c}", 0.0), c))
         if best != Cause.OTHER and reading.proba.get(f"cause:{best}", 0.0) >= RULES.best_guess:
             codes = [best]
+    if not codes and not guess:
+        return []
     if not codes:
         terms = evidence(DISSATISFIED) or _lexical_spans(scan, text, "cause", Cause.OTHER)
         confidence = 1.0 - max(reading.proba.get(f"cause:{c}", 0.0) for c in CAUSE_CODES if c != Cause.OTHER)
