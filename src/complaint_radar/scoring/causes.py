@@ -159,9 +159,9 @@ def decide_demands(
         return _ranked(scores, spans)
     counting = [c for c in cues if c.counts]
     for hit in counting:
-        code = CUE_DEMANDS.get(hit.code)
-        if code is not None and RULES.cue_demands:
-            add(code, 0.85, [Span(hit.start, hit.end, hit.text)])
+        stated = CUE_DEMANDS.get(hit.code)
+        if stated is not None and RULES.cue_demands:
+            add(stated, 0.85, [Span(hit.start, hit.end, hit.text)])
     if RULES.implied_demands:
         _implied(add, counting, {c.code for c in causes}, norm)
     return _ranked(scores, spans)

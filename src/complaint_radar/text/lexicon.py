@@ -24,8 +24,8 @@ class CueSpec:
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     """Every lexicon pattern sits in one PatternIndex, keyed `cue:<code>`, `cause:<code>`,
-    `strong:<code>` (high-precision cause evidence), `composition:<code>` (device + failure), `demand:<code>`, `emotion:<code>`, `type:<code>`,
-    `negative_evaluation`, `problem_facts`."""
+    `strong:<code>` (high-precision cause evidence), `composition:<code>` (device + failure),
+    `demand:<code>`, `emotion:<code>`, `type:<code>`, `negative_evaluation`, `problem_facts`."""
 
     version: str
     index: PatternIndex

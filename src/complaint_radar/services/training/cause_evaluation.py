@@ -123,10 +123,16 @@ def score(records: Sequence[CauseRecord], predictions: Sequence[Prediction]) -> 
         stage = float(np.mean([r.stage.value == p.stage for r, p in pairs])) if pairs else 0.0
         return {"n": len(pairs), "causes": causes, "demands": demands, "stage_accuracy": stage}
 
+    def of_script(script: str) -> Callable[[CauseRecord], bool]:
+        return lambda r: r.script == script
+
+    def of_industry(industry: str) -> Callable[[CauseRecord], bool]:
+        return lambda r: r.industry == industry
+
     return {
         "all": subset(lambda r: True),
-        "script": {s: subset(lambda r, s=s: r.script == s) for s in SCRIPTS},
-        "industry": {i: subset(lambda r, i=i: r.industry == i) for i in INDUSTRIES},
+        "script": {s: subset(of_script(s)) for s in SCRIPTS},
+        "industry": {i: subset(of_industry(i)) for i in INDUSTRIES},
     }
 
 
