@@ -459,16 +459,18 @@ class Pipeline:
     def _model_signals(self, w: Work, reading: CauseReading, calm: bool) -> tuple[bool, bool]:
         """Whether the learned models read (a problem, an explicit grumble). The cause model's stage
         heads learned both from customer messages labelled by the stage rules (SPEC.md §2.3). In
-        English the explicit grumble is the complaint model's (trained on tweets), or the heads' when
-        the cause model also names a concrete cause: the heads alone, trained on customer messages,
-        call everyday tweets grumbles."""
+        English the explicit grumble is the complaint model's (trained on tweets), or, in a message to
+        the company, the heads' when the cause model also names a concrete cause: the heads, trained on
+        customer-service messages alone, call everyday tweets grumbles."""
         complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
         if w.cause is None:
             return w.p_negative >= 0.5 and not calm, complaint
         if w.vader is not None:
-            # A customer-service reading needs a named problem: a cause the model is sure of.
+            # The heads read messages to the company (a known, non-public channel) with a named problem;
+            # posts and messages of unknown origin stay with the tweet-trained complaint model.
+            direct = w.channel is not None and w.channel not in PUBLIC_CHANNELS
             named = concrete_cause_count(reading) > 0
-            return reading.dissatisfied, complaint or (reading.explicit and named)
+            return reading.dissatisfied, complaint or (direct and reading.explicit and named)
         # Exasperated questions (怎么用啊 / 难道 / "。。。") the sentiment model reads as negative.
         rhetorical = w.p_negative >= 0.5 and bool(_RHETORICAL.search(w.norm))
         return reading.dissatisfied or rhetorical, reading.explicit
