@@ -273,8 +273,9 @@ class Pipeline:
         return [c.name for c in self.components] + ["rules", "handling"]
 
     def assess_batch(self, batch: list[Work], *, explain: bool = True) -> list[Assessment]:
-        """Assess a batch. `explain=False` leaves `explanation` empty (bulk scoring that writes only
-        the label columns skips the reasons' cost)."""
+        """Assess a batch. `explain=False` leaves `explanation` empty and gives causes and demands
+        only their patterns' spans (bulk scoring that writes only the label columns skips the cost of
+        the reasons and of the model's n-gram evidence)."""
         scored = [w for w in batch if w.speaker == "customer"]
         for component in self.components:
             component.predict(scored)
@@ -328,7 +329,7 @@ class Pipeline:
         if stage.rank >= 3:
             score = min(score, -0.25)
         polarity = _polarity(score, 0.1 if w.vader is not None else 0.0)
-        evidence = self._models.cause_evidence(w)
+        evidence = self._models.cause_evidence(w) if explain else _no_evidence
         # A customer who asks how to complain, or says they are not complaining, names no problem
         # unless the model or a pattern does: the fallback would invent one (and feed customer profiles).
         disclaimed = any(c.code is CueCode.COMPLAINT_INTENT and (c.inquiry or c.negated) for c in w.cues)
@@ -506,6 +507,10 @@ _QUESTION = re.compile(
 _RHETORICAL = re.compile(r"怎么.{0,12}[啊呀]|[啊呀][?!]*$|难道|凭什么|\.{3}|。。|……")
 _WORD_CACHE_SIZE = 200_000
 _WORDLIKE = re.compile(r"[\u3400-\u9fffA-Za-z]")
+
+
+def _no_evidence(label: str) -> list[Span]:
+    return []
 
 
 def _has_lexical_evidence(w: Work) -> bool:

@@ -6,7 +6,7 @@ corpus (`cause:<code>`, `demand:<code>`, `stage:dissatisfied`, `stage:explicit`)
     p_l = sigmoid(a_l · (x · W[:, l] + b_l) + Σ_k c_lk · hit(key_lk) + d_l)
 
 where `x` is the text's hashed char + word n-gram TF-IDF row (the same features as the bundled
-sentiment models, so a batch is featurised once), `W`, `b` the calibrated one-vs-rest linear models,
+sentiment models, so a batch is featurised once), `W`, `b` the one-vs-rest linear models (mean of the heads),
 and `hit(key)` whether a lexicon family (`cause:<code>`, `composition:<code>`, `demand:<code>`) matched
 outside negated or hypothetical clauses. The stacker (`a`, `c`, `d`) and each label's decision
 threshold were fitted on out-of-fold scores of the training corpus (models/cause_training.py).
