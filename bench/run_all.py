@@ -24,6 +24,7 @@ SECTIONS = [
     ("replay_speed.py", DOCS / "benchmarks_replay.md"),
     ("preidentify_store.py", DOCS / "benchmarks_preidentify.md"),
     ("api_latency.py", DOCS / "benchmarks_api.md"),
+    ("causes.py", DOCS / "benchmarks_causes.md"),
 ]
 NEEDS_TORCH = {"bert_reference.py"}  # the speed reference only; the project does not depend on PyTorch
 HEADER = """# Benchmarks
