@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
+from complaint_radar.errors import ConfigurationError
 from complaint_radar.models.cause_corpus import (
     CAUSE_CODES,
     DEMAND_CODES,
@@ -245,10 +246,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_causes.md")
     args = parser.parse_args()
     wall, cpu = time.perf_counter(), time.process_time()
-    train = load_cause_corpus(args.train)
+    try:
+        train, test = load_cause_corpus(args.train), load_cause_corpus(args.test)
+    except ConfigurationError as exc:
+        raise SystemExit(f"bench/causes.py: {exc}") from None
     predictions, fold_of = cross_validate(train, progress=lambda m: print(m, flush=True))
     cv = {"TF-IDF + LR": baseline_cv(train), "cause model": fold_scores(train, predictions, fold_of)}
-    test = load_cause_corpus(args.test)
     with tempfile.TemporaryDirectory() as tmp:
         lexicon = lexicon_predictions(test, LEXICON_REF, Path(tmp))
     results = {
