@@ -29,6 +29,7 @@ SECTIONS = [
     ("emerging.py", DOCS / "benchmarks_emerging.md"),
     ("batch_speed.py", DOCS / "benchmarks_batch.md"),
     ("stream_speed.py", DOCS / "benchmarks_stream.md"),
+    ("causes.py", DOCS / "benchmarks_causes.md"),
 ]
 NEEDS_TORCH = {"bert_reference.py"}  # the speed reference only; the project does not depend on PyTorch
 HEADER = """# Benchmarks

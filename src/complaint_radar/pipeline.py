@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -13,17 +13,13 @@ from typing import Any
 import pandas as pd
 
 from complaint_radar.errors import InputError
-from complaint_radar.models.registry import bundled_model_version, load_model
+from complaint_radar.models.cause_model import CauseModel, hits_of
+from complaint_radar.models.registry import bundled_model_version, load_cause_model, load_model
 from complaint_radar.models.serving import LinearScorer
+from complaint_radar.scoring.causes import CauseReading, concrete_cause_count, decide_causes, decide_demands
 from complaint_radar.scoring.emotions import dominant_emotion, fuse_emotions, lexicon_emotions
 from complaint_radar.scoring.explain import build_explanation
-from complaint_radar.scoring.labels import (
-    concrete_cause_count,
-    decide_customer_type,
-    detect_causes,
-    detect_demands,
-    detect_forms,
-)
+from complaint_radar.scoring.labels import decide_customer_type, detect_forms
 from complaint_radar.scoring.playbook import recommend_handling
 from complaint_radar.scoring.risk import RiskInputs, compute_risk
 from complaint_radar.scoring.stage import CONTEXT_DEPENDENT, CUE_FLOOR, StageEvidence, cue_floor, decide_stage
@@ -31,12 +27,9 @@ from complaint_radar.settings import Settings, get_settings
 from complaint_radar.text.cues import (
     Scan,
     contact_count,
-    detect_cues,
-    discounted_clauses,
-    drop_discounted,
     modifiers_at,
+    read_lexically,
     spans_of,
-    without_discounted_cues,
 )
 from complaint_radar.text.language import detect_language
 from complaint_radar.text.lexicon import Lexicon, load_lexicon
@@ -101,6 +94,8 @@ class Work:
     negative_eval: list[Span] = field(default_factory=list)
     problem_facts: list[Span] = field(default_factory=list)
     emotion_lexicon: dict[str, tuple[float, list[Span]]] = field(default_factory=dict)
+    cause_language: str = "zh"
+    cause: CauseReading | None = None
 
 
 class Component:
@@ -133,7 +128,8 @@ class LearnedModels(Component):
 
     name = "models"
 
-    def __init__(self, embeddings: bool = False) -> None:
+    def __init__(self, embeddings: bool = False, cause_model: CauseModel | None = None) -> None:
+        self.causes = cause_model or load_cause_model()
         self.sentiment_zh = load_model("sentiment_zh", embeddings=embeddings)
         self.emotion_zh = load_model("emotion_zh", embeddings=embeddings)
         self.complaint_en = load_model("complaint_en", embeddings=embeddings)
@@ -159,9 +155,11 @@ class LearnedModels(Component):
                 # explicit evaluation (explicit_grumble needs p_negative >= ~0.82).
                 w.p_model_complaint = max(0.0, 2.0 * p - 1.0) ** 1.5
                 w.emotion_model = dict(zip(classes, row, strict=True))
+            self._read_causes("zh", zh, texts)
         if en:
+            texts = [w.model_text or w.text for w in en]
             col = list(self.complaint_en.classes_).index("complaint")
-            p_c = self.complaint_en.predict_proba([w.model_text or w.text for w in en])[:, col].tolist()
+            p_c = self.complaint_en.predict_proba(texts)[:, col].tolist()
             # The decision threshold chosen for complaint F1 on out-of-fold training scores.
             threshold = float(getattr(self.complaint_en, "threshold_", 0.5))
             for w, p in zip(en, p_c, strict=True):
@@ -171,6 +169,27 @@ class LearnedModels(Component):
                 w.complaint_threshold = threshold
                 tone = (1.0 - compound) / 2.0
                 w.p_negative = 0.5 * tone + 0.5 * p
+            self._read_causes("en", en, texts)
+
+    def _read_causes(self, language: str, batch: list[Work], texts: list[str]) -> None:
+        """The cause model's label probabilities (same texts and features as the models just run, so
+        the batch's n-gram counts are reused)."""
+        proba = self.causes.predict_proba(language, texts, [hits_of(w.scan) for w in batch])
+        thresholds = dict(
+            zip(self.causes.labels, self.causes.models[language].thresholds.tolist(), strict=True)
+        )
+        for w, row in zip(batch, proba.tolist(), strict=True):
+            w.cause_language = language
+            w.cause = CauseReading(dict(zip(self.causes.labels, row, strict=True)), thresholds)
+
+    def cause_evidence(self, w: Work) -> Callable[[str], list[Span]]:
+        """The n-grams of `w` that push the cause model towards a label, as spans of the original text."""
+
+        def spans(label: str) -> list[Span]:
+            found = self.causes.evidence(w.cause_language, w.text, label)
+            return [Span(a, b, w.text[a:b]) for a, b, _ in found]
+
+        return spans
 
     def word_evidence(self, batch: list[Work]) -> None:
         """The words behind a model-only reading, for the explanation (R8); set on `Work.model_spans`."""
@@ -215,9 +234,9 @@ class EvidenceFinder(Component):
     def predict(self, batch: list[Work]) -> None:
         lx = self.lexicon
         for w in batch:
-            scan = lx.index.scan(w.norm)
-            w.cues = detect_cues(w.text, w.norm, lx, scan)
-            w.scan = drop_discounted(scan, discounted_clauses(w.norm, w.cues))
+            reading = read_lexically(w.text, lx, w.norm)
+            w.cues = reading.cues
+            w.scan = reading.scan
             w.negative_eval = [
                 s
                 for s in spans_of(w.scan, "negative_evaluation", w.text)
@@ -225,7 +244,7 @@ class EvidenceFinder(Component):
             ]
             w.problem_facts = spans_of(w.scan, "problem_facts", w.text)
             w.emotion_lexicon = lexicon_emotions(w.text, w.norm, lx, w.scan)
-            w.model_text = without_discounted_cues(w.text, w.norm, w.cues)
+            w.model_text = reading.model_text
             for hit in w.cues:
                 if hit.code is CueCode.REPEAT_CONTACT and hit.counts:
                     w.repeat_contacts = max(w.repeat_contacts, contact_count(hit.text))
@@ -234,7 +253,8 @@ class EvidenceFinder(Component):
 class Pipeline:
     """Composes the components and the decision rules; `assess_batch` is the one entry point."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, cause_model: CauseModel | None = None) -> None:
+        """`cause_model`: the bundled one unless given (cross-validation assesses with fold models)."""
         self.settings = settings or get_settings()
         self.lexicon = load_lexicon()
         self.taxonomy = load_taxonomy()
@@ -242,7 +262,7 @@ class Pipeline:
             Normalizer(),
             LanguageDetector(),
             EvidenceFinder(self.lexicon),
-            LearnedModels(embeddings=self.settings.embeddings),
+            LearnedModels(embeddings=self.settings.embeddings, cause_model=cause_model),
         ]
         self.model_version = bundled_model_version(self.settings.embeddings)
         self.taxonomy_version = f"taxonomy {self.taxonomy.version}; lexicon {self.lexicon.version}"
@@ -253,8 +273,9 @@ class Pipeline:
         return [c.name for c in self.components] + ["rules", "handling"]
 
     def assess_batch(self, batch: list[Work], *, explain: bool = True) -> list[Assessment]:
-        """Assess a batch. `explain=False` leaves `explanation` empty (bulk scoring that writes only
-        the label columns skips the reasons' cost)."""
+        """Assess a batch. `explain=False` leaves `explanation` empty and gives causes and demands
+        only their patterns' spans (bulk scoring that writes only the label columns skips the cost of
+        the reasons and of the model's n-gram evidence)."""
         scored = [w for w in batch if w.speaker == "customer"]
         for component in self.components:
             component.predict(scored)
@@ -288,11 +309,8 @@ class Pipeline:
             # 呵呵 is often a friendly laugh; it turns praise into blame only in a negative message.
             score = -max(abs(score), 0.3)
         positive_tone = score >= 0.3 and not w.negative_eval
-        negative_spans = [(c.start, c.end) for c in counting if c.code not in INTENSITY_ONLY_CUES]
-        negative_spans += [(sp.start, sp.end) for sp in [*w.negative_eval, *w.problem_facts]]
-        causes = detect_causes(
-            w.text, w.norm, w.scan, negative_spans, negative=negative_context or bool(w.problem_facts)
-        )
+        reading = w.cause or CauseReading({}, {})
+        model_problem, model_grumble = self._model_signals(w, reading, calm)
         stage_decision = decide_stage(
             counting,
             StageEvidence(
@@ -300,9 +318,9 @@ class Pipeline:
                 positive_tone=positive_tone,
                 negative_evaluation=bool(w.negative_eval),
                 problem_fact=bool(w.problem_facts),
-                model_grumble=w.p_model_complaint >= w.complaint_threshold and _substantive(w),
-                model_problem=w.p_negative >= 0.5 and not calm,
-                concrete_causes=concrete_cause_count(causes),
+                model_grumble=model_grumble,
+                model_problem=model_problem,
+                concrete_causes=concrete_cause_count(reading),
                 repeat_contacts=w.repeat_contacts,
                 channel=w.channel,
             ),
@@ -311,8 +329,13 @@ class Pipeline:
         if stage.rank >= 3:
             score = min(score, -0.25)
         polarity = _polarity(score, 0.1 if w.vader is not None else 0.0)
-        if stage is Stage.NONE:
-            causes = []
+        evidence = self._models.cause_evidence(w) if explain else _no_evidence
+        # A customer who asks how to complain, or says they are not complaining, names no problem
+        # unless the model or a pattern does: the fallback would invent one (and feed customer profiles).
+        disclaimed = any(c.code is CueCode.COMPLAINT_INTENT and (c.inquiry or c.negated) for c in w.cues)
+        causes = decide_causes(
+            reading, w.text, w.scan, evidence, dissatisfied=stage.rank >= 1, guess=not (calm or disclaimed)
+        )
         rule_rank = max(
             (
                 cue_floor(
@@ -343,7 +366,9 @@ class Pipeline:
             sarcasm=CueCode.SARCASM in codes,
             positive=max(0.0, score),
         )
-        demands = detect_demands(w.text, w.norm, w.scan, w.cues, causes, negative=stage.rank >= 1)
+        demands = decide_demands(
+            reading, w.text, w.norm, w.scan, w.cues, causes, evidence, dissatisfied=stage.rank >= 1
+        )
         ctype = decide_customer_type(
             w.text,
             w.norm,
@@ -432,6 +457,25 @@ class Pipeline:
             extra={"risk_contributions": {k: round(v, 2) for k, v in risk.contributions.items() if v}},
         )
 
+    def _model_signals(self, w: Work, reading: CauseReading, calm: bool) -> tuple[bool, bool]:
+        """Whether the learned models read (a problem, an explicit grumble). The cause model's stage
+        heads learned both from customer messages labelled by the stage rules (SPEC.md §2.3). In
+        English the explicit grumble is the complaint model's (trained on tweets), or, in a message to
+        the company, the heads' when the cause model also names a concrete cause: the heads, trained on
+        customer-service messages alone, call everyday tweets grumbles."""
+        complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
+        if w.cause is None:
+            return w.p_negative >= 0.5 and not calm, complaint
+        if w.vader is not None:
+            # The heads read messages to the company (a known, non-public channel) with a named problem;
+            # posts and messages of unknown origin stay with the tweet-trained complaint model.
+            direct = w.channel is not None and w.channel not in PUBLIC_CHANNELS
+            named = concrete_cause_count(reading) > 0
+            return reading.dissatisfied, complaint or (direct and reading.explicit and named)
+        # Exasperated questions (怎么用啊 / 难道 / "。。。") the sentiment model reads as negative.
+        rhetorical = w.p_negative >= 0.5 and bool(_RHETORICAL.search(w.norm))
+        return reading.dissatisfied or rhetorical, reading.explicit
+
     def _sentiment_score(self, w: Work) -> float:
         if w.vader is not None:
             tone = w.vader if abs(w.vader) >= 0.05 else 0.0
@@ -463,6 +507,10 @@ _QUESTION = re.compile(
 _RHETORICAL = re.compile(r"怎么.{0,12}[啊呀]|[啊呀][?!]*$|难道|凭什么|\.{3}|。。|……")
 _WORD_CACHE_SIZE = 200_000
 _WORDLIKE = re.compile(r"[\u3400-\u9fffA-Za-z]")
+
+
+def _no_evidence(label: str) -> list[Span]:
+    return []
 
 
 def _has_lexical_evidence(w: Work) -> bool:

@@ -7,14 +7,18 @@ import threading
 from pathlib import Path
 
 from complaint_radar.errors import ModelError
+from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.serving import CONFIG_FILE, LinearScorer, ServingModel
 
 MODEL_NAMES: tuple[str, ...] = ("sentiment_zh", "emotion_zh", "complaint_en")
+# The cause model (models/cause_model.py): causes, demands and stage heads, trained on corpus/causes/train.
+CAUSE_MODEL = "causes"
 # Bundled models stacked with sentence embeddings (models/embedding.py), by the model they extend.
 EMBEDDING_SUFFIX = "_e5"
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 _lock = threading.Lock()
 _loaded: dict[str, LinearScorer] = {}
+_causes: dict[str, CauseModel] = {}
 
 
 def artifact_dir(name: str) -> Path:
@@ -51,6 +55,19 @@ def load_model(name: str, embeddings: bool = False) -> LinearScorer:
         return model
 
 
+def cause_model_dir() -> Path:
+    """Directory of the bundled cause model (`model.json`, `zh.npz`, `en.npz`)."""
+    return ARTIFACTS_DIR / CAUSE_MODEL
+
+
+def load_cause_model() -> CauseModel:
+    """The bundled cause model, loaded once per process (no network access, no pickle)."""
+    with _lock:
+        if CAUSE_MODEL not in _causes:
+            _causes[CAUSE_MODEL] = CauseModel.load(cause_model_dir())
+        return _causes[CAUSE_MODEL]
+
+
 def bundled_model_version(embeddings: bool = False) -> str:
     """e.g. `sentiment_zh 2026-11-23+3f2a9c1b0d4e; emotion_zh ...`: name, training date, weights digest
     (with `embeddings`, the embedding-stacked variants `load_model` then gives, e.g. `complaint_en_e5`)."""
@@ -64,6 +81,7 @@ def bundled_model_version(embeddings: bool = False) -> str:
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot read {path} ({exc}); rebuild the models with `make models`") from exc
         parts.append(f"{name} {doc.get('date', 'unknown')}+{doc.get('weights_sha256_12', 'unknown')}")
+    parts.append(load_cause_model().version)
     return "; ".join(parts)
 
 
@@ -71,3 +89,4 @@ def clear_cache() -> None:
     """Forget loaded models (tests, or after rebuilding artifacts in-process)."""
     with _lock:
         _loaded.clear()
+        _causes.clear()

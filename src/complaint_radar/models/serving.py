@@ -123,25 +123,7 @@ class LinearScorer:
         x = _tfidf(counts, self.idf_)
         value = np.zeros(self.coef_.shape[0], dtype=np.float32)
         value[x.indices] = x.data / counts.data
-        contrib = value[cols] * w[cols]
-        # A candidate span's weight is the summed contribution of every n-gram occurrence inside it, so
-        # "太差" outranks its parts "太" and "差"; the strongest non-overlapping spans are returned.
-        cand = np.unique(np.stack([starts, ends], axis=1), axis=0)
-        cand = cand[[_edge_ok(text[s]) and _edge_ok(text[e - 1]) for s, e in cand.tolist()]]
-        if cand.size == 0:
-            return []
-        inside = (starts[None, :] >= cand[:, :1]) & (ends[None, :] <= cand[:, 1:])
-        weight = inside.astype(np.float32) @ contrib.astype(np.float32)
-        chosen: list[tuple[int, int, float]] = []
-        seen: set[str] = set()
-        for i in np.lexsort((cand[:, 0], -weight)).tolist():
-            if len(chosen) >= top_k:
-                break
-            s, e = int(cand[i, 0]), int(cand[i, 1])
-            if text[s:e] not in seen and all(e <= cs or s >= ce for cs, ce, _ in chosen):
-                chosen.append((s, e, round(float(weight[i]), 4)))
-                seen.add(text[s:e])
-        return chosen
+        return strongest_spans(text, starts, ends, value[cols] * w[cols], top_k)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
@@ -232,6 +214,30 @@ def set_fitted(model: LinearScorer, doc: dict[str, Any], arrays: dict[str, np.nd
         raise ModelError(
             f"model artifact in {where} does not match its classes; rebuild it with `make models`"
         )
+
+
+def strongest_spans(
+    text: str, starts: np.ndarray, ends: np.ndarray, contrib: np.ndarray, top_k: int
+) -> list[tuple[int, int, float]]:
+    """The `top_k` strongest non-overlapping spans of `text`, given every n-gram occurrence's
+    `[start, end)` and contribution. A candidate span's weight is the summed contribution of every
+    occurrence inside it, so "太差" outranks its parts "太" and "差"."""
+    cand = np.unique(np.stack([starts, ends], axis=1), axis=0)
+    cand = cand[[_edge_ok(text[s]) and _edge_ok(text[e - 1]) for s, e in cand.tolist()]]
+    if cand.size == 0:
+        return []
+    inside = (starts[None, :] >= cand[:, :1]) & (ends[None, :] <= cand[:, 1:])
+    weight = inside.astype(np.float32) @ contrib.astype(np.float32)
+    chosen: list[tuple[int, int, float]] = []
+    seen: set[str] = set()
+    for i in np.lexsort((cand[:, 0], -weight)).tolist():
+        if len(chosen) >= top_k:
+            break
+        s, e = int(cand[i, 0]), int(cand[i, 1])
+        if text[s:e] not in seen and all(e <= cs or s >= ce for cs, ce, _ in chosen):
+            chosen.append((s, e, round(float(weight[i]), 4)))
+            seen.add(text[s:e])
+    return chosen
 
 
 def _edge_ok(ch: str) -> bool:

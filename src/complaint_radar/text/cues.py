@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from complaint_radar.text.lexicon import Lexicon
 from complaint_radar.text.matcher import Hit
+from complaint_radar.text.normalize import normalize
 from complaint_radar.types import CueCode, CueHit, Span
 
 Scan = dict[str, list[Hit]]
@@ -20,6 +21,28 @@ _SINGLE_NEGATORS = frozenset("不没别无非")
 _ACRONYMS = frozenset(
     {"ATM", "APP", "VIP", "WIFI", "CEO", "USA", "HTTP", "HTTPS", "NPS", "CSAT", "SIM", "PIN"}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalReading:
+    """A text as the lexicon reads it: the matching form, its cues, the other evidence outside
+    discounted clauses, and the text the learned models see (discounted clauses removed)."""
+
+    norm: str
+    cues: list[CueHit]
+    scan: Scan
+    model_text: str
+
+
+def read_lexically(text: str, lexicon: Lexicon, norm: str | None = None) -> LexicalReading:
+    """Cues and lexicon evidence of `text` (`norm`: its normalised form, if already computed);
+    evidence in negated, hypothetical or reported clauses is dropped (SPEC.md R6), for the rules and
+    the learned models alike."""
+    norm = normalize(text) if norm is None else norm
+    scan = lexicon.index.scan(norm)
+    cues = detect_cues(text, norm, lexicon, scan)
+    kept = drop_discounted(scan, discounted_clauses(norm, cues))
+    return LexicalReading(norm, cues, kept, without_discounted_cues(text, norm, cues))
 
 
 @dataclass(frozen=True, slots=True)

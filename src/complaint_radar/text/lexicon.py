@@ -24,6 +24,7 @@ class CueSpec:
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     """Every lexicon pattern sits in one PatternIndex, keyed `cue:<code>`, `cause:<code>`,
+    `strong:<code>` (high-precision cause evidence), `composition:<code>` (device + failure),
     `demand:<code>`, `emotion:<code>`, `type:<code>`, `negative_evaluation`, `problem_facts`."""
 
     version: str
@@ -63,6 +64,24 @@ def _entries(prefix: str, table: dict[str, Any]) -> list[tuple[str, str, float]]
     return out
 
 
+def _compositions(table: dict[str, Any]) -> list[tuple[str, str, float]]:
+    """`composition:<code>` entries: an object word, then a failure word within `window_<lang>`
+    characters (Chinese as written; English objects and failures on word boundaries)."""
+    out: list[tuple[str, str, float]] = []
+    for code, entry in table.items():
+        for lang, edge in (("zh", ""), ("en", r"\b")):
+            window = int(entry.get(f"window_{lang}", 12))
+            objects = entry.get(f"objects_{lang}", [])
+            failures = entry.get(f"failures_{lang}", [])
+            if objects and failures:
+                obj = "|".join(objects)
+                fail = "|".join(failures)
+                out.append(
+                    (f"composition:{code}", f"{edge}(?:{obj}){edge}.{{0,{window}}}?{edge}(?:{fail})", 1.0)
+                )
+    return out
+
+
 def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
     """Build a Lexicon from the parsed YAML document (also used by tests with custom data)."""
     try:
@@ -70,6 +89,8 @@ def parse_lexicon(raw: dict[str, Any]) -> Lexicon:
         entries = (
             _entries("cue:", raw["cues"])
             + _entries("cause:", raw["causes"])
+            + _entries("strong:", raw.get("cause_strong", {}))
+            + _compositions(raw.get("cause_compositions", {}))
             + _entries("demand:", raw["demands"])
             + _entries("emotion:", raw["emotions"])
             + _entries("type:", raw["customer_type"])

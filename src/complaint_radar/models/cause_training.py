@@ -1,0 +1,322 @@
+"""Fitting the cause model (models/cause_model.py) from the cause corpus, optionally with weak labels.
+
+Per language: one binary `TextClassifier` per label on hashed n-grams (one-vs-rest); out-of-fold
+logits of the corpus texts (`stack_folds`-fold, grouped as in `cause_corpus.cv_folds`) feed a small
+logistic stacker per label with the label's lexicon hits; each label's threshold maximises its F1 on
+the stacked out-of-fold probabilities. Weakly labelled texts, when given, join the n-gram training only:
+the stacker and thresholds are fitted on hand-labelled texts alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+from complaint_radar.models.cause_corpus import (
+    CAUSE_CODES,
+    DEMAND_CODES,
+    DISSATISFIED,
+    EXPLICIT,
+    SCRIPTS,
+    CauseRecord,
+    load_cause_corpus,
+)
+from complaint_radar.models.cause_model import FORMAT_VERSION, KIND, MANIFEST, LanguageModel, hits_of
+from complaint_radar.models.features import HashingConfig
+from complaint_radar.models.linear import TextClassifier, _fit_idf
+from complaint_radar.models.serving import _counts, _tfidf
+from complaint_radar.text.cues import read_lexically
+from complaint_radar.text.lexicon import Lexicon, load_lexicon
+
+POSITIVE, NEGATIVE = "1", "0"
+GRID = np.round(np.arange(0.10, 0.901, 0.01), 2)
+
+
+def lexicon_keys(label: str, use_lexicon: bool = True) -> tuple[str, ...]:
+    """The lexicon families stacked with a label's logit (none for the stage heads)."""
+    if not use_lexicon:
+        return ()
+    family, _, code = label.partition(":")
+    if family == "cause":
+        return (f"cause:{code}", f"composition:{code}")
+    if family == "demand":
+        return (f"demand:{code}",)
+    return ()
+
+
+@dataclass(frozen=True)
+class LanguageParams:
+    """How one language's n-gram models are fitted (`TextClassifier` parameters) and stacked."""
+
+    char_ngram_range: tuple[int, int] | None = (1, 3)
+    word_ngram_range: tuple[int, int] | None = (1, 2)
+    n_features: int = 2**20
+    heads: tuple[str, ...] = ("svm", "nbsvm")
+    C: float = 0.5
+    class_weight: str | None = "balanced"
+    prune: float = 1e-3
+    stack_folds: int = 5
+    stack_C: float = 1.0
+    min_positives: int = 6
+    use_lexicon: bool = True
+    seed: int = 13
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def binary(self) -> dict[str, Any]:
+        return {
+            "char_ngram_range": self.char_ngram_range,
+            "word_ngram_range": self.word_ngram_range,
+            "n_features": self.n_features,
+            "heads": self.heads,
+            "C": self.C,
+            "class_weight": self.class_weight,
+            "f1_class": POSITIVE,
+            "seed": self.seed,
+        }
+
+    @property
+    def hashing(self) -> HashingConfig:
+        return HashingConfig(self.char_ngram_range, self.word_ngram_range, self.n_features)
+
+
+@dataclass
+class TrainingSet:
+    """Texts (as the models see them), their label sets, the lexicon keys with hits, and whether each
+    text is hand-labelled (weak labels join the n-gram fit only) and its fold group."""
+
+    texts: list[str]
+    labels: list[frozenset[str]]
+    hits: list[frozenset[str]]
+    gold: list[bool]
+    groups: list[str]
+
+
+def _fit_ngrams(
+    texts: list[str], targets: np.ndarray, params: LanguageParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(idf, coef (features × labels), intercept) of one binary model per target column (the mean of
+    the `heads`, uncalibrated: the stacker calibrates the margins); a column with too few positives or
+    negatives gets zero weights. The TF-IDF matrix is computed once for every column."""
+    counts = _counts(texts, params.hashing, max(len(texts), 1))
+    idf = _fit_idf(counts)
+    X = _tfidf(counts, idf)
+    heads = TextClassifier(**params.binary())
+    n_labels = targets.shape[1]
+    coef = np.zeros((params.n_features, n_labels), dtype=np.float32)
+    intercept = np.zeros(n_labels, dtype=np.float32)
+    for j in range(n_labels):
+        y = targets[:, j]
+        if y.sum() < params.min_positives or len(y) - y.sum() < params.min_positives:
+            continue
+        W, c = heads._fit_heads(X, y.astype(np.int64))
+        column = W.mean(axis=1)
+        scale = float(np.abs(column).max()) or 1.0
+        column[np.abs(column) < params.prune * scale] = 0.0  # as TextClassifier prunes: smaller artifacts
+        coef[:, j] = column
+        intercept[j] = float(c.mean())
+    return idf, coef, intercept
+
+
+def _logits(
+    texts: Sequence[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray, params: LanguageParams
+) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, coef.shape[1]), dtype=np.float32)
+    counts = _counts(list(texts), params.hashing, 4096)
+    return np.asarray(_tfidf(counts, idf) @ coef + intercept)
+
+
+def group_folds(groups: Sequence[str], folds: int, seed: int) -> np.ndarray:
+    """A fold per item; items of one group share it (seeded hash of the group)."""
+    return np.array(
+        [
+            int.from_bytes(hashlib.blake2b(f"{seed}:{g}".encode(), digest_size=8).digest(), "big") % folds
+            for g in groups
+        ]
+    )
+
+
+def best_threshold(gold: np.ndarray, proba: np.ndarray) -> float:
+    """The probability above which a label is given, maximising its F1 (smoothed over ±0.02)."""
+    if not gold.any():
+        return 0.5
+    f1 = np.array([_f1(gold, proba >= t) for t in GRID])
+    smooth = np.convolve(f1, np.ones(5) / 5, mode="same")
+    return float(GRID[int(np.argmax(smooth[2:-2])) + 2])
+
+
+def _f1(gold: np.ndarray, pred: np.ndarray) -> float:
+    tp = float(np.sum(gold & pred))
+    return 0.0 if tp == 0 else 2 * tp / (float(gold.sum()) + float(pred.sum()))
+
+
+def fit_language(data: TrainingSet, label_names: Sequence[str], params: LanguageParams) -> LanguageModel:
+    """Fit one language's cause model on `data` (see the module docstring)."""
+    targets = np.array([[lb in s for lb in label_names] for s in data.labels], dtype=bool)
+    gold = np.array(data.gold, dtype=bool)
+    idf, coef, intercept = _fit_ngrams(data.texts, targets, params)
+    # Out-of-fold logits of the hand-labelled texts (weak texts always stay in the training part).
+    fold = group_folds(data.groups, params.stack_folds, params.seed)
+    oof = np.zeros((len(data.texts), len(label_names)), dtype=np.float64)
+    for k in range(params.stack_folds):
+        held = gold & (fold == k)
+        if not held.any():
+            continue
+        train = ~held
+        f_idf, f_coef, f_int = _fit_ngrams(
+            [data.texts[i] for i in np.flatnonzero(train)], targets[train], params
+        )
+        oof[held] = _logits([data.texts[i] for i in np.flatnonzero(held)], f_idf, f_coef, f_int, params)
+    keys = [lexicon_keys(lb, params.use_lexicon) for lb in label_names]
+    stack: list[tuple[float, ...]] = []
+    thresholds: list[float] = []
+    for j, label_keys in enumerate(keys):
+        y = targets[gold, j]
+        trained = bool(np.any(coef[:, j]))
+        logit = oof[gold, j] if trained else np.zeros(int(gold.sum()))
+        lexical = np.array(
+            [[key in data.hits[i] for key in label_keys] for i in np.flatnonzero(gold)], dtype=float
+        )
+        X = np.column_stack([logit, lexical.reshape(len(logit), len(label_keys))])
+        if y.sum() == 0 or y.all():
+            weights: tuple[float, ...] = (0.0, *[0.0] * len(label_keys), -10.0 if y.sum() == 0 else 10.0)
+            thresholds.append(0.5)
+        else:
+            lr = LogisticRegression(C=params.stack_C, max_iter=1000).fit(X, y)
+            weights = (*(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]))
+            thresholds.append(best_threshold(y, lr.predict_proba(X)[:, 1]))
+        stack.append(weights)
+    used = np.flatnonzero(np.abs(coef).max(axis=1) > 0)
+    values = coef[used].astype(np.float16).astype(np.float32)
+    return LanguageModel(
+        hashing=params.hashing,
+        idf=idf.astype(np.float16).astype(np.float32),
+        rows=used.astype(np.int64),
+        values=values,
+        intercept=intercept,
+        keys=keys,
+        stack=stack,
+        thresholds=np.array(thresholds),
+    )
+
+
+def save_cause_model(
+    directory: Path,
+    labels: Sequence[str],
+    models: dict[str, tuple[LanguageModel, LanguageParams]],
+    metadata: dict[str, Any],
+) -> Path:
+    """Write `model.json` and one `<language>.npz` per language (plain arrays, no pickle)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    languages: dict[str, Any] = {}
+    digest = hashlib.sha256()
+    for language, (model, params) in models.items():
+        default = float(model.idf.max()) if model.idf.size else 1.0
+        seen = np.flatnonzero(model.idf < default).astype(np.int32)
+        path = directory / f"{language}.npz"
+        np.savez_compressed(
+            path,
+            coef_rows=model.rows.astype(np.int32),
+            coef_values=model.values.astype(np.float16),
+            intercept=model.intercept.astype(np.float32),
+            idf_rows=seen,
+            idf_values=model.idf[seen].astype(np.float16),
+            idf_default=np.asarray([default], dtype=np.float32),
+        )
+        digest.update(path.read_bytes())
+        languages[language] = {
+            "char_ngram_range": list(params.char_ngram_range) if params.char_ngram_range else None,
+            "word_ngram_range": list(params.word_ngram_range) if params.word_ngram_range else None,
+            "n_features": params.n_features,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.__dict__.items()},
+            "lexicon_keys": {lb: list(k) for lb, k in zip(labels, model.keys, strict=True)},
+            "stack": {lb: [round(v, 6) for v in w] for lb, w in zip(labels, model.stack, strict=True)},
+            "thresholds": {lb: float(t) for lb, t in zip(labels, model.thresholds, strict=True)},
+        }
+    doc = {
+        "format_version": FORMAT_VERSION,
+        "kind": KIND,
+        "labels": list(labels),
+        "languages": languages,
+        "weights_sha256_12": digest.hexdigest()[:12],
+        **metadata,
+    }
+    (directory / MANIFEST).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return directory
+
+
+# Chosen by grouped 5-fold cross-validation on the training corpus (docs/benchmarks_causes.md); the
+# hashing of each language is that of the bundled model run on the same texts (sentiment_zh,
+# complaint_en), so the pipeline featurises each batch once.
+BUNDLED_PARAMS = {
+    "zh": LanguageParams(char_ngram_range=(1, 3), word_ngram_range=(1, 2), n_features=2**20),
+    "en": LanguageParams(char_ngram_range=(1, 4), word_ngram_range=(1, 2), n_features=2**18),
+}
+
+
+def training_sets(
+    records: Sequence[CauseRecord], lexicon: Lexicon, languages: Sequence[str] = ("zh", "en")
+) -> dict[str, TrainingSet]:
+    """Per language, the hand-labelled records as the models see them (discounted clauses removed)."""
+    out: dict[str, TrainingSet] = {}
+    for language in languages:
+        chosen = [r for r in records if r.language == language]
+        readings = [read_lexically(r.text, lexicon) for r in chosen]
+        out[language] = TrainingSet(
+            texts=[rd.model_text for rd in readings],
+            labels=[frozenset(r.labels()) for r in chosen],
+            hits=[hits_of(rd.scan) for rd in readings],
+            gold=[True] * len(chosen),
+            groups=[r.group for r in chosen],
+        )
+    return out
+
+
+def label_names() -> list[str]:
+    """Every label of the cause model, in a fixed order."""
+    return (
+        [f"cause:{c}" for c in CAUSE_CODES] + [f"demand:{d}" for d in DEMAND_CODES] + [DISSATISFIED, EXPLICIT]
+    )
+
+
+def fit_cause_model(
+    records: Sequence[CauseRecord],
+    lexicon: Lexicon,
+    params: dict[str, LanguageParams] | None = None,
+) -> tuple[list[str], dict[str, tuple[LanguageModel, LanguageParams]]]:
+    """Fit both languages' models on `records` (the labels and each language's model with its params)."""
+    chosen = params or BUNDLED_PARAMS
+    labels = label_names()
+    sets = training_sets(records, lexicon, list(chosen))
+    return labels, {lang: (fit_language(sets[lang], labels, chosen[lang]), chosen[lang]) for lang in chosen}
+
+
+def train_cause_model(corpus: Path, out: Path, date: str) -> dict[str, Any]:
+    """Fit the bundled cause model on every record of `corpus` and save it to `out`; its metadata."""
+    records = load_cause_corpus(corpus)
+    started = time.perf_counter()
+    labels, models = fit_cause_model(records, load_lexicon())
+    counts = {s: sum(r.script == s for r in records) for s in SCRIPTS}
+    metadata = {
+        "name": "causes",
+        "date": date,
+        "training": {
+            "corpus": "corpus/causes/train",
+            "messages": len(records),
+            "per_script": counts,
+            "fit_seconds": round(time.perf_counter() - started, 1),
+        },
+    }
+    if out.exists():
+        shutil.rmtree(out)
+    save_cause_model(out, labels, models, metadata)
+    return metadata

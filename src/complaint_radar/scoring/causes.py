@@ -1,0 +1,217 @@
+"""Causes and demands of a message from the cause model's label probabilities (SPEC.md §2.1, §2.5).
+
+The cause model (models/cause_model.py) gives every label a probability and a threshold chosen by
+cross-validation on the training corpus. A message at stage `none` has no cause (guideline G1); a
+dissatisfied message gets every cause whose probability reaches its threshold, `other` only when no
+concrete cause does (G7), and then the terms that made it read as dissatisfied as evidence, so
+analysts can cluster what the taxonomy misses (SPEC.md §7.5). Evidence spans are the lexicon's match
+for the cause where there is one, else the n-grams that pushed the model towards it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from complaint_radar.models.cause_corpus import CAUSE_CODES, DEMAND_CODES, DISSATISFIED, EXPLICIT
+from complaint_radar.text.cues import Scan, contact_count, spans_of
+from complaint_radar.types import Cause, CueCode, CueHit, Demand, LabelScore, Span
+
+Evidence = Callable[[str], list[Span]]
+# Cues that state a demand outright (SPEC.md §2.4): the demand is given whatever the model says.
+CUE_DEMANDS = {
+    CueCode.REFUND_DEMAND: "refund",
+    CueCode.CANCEL_DEMAND: "cancel_account",
+    CueCode.ESCALATE_REQUEST: "escalate_to_manager",
+}
+
+
+@dataclass(frozen=True)
+class CauseRules:
+    """Which lexicon evidence decides on its own, besides the model (each measured by cross-validation
+    on the training corpus, docs/benchmarks_causes.md)."""
+
+    # A high-precision pattern (`strong:<code>`) or a device + failure composition gives the cause.
+    lexical_causes: bool = True
+    # A dissatisfied message no cause reaches the threshold for gets its most probable cause if that
+    # one's probability is at least `best_guess` (`other` when `other` is the most probable); 1 = never.
+    best_guess: float = 0.0
+    # A demand pattern (`demand:<code>`) outside a discounted clause gives the demand.
+    lexical_demands: bool = False
+    # A cue that states a demand (refund, cancel, manager) gives it.
+    cue_demands: bool = True
+    # The demands SPEC.md §8 reads into its scenarios, each from a narrow pattern (see `_implied`).
+    implied_demands: bool = True
+
+
+RULES = CauseRules()
+
+
+@dataclass(frozen=True)
+class CauseReading:
+    """The cause model's reading of one message: each label's probability and threshold."""
+
+    proba: Mapping[str, float]
+    thresholds: Mapping[str, float]
+
+    def passes(self, label: str) -> bool:
+        return self.proba.get(label, 0.0) >= self.thresholds.get(label, 1.0)
+
+    @property
+    def dissatisfied(self) -> bool:
+        """Reads as a problem or complaint (stage ≥ latent_grumble)."""
+        return self.passes(DISSATISFIED)
+
+    @property
+    def explicit(self) -> bool:
+        """Reads as an explicit grumble or more (stage ≥ explicit_grumble)."""
+        return self.passes(EXPLICIT)
+
+
+_CONCRETE = tuple(c for c in CAUSE_CODES if c not in (Cause.EXPECTATION_GAP, Cause.OTHER))
+
+
+def concrete_cause_count(reading: CauseReading) -> int:
+    """How many concrete causes (not `expectation_gap`, not `other`) the model reads in a message."""
+    return sum(reading.passes(f"cause:{c}") for c in _CONCRETE)
+
+
+def _lexical_spans(scan: Scan, text: str, family: str, code: str) -> list[Span]:
+    if family == "cause":
+        return spans_of(scan, f"cause:{code}", text) + spans_of(scan, f"composition:{code}", text)
+    return spans_of(scan, f"{family}:{code}", text)
+
+
+def decide_causes(
+    reading: CauseReading,
+    text: str,
+    scan: Scan,
+    evidence: Evidence,
+    *,
+    dissatisfied: bool,
+    guess: bool = True,
+) -> list[LabelScore]:
+    """The causes of a message whose stage is at least `latent_grumble` (`dissatisfied`). Without
+    `guess` (a question about how to complain, an "I'm not complaining"), only causes that reach their
+    threshold or a pattern are given: no best guess, no `other`."""
+    if not dissatisfied:
+        return []
+    codes = [
+        c
+        for c in CAUSE_CODES
+        if c != Cause.OTHER and (reading.passes(f"cause:{c}") or (RULES.lexical_causes and _forced(scan, c)))
+    ]
+    if not codes and guess:
+        # No cause reaches its threshold: the most probable one, `other` included, still names the problem.
+        best = max(CAUSE_CODES, key=lambda c: (reading.proba.get(f"cause:{c}", 0.0), c))
+        if best != Cause.OTHER and reading.proba.get(f"cause:{best}", 0.0) >= RULES.best_guess:
+            codes = [best]
+    if not codes and not guess:
+        return []
+    if not codes:
+        terms = evidence(DISSATISFIED) or _lexical_spans(scan, text, "cause", Cause.OTHER)
+        confidence = 1.0 - max(reading.proba.get(f"cause:{c}", 0.0) for c in CAUSE_CODES if c != Cause.OTHER)
+        return [LabelScore(Cause.OTHER, round(confidence, 3), tuple(terms))]
+    found = []
+    for code in codes:
+        spans = spans_of(scan, f"strong:{code}", text) + _lexical_spans(scan, text, "cause", code)
+        confidence = reading.proba.get(f"cause:{code}", 0.0)
+        if _forced(scan, code):
+            confidence = max(confidence, 0.8)
+        found.append(LabelScore(code, round(confidence, 3), tuple(spans or evidence(f"cause:{code}"))))
+    found.sort(key=lambda ls: (-ls.confidence, ls.code))
+    return found
+
+
+def _forced(scan: Scan, code: str) -> bool:
+    return bool(scan.get(f"strong:{code}") or scan.get(f"composition:{code}"))
+
+
+def decide_demands(
+    reading: CauseReading,
+    text: str,
+    norm: str,
+    scan: Scan,
+    cues: Sequence[CueHit],
+    causes: Sequence[LabelScore],
+    evidence: Evidence,
+    *,
+    dissatisfied: bool,
+) -> list[LabelScore]:
+    """Stated or clearly implied demands: the model's, those a pattern or cue states outright, and
+    (with `RULES.implied_demands`) those a cue or cause implies."""
+    scores: dict[str, float] = {}
+    spans: dict[str, list[Span]] = {}
+
+    def add(code: str, confidence: float, found: Sequence[Span] = ()) -> None:
+        scores[code] = max(scores.get(code, 0.0), confidence)
+        spans.setdefault(code, []).extend(found)
+
+    for code in DEMAND_CODES:
+        label = f"demand:{code}"
+        lexical = _lexical_spans(scan, text, "demand", code)
+        if reading.passes(label):
+            add(code, reading.proba[label], lexical or evidence(label))
+        elif dissatisfied and RULES.lexical_demands and lexical:
+            add(code, 0.8, lexical)
+    if not dissatisfied:
+        return _ranked(scores, spans)
+    counting = [c for c in cues if c.counts]
+    for hit in counting:
+        stated = CUE_DEMANDS.get(hit.code)
+        if stated is not None and RULES.cue_demands:
+            add(stated, 0.85, [Span(hit.start, hit.end, hit.text)])
+    if RULES.implied_demands:
+        _implied(add, counting, {c.code for c in causes}, norm)
+    return _ranked(scores, spans)
+
+
+# Narrow readings behind the demands of SPEC.md §8 (S03, S06, S08, S10, S18). The guidelines do not
+# infer a demand from a problem alone, so each rule needs the problem AND the words that ask.
+_REBATE = re.compile(r"返|送|赠|补|rebate|cashback|bonus|credit|voucher|gift")
+_ONGOING_FAULT = re.compile(r"(?:一直|还|仍然|依然)(?:是)?坏着|still (?:broken|not working|dead)")
+_NOWHERE_TO_STAY = re.compile(
+    r"去哪(?:儿|里)?住|where (?:am i|are we|do we) (?:supposed|meant|going) to (?:stay|sleep)"
+)
+_NEVER_ORDERED = re.compile(r"乱扣|从来没(?:订|开通|办|用)|never (?:ordered|signed up|subscribed|asked for)")
+_QUESTION = re.compile(r"[?？]")
+
+
+def _implied(add: Callable[[str, float], None], cues: Sequence[CueHit], causes: set[str], norm: str) -> None:
+    codes = {c.code for c in cues}
+    if CueCode.COMPLAINT_INTENT in codes and Cause.SERVICE_ATTITUDE in causes:
+        add(Demand.APOLOGY, 0.6)  # complaining about a person's attitude asks for an apology (S01, S04)
+    if CueCode.BROKEN_PROMISE in codes and _REBATE.search(norm):
+        add(Demand.COMPENSATION, 0.55)  # an unpaid rebate or gift asks to be paid (S06)
+        if CueCode.ACCUSATION in codes and _QUESTION.search(norm):
+            add(Demand.EXPLANATION, 0.55)  # "你们这不就是骗人吗?" asks them to account for it
+    many = any(c.code is CueCode.REPEAT_CONTACT and contact_count(c.text) >= 3 for c in cues)
+    if many and CueCode.LONG_WAIT in codes:
+        add(Demand.EXPEDITE, 0.5)  # the third call about an overdue answer asks for speed (S10)
+    if Cause.PRICE_BILLING in causes and _NEVER_ORDERED.search(norm):
+        add(Demand.REFUND, 0.5)  # a charge for something never ordered asks for the money back (S18)
+    if Cause.FACILITY_SYSTEM_FAILURE in causes and (
+        _ONGOING_FAULT.search(norm) or _NOWHERE_TO_STAY.search(norm)
+    ):
+        add(
+            Demand.REPLACEMENT_REPAIR, 0.5
+        )  # a fault still there, or no room tonight, asks for a fix (S03, S08)
+
+
+def _ranked(scores: dict[str, float], spans: dict[str, list[Span]]) -> list[LabelScore]:
+    result = [
+        LabelScore(code, round(conf, 3), tuple(_dedupe(spans.get(code, [])))) for code, conf in scores.items()
+    ]
+    result.sort(key=lambda ls: (-ls.confidence, ls.code))
+    return result
+
+
+def _dedupe(spans: list[Span]) -> list[Span]:
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for span in spans:
+        if (span.start, span.end) not in seen:
+            seen.add((span.start, span.end))
+            out.append(span)
+    return out
