@@ -124,7 +124,9 @@ def test_outreach_lists_rising_customers_without_open_case_or_recent_agent_conta
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
 
-    def snapshot(customer: str, score: int, level: str, trend: str, at: datetime) -> RiskProfileSnapshot:
+    def snapshot(
+        customer: str, score: int, level: str, trend: str, at: datetime, p7: float | None = None
+    ) -> RiskProfileSnapshot:
         profile = {
             "trend_delta": 9,
             "reasons": [
@@ -143,13 +145,17 @@ def test_outreach_lists_rising_customers_without_open_case_or_recent_agent_conta
             recommended_action="proactive_outreach",
             reasons=[],
             profile=profile,
+            complaint_probability_7d=p7,
         )
 
     with sessions.begin() as session:
-        ensure_customers(session, ["ok", "old_rising", "falling", "has_case", "contacted", "low"])
+        customers = ["ok", "likelier", "unknown_p", "old_rising", "falling", "has_case", "contacted", "low"]
+        ensure_customers(session, customers)
         session.add_all(
             [
-                snapshot("ok", 55, "medium", "rising", now),
+                snapshot("ok", 55, "medium", "rising", now, 0.12),
+                snapshot("likelier", 52, "medium", "rising", now, 0.31),  # lower risk, likelier to file
+                snapshot("unknown_p", 95, "critical", "rising", now),  # scored before the 7-day model
                 snapshot("old_rising", 90, "critical", "rising", now - timedelta(days=3)),
                 snapshot("old_rising", 20, "low", "falling", now),
                 snapshot("falling", 70, "high", "falling", now),
@@ -192,5 +198,6 @@ def test_outreach_lists_rising_customers_without_open_case_or_recent_agent_conta
     with sessions() as session:
         queue = outreach_queue(session, now, contact_days=7)
     engine.dispose()
-    assert [q["customer_id"] for q in queue] == ["ok"]
-    assert queue[0]["reason"]["code"] == "csat_drop" and queue[0]["opener"]["zh"].startswith("您好")
+    assert [q["customer_id"] for q in queue] == ["likelier", "ok", "unknown_p"]
+    assert queue[0]["complaint_probability_7d"] == 0.31
+    assert queue[1]["reason"]["code"] == "csat_drop" and queue[1]["opener"]["zh"].startswith("您好")

@@ -1,8 +1,10 @@
 """The proactive outreach queue (SPEC.md §4, D0 case 2): whom to contact before they complain.
 
 A customer is listed when their latest risk profile is at medium or above and rising, they have no open
-case, and no agent has written to them in the last `outreach_contact_days` days. Highest risk first (then
-the steepest rise); each entry carries the profile's leading reason and the playbook's suggested opener.
+case, and no agent has written to them in the last `outreach_contact_days` days. Most likely to file a
+formal complaint within 7 days first (the profile's calibrated `complaint_probability_7d`; snapshots from
+before it existed come last), then the highest risk; each entry carries the profile's leading reason and
+the playbook's suggested opener.
 """
 
 from __future__ import annotations
@@ -48,7 +50,11 @@ def outreach_queue(
         select(profile)
         .join(latest, latest.c.id == profile.id)
         .where(profile.risk_level.in_(QUEUE_LEVELS), ~open_case, ~contacted)
-        .order_by(profile.risk_score.desc(), profile.customer_id)
+        .order_by(
+            profile.complaint_probability_7d.desc().nulls_last(),
+            profile.risk_score.desc(),
+            profile.customer_id,
+        )
     )
     if rising_only:
         statement = statement.where(profile.trend == "rising")
@@ -63,6 +69,7 @@ def outreach_queue(
         queue.append(
             {
                 "customer_id": row.customer_id,
+                "complaint_probability_7d": row.complaint_probability_7d,
                 "risk_score": row.risk_score,
                 "risk_level": row.risk_level,
                 "trend": row.trend,
