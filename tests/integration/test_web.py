@@ -130,7 +130,8 @@ def test_analysts_see_phone_numbers_masked_and_message_text_is_always_escaped(we
     assert PHONE not in as_analyst and "139****4321" in as_analyst
     as_admin = web.call("GET", "/messages?customer_id=c-web", web.admin_key).text
     assert PHONE in as_admin
-    assert "<script>alert" not in as_admin and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in as_admin
+    # Escaped (evidence marks may sit between the characters, so the pieces are looked for apart).
+    assert "<script>alert" not in as_admin and "&lt;script&gt;" in as_admin and "&lt;/script&gt;" in as_admin
     customer = web.call("GET", "/customers/c-web", analyst).text
     assert PHONE not in customer and "139****4321" in customer
 

@@ -104,7 +104,21 @@ class LanguageModel:
         rows = self._row_of[cols]
         weight = np.where(rows >= 0, self.values[np.maximum(rows, 0), label], 0.0)
         contrib = np.array([value.get(c, 0.0) for c in cols.tolist()], dtype=np.float32) * weight
+        # A character n-gram inside a Latin word ("ale" of "alert") is no evidence a person can read.
+        whole = [not _cuts_word(text, a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        contrib = contrib * np.array(whole, dtype=np.float32)
         return [s for s in strongest_spans(text, starts, ends, contrib, top_k) if s[2] > 0]
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _cuts_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] begins or ends in the middle of a Latin word or number."""
+    inside_start = 0 < start < len(text) and _latin(text[start - 1]) and _latin(text[start])
+    inside_end = 0 < end < len(text) and _latin(text[end - 1]) and _latin(text[end])
+    return inside_start or inside_end
 
 
 def hits_of(scan: Mapping[str, Sized]) -> frozenset[str]:
