@@ -61,16 +61,22 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def local_day(value: Any, timezone: str) -> date | None:
-    """The calendar day of a time cell in `timezone` (naive times are taken as already local); None when
-    the cell is missing or not a time."""
+def _as_time(value: Any) -> Any:
+    """A time cell parsed when it is ISO 8601 text; None when missing or unreadable text."""
     if is_missing(value):
         return None
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.strip())
+            return datetime.fromisoformat(value.strip())
         except ValueError:
             return None
+    return value
+
+
+def local_day(value: Any, timezone: str) -> date | None:
+    """The calendar day of a time cell in `timezone` (naive times are taken as already local); None when
+    the cell is missing or not a time."""
+    value = _as_time(value)
     if isinstance(value, datetime):
         return value.astimezone(zone(timezone)).date() if value.tzinfo else value.date()
     return value if isinstance(value, date) else None
@@ -79,13 +85,7 @@ def local_day(value: Any, timezone: str) -> date | None:
 def utc_time(value: Any, timezone: str) -> datetime | None:
     """A time cell as an aware UTC time (naive times are taken as local to `timezone`); None when the
     cell is missing or not a time."""
-    if is_missing(value):
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
+    value = _as_time(value)
     if not isinstance(value, datetime):
         return None
     aware = value if value.tzinfo else value.replace(tzinfo=zone(timezone))

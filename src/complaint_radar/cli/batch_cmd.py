@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from complaint_radar.cli.options import ChannelColumn, IdColumn, TextColumn
 from complaint_radar.cli.progress import ProblemPrinter
 
 err = Console(stderr=True)
@@ -42,13 +43,9 @@ def batch(
             help="An existing cluster: a Ray address (ray://host:10001, auto) or a Spark master URL."
         ),
     ] = None,
-    text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
-    id_column: Annotated[
-        str | None, typer.Option(help="Column holding the message id (kept in the output).")
-    ] = None,
-    channel_column: Annotated[
-        str | None, typer.Option(help="Optional column holding the channel code.")
-    ] = None,
+    text_column: TextColumn = "text",
+    id_column: IdColumn = None,
+    channel_column: ChannelColumn = None,
     partition_rows: Annotated[
         int, typer.Option(help="Rows per partition: the unit of work, of resume and of retry.", min=1)
     ] = 10_000,

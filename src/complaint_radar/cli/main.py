@@ -15,6 +15,7 @@ from complaint_radar.cli.backup_cmd import backup, restore
 from complaint_radar.cli.batch_cmd import batch
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
+from complaint_radar.cli.options import ChannelColumn, IdColumn, TextColumn
 from complaint_radar.cli.server import keys_app, serve
 from complaint_radar.cli.usage import ClickException, UsageError, add_hint
 from complaint_radar.cli.worker import worker
@@ -90,13 +91,9 @@ def assess(
 def assess_file_cmd(
     input_path: InputFile,
     output: OutputFile,
-    text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
-    id_column: Annotated[
-        str | None, typer.Option(help="Column holding the message id (kept in the output).")
-    ] = None,
-    channel_column: Annotated[
-        str | None, typer.Option(help="Optional column holding the channel code.")
-    ] = None,
+    text_column: TextColumn = "text",
+    id_column: IdColumn = None,
+    channel_column: ChannelColumn = None,
     chunk_rows: Annotated[int | None, typer.Option(help="Rows read and assessed per chunk.", min=1)] = None,
     quiet: Quiet = False,
     explain: Annotated[
