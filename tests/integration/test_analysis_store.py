@@ -272,3 +272,20 @@ def test_the_api_serves_analysis_to_analysts_masked_and_refuses_agents(api: Api)
             == 200
         ), path
         assert api.call("GET", path, agent).status_code == 403, path
+
+
+def test_detection_fires_the_emerging_issue_rules_once_per_new_issue(seeded: AnalysisDesk) -> None:
+    from sqlalchemy import select
+
+    from complaint_radar.store import Alert, AlertRule, session_scope
+
+    with session_scope(seeded.sessions, write=True) as session:
+        session.add(AlertRule(name="new-issue", kind="emerging_issue", params={"emerging_issue": True}))
+    opened = seeded.detect_issues(AS_OF).opened
+    assert opened
+    seeded.detect_issues(AS_OF)  # the same issues again: updated, not news
+    with session_scope(seeded.sessions) as session:
+        alerts = list(session.scalars(select(Alert)))
+    assert len(alerts) == len(opened)
+    assert {a.payload["issue"]["id"] for a in alerts} == {str(i) for i in opened}
+    assert all("product_quality" in a.payload["issue"]["key"] for a in alerts)
