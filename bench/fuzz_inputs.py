@@ -84,8 +84,10 @@ def main() -> None:
             run()
         except Exception as exc:  # Hypothesis has shrunk it: report (with the first traceback), keep going
             crashes.append(f"{run.__name__}: {type(exc).__name__}: {exc}")
-            inner = exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) else exc
-            crashes.append("".join(traceback.format_exception(inner))[-4000:])
+            for inner in exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,):
+                frames = traceback.extract_tb(inner.__traceback__)[-4:]
+                where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+                crashes.append(f"  {type(inner).__name__}: {str(inner)[:300]} at {where}")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
