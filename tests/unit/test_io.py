@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Hashable
+import zipfile
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -373,3 +374,38 @@ def test_missing_input_file_fails_at_the_call(tmp_path: Path) -> None:
 def test_chunk_rows_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="chunk_rows"):
         read_chunks(tmp_path / "x.csv", [], chunk_rows=0)
+
+
+def _damaged_xlsx(tmp_path: Path, member: str, damage: Callable[[bytes], bytes]) -> Path:
+    """A real workbook with one zip member rewritten by `damage`."""
+    good = tmp_path / "good.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["text"])
+    sheet.append(["退款太慢"])
+    workbook.save(good)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item, damage(data) if item.filename == member else data)
+    return bad
+
+
+@pytest.mark.parametrize(
+    ("member", "damage"),
+    [
+        # malformed XML in the sheet (ElementTree's ParseError, a SyntaxError)
+        ("xl/worksheets/sheet1.xml", lambda data: data[: len(data) // 2]),
+        # an attribute openpyxl does not know, in the workbook it parses up front (its TypeError)
+        ("xl/workbook.xml", lambda data: data.replace(b"<workbookPr", b'<workbookPr aokVve="1"', 1)),
+    ],
+    ids=["truncated sheet XML", "unknown XML attribute"],
+)
+def test_a_damaged_xlsx_is_one_clear_error(
+    tmp_path: Path, member: str, damage: Callable[[bytes], bytes]
+) -> None:
+    path = _damaged_xlsx(tmp_path, member, damage)
+    with pytest.raises(DecodeError, match=r"\.xlsx|workbook"):
+        read_all(path, ["text"], chunk_rows=10)

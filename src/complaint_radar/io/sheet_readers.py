@@ -69,13 +69,29 @@ def read_parquet(
             yield make_chunk(data, columns, lines)
 
 
+_DAMAGED_XLSX = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    UnicodeDecodeError,
+    SyntaxError,  # malformed XML inside the zip (ElementTree's ParseError, lxml's XMLSyntaxError)
+    TypeError,  # openpyxl building its objects from XML with unknown attributes
+    NotImplementedError,  # a zip entry compressed with a method zipfile does not know
+    RuntimeError,  # an encrypted zip entry
+)
+"""What openpyxl and zipfile raise on a damaged workbook (found by bench/fuzz_inputs.py): all mean the
+file cannot be read, and each becomes one clear DecodeError."""
+
+
 def _open_workbook(path: Path, source: str) -> Any:
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles / extensions it ignores; they never affect cell values.
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, InvalidFileException) as exc:
+    except (*_DAMAGED_XLSX, OSError, InvalidFileException) as exc:
         raise DecodeError(
             f"{source} is not a readable .xlsx workbook ({_first_line(exc)}); re-save it in Excel as .xlsx "
             "or as 'CSV UTF-8'"
@@ -92,7 +108,7 @@ def read_xlsx(
     """The first worksheet: first non-empty row is the header; fully empty rows are skipped."""
     try:
         yield from _read_sheet(_open_workbook(path, source), source, required, chunk_rows, options)
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, UnicodeDecodeError) as exc:
+    except _DAMAGED_XLSX as exc:
         # read-only workbooks decompress the sheet as it is read: damage shows up mid-way
         raise DecodeError(
             f"{source} is a damaged .xlsx workbook ({_first_line(exc)}); re-save it in Excel"
