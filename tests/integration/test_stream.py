@@ -274,7 +274,10 @@ def test_a_worker_killed_mid_batch_and_restarted_stores_every_message_once_and_f
         finally:
             first.kill()
         stored_at_kill = store.count(Message)
-        assert 0 < stored_at_kill < total and pending(client) > 0
+        # Killed with work left: usually a batch in hand (pending, reclaimed below), and in a rare race the
+        # batch had just been acknowledged (then only unread entries are left). Either way nothing may be
+        # lost or doubled; reclaiming alone is also tested by test_a_worker_claims_the_entries_….
+        assert 0 < stored_at_kill < total
         second = _spawn_worker(redis_server.url, db_url, rules, "second", log_file)
         try:
             _wait_ready(second, log_file, "second")
