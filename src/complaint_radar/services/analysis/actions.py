@@ -33,9 +33,9 @@ from complaint_radar.errors import InputError, NotFoundError
 from complaint_radar.services.analysis.cube import CubeSource
 from complaint_radar.services.analysis.filters import Scope, check_filters, parse_day
 from complaint_radar.services.analysis.metrics import metric_frame
+from complaint_radar.services.analysis.status import change_status
 from complaint_radar.services.analysis.surveys import _answers
 from complaint_radar.store import ImprovementAction, Issue, RootCauseRecord, append_audit
-from complaint_radar.store.columns import utcnow
 from complaint_radar.types import Cause, FishboneCategory
 
 ACTION_ENTITY = "improvement_action"
@@ -124,19 +124,7 @@ def set_action_status(
     if status not in ACTION_STATUSES:
         raise InputError(f"action status {status!r} is not one of {', '.join(ACTION_STATUSES)}")
     row = get_action(session, action_id)
-    if row.status != status:
-        append_audit(
-            session,
-            entity_type=ACTION_ENTITY,
-            entity_id=str(action_id),
-            action="status",
-            actor=actor,
-            role=role,
-            old_values={"status": row.status},
-            new_values={"status": status},
-        )
-        row.status = status
-        row.updated_at = utcnow()
+    change_status(session, row, status, entity_type=ACTION_ENTITY, actor=actor, role=role)
     return row
 
 

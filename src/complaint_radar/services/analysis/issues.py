@@ -27,6 +27,7 @@ from complaint_radar.analysis.rootcause import check_record
 from complaint_radar.errors import InputError, NotFoundError
 from complaint_radar.services.analysis.cube import CubeSource
 from complaint_radar.services.analysis.filters import Scope
+from complaint_radar.services.analysis.status import change_status
 from complaint_radar.store import Issue, IssueKey, RootCauseRecord, append_audit, audit_trail
 from complaint_radar.store.columns import utcnow
 
@@ -213,20 +214,7 @@ def set_status(
     if status not in STATUSES:
         raise InputError(f"issue status {status!r} is not one of {', '.join(STATUSES)}")
     row = get_issue(session, issue_id)
-    if row.status != status:
-        append_audit(
-            session,
-            entity_type=ISSUE_ENTITY,
-            entity_id=str(issue_id),
-            action="status",
-            actor=actor,
-            role=role,
-            old_values={"status": row.status},
-            new_values={"status": status},
-            reason=reason,
-        )
-        row.status = status
-        row.updated_at = utcnow()
+    change_status(session, row, status, entity_type=ISSUE_ENTITY, actor=actor, role=role, reason=reason)
     return row
 
 
