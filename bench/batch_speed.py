@@ -152,6 +152,8 @@ def measure(engine: str, workers: int, source: Path, rows: int, partition_rows: 
         str(partition_rows),
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    # Ray starts its workers at nice 15 by default; every engine's workers run at the same priority here.
+    env["RAY_worker_niceness"] = "0"
     sample = TreeSample()
     busy0, all0 = _machine_busy()
     load0 = os.getloadavg()[0]
