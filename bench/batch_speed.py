@@ -10,11 +10,13 @@ and Spark worker processes count in the tree's RSS and CPU).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -133,6 +135,20 @@ def _descendants(
     return found
 
 
+def _reap_leftovers() -> None:
+    """Kill what an engine left running (adopted by us as subreaper): the next configuration starts alone."""
+    for pid in _descendants(os.getpid(), _process_table()):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                time.sleep(0.1)
+        except ChildProcessError:
+            return
+
+
 def _machine_busy() -> tuple[float, float]:
     parts = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = parts[3] + parts[4]
@@ -155,6 +171,11 @@ def measure(engine: str, workers: int, source: Path, rows: int, partition_rows: 
     # Ray starts its workers at nice 15 by default; every engine's workers run at the same priority here.
     env["RAY_worker_niceness"] = "0"
     sample = TreeSample()
+    # Processes already in the tree (an earlier configuration's engine still shutting down) count only
+    # for the CPU they use from now on.
+    before = {
+        (pid, start): cpu for pid, (cpu, _rss, start) in _descendants(os.getpid(), _process_table()).items()
+    }
     busy0, all0 = _machine_busy()
     load0 = os.getloadavg()[0]
     started = time.perf_counter()
@@ -185,6 +206,7 @@ def measure(engine: str, workers: int, source: Path, rows: int, partition_rows: 
     stop.set()
     watcher.join()
     busy1, all1 = _machine_busy()
+    _reap_leftovers()
     if child.returncode != 0:
         raise RuntimeError(f"{engine} x{workers} failed (exit {child.returncode})")
     for leftover in (out, out.with_name(out.name + "_warmup"), out.with_name("warmup.parquet")):
@@ -195,8 +217,8 @@ def measure(engine: str, workers: int, source: Path, rows: int, partition_rows: 
     return {
         **result,
         "wall_s": wall,
-        "cpu_s": sum(sample.cpu.values()),
-        "worker_cpu_s": sum(sample.cpu[key] for key in sample.workers),
+        "cpu_s": sum(cpu - before.get(key, 0.0) for key, cpu in sample.cpu.items()),
+        "worker_cpu_s": sum(sample.cpu[key] - before.get(key, 0.0) for key in sample.workers),
         "peak_rss_mib": sample.peak_rss / 2**20,
         "machine_busy": (busy1 - busy0) / (all1 - all0) if all1 > all0 else 0.0,
         "competing_cpu_s": sample.competing_cpu_s(),
