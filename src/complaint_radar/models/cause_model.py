@@ -114,7 +114,13 @@ class LanguageModel:
         starts, ends, cols = spans_and_columns(text, self.hashing)
         parts = None
         if cols.size:
-            counts = _counts([text], self.hashing, self.batch_size)
+            # The text's count row, from the occurrences just hashed (the same n-grams `count_matrix`
+            # hashes, in the same sorted column order).
+            columns, n = np.unique(cols, return_counts=True)
+            counts = sp.csr_matrix(
+                (n.astype(np.float32), columns.astype(np.int32), np.array([0, columns.size])),
+                shape=(1, self.hashing.n_features),
+            )
             x = _tfidf(counts, self.idf)
             per_count = (x.data / counts.data).astype(np.float32)
             order = np.argsort(x.indices, kind="stable")
