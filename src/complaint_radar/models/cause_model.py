@@ -140,7 +140,10 @@ def _cuts_word(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
     def inside(at: np.ndarray) -> np.ndarray:
         within = (at > 0) & (at < n)
-        return within & latin[np.clip(at - 1, 0, max(n - 1, 0))] & latin[np.clip(at, 0, max(n - 1, 0))]
+        out: np.ndarray = (
+            within & latin[np.clip(at - 1, 0, max(n - 1, 0))] & latin[np.clip(at, 0, max(n - 1, 0))]
+        )
+        return out
 
     return np.asarray(inside(starts) | inside(ends))
 
