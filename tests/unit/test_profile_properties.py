@@ -4,12 +4,20 @@ probability, the score or any feature; every profile at medium or above is expla
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from profile_helpers import ev, msg, numbered, profile
+from profile_helpers import NOW, ev, msg, numbered, profile
 
-from complaint_radar.customers import BehaviourEvent, MessageSignal
+from complaint_radar.customers import (
+    BehaviourEvent,
+    CaseSignal,
+    MessageSignal,
+    ProfileWeights,
+    compute_profile,
+    trend_baseline,
+)
 from complaint_radar.types import RiskLevel, Stage
 
 # --- R1 for profiles: adding a negative signal never lowers risk -------------------------------------
@@ -121,3 +129,48 @@ def test_every_profile_at_medium_or_above_has_a_reason_with_evidence(
     if p.risk_level is not RiskLevel.LOW:
         assert any(r.evidence for r in p.reasons)
     assert sum(r.contribution for r in p.reasons) <= p.risk_score + 0.05 * len(p.reasons)
+
+
+# --- The trend's baseline: worked out once where it cannot have changed --------------------------------
+
+_COMPARE = timedelta(days=ProfileWeights.default().trend.compare_days)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_messages, max_size=6), st.lists(_background_events, max_size=20), st.floats(0, 30))
+def test_the_trend_compares_with_the_same_timeline_as_of_two_weeks_earlier(
+    messages: list[MessageSignal], events: list[BehaviourEvent], shift_days: float
+) -> None:
+    """Whether the earlier timeline is empty (its score remembered once) or not, at any moment."""
+    now = NOW + timedelta(days=shift_days)
+    messages, events = numbered(messages, "m"), numbered(events, "e")
+    p = profile(messages, events, now=now)
+    earlier = profile(messages, events, now=now - _COMPARE)
+    assert p.trend_delta == p.risk_score - earlier.risk_score
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(_messages, max_size=6),
+    st.lists(_background_events, max_size=20),
+    st.floats(0, 13.9),
+    st.booleans(),
+)
+def test_a_case_opened_since_the_comparison_moment_keeps_the_baseline(
+    messages: list[MessageSignal], events: list[BehaviourEvent], opened_days_ago: float, formal: bool
+) -> None:
+    """What ingestion does after a case step: the profile with the case, given the baseline of the
+    profile without it, is the profile worked out from scratch."""
+    messages, events = numbered(messages, "m"), numbered(events, "e")
+    case = CaseSignal(
+        "CR-1",
+        NOW - timedelta(days=opened_days_ago),
+        "new",
+        RiskLevel.HIGH,
+        topic="A1",
+        formal_complaint=formal,
+    )
+    without = profile(messages, events)
+    scratch = compute_profile("c1", messages, events, [case], NOW)
+    known = compute_profile("c1", messages, events, [case], NOW, baseline=trend_baseline(without))
+    assert known.to_dict() == scratch.to_dict()

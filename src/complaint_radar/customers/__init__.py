@@ -9,6 +9,7 @@ from complaint_radar.customers.profile import (
     Trend,
     compute_profile,
     context_risk_score,
+    trend_baseline,
 )
 from complaint_radar.customers.signals import CaseSignal, MessageSignal, find_topic
 from complaint_radar.customers.timeline import (
@@ -44,5 +45,6 @@ __all__ = [
     "find_topic",
     "parse_event",
     "parse_events",
+    "trend_baseline",
     "weights_from_settings",
 ]

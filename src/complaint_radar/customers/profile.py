@@ -39,6 +39,7 @@ __all__ = [
     "Trend",
     "compute_profile",
     "context_risk_score",
+    "trend_baseline",
 ]
 
 _FILED_DAYS = 7.0
@@ -147,14 +148,16 @@ def compute_profile(
     *,
     previous: CustomerRiskProfile | None = None,
     model: ComplaintModel | None = None,
+    baseline: int | None = None,
 ) -> CustomerRiskProfile:
     """The customer's risk profile as of `now`, from their timeline (items after `now` are ignored).
 
     Pure: same inputs, weights and model give the same profile. The risk is the 7-day complaint
     probability of `model` (by default the weights' `model_file`, else the bundled model) on a 0–100
     scale whose level boundaries are the model's probability cut-offs. The trend compares with
-    `previous` when given, else with the same timeline as of `trends.compare_days` earlier. Events of
-    unknown kind are skipped and listed in `skipped_events`.
+    `previous` when given, else with `baseline` (the risk score of this same timeline as of
+    `trend.compare_days` earlier, when the caller knows it: see `trend_baseline`), else with that score
+    worked out here. Events of unknown kind are skipped and listed in `skipped_events`.
     """
     w = weights or ProfileWeights.default()
     m = model or model_of(w)
@@ -163,8 +166,10 @@ def compute_profile(
     level = RiskLevel.from_score(scored.score)
     if previous is not None:
         delta = scored.score - previous.risk_score
+    elif baseline is not None:
+        delta = scored.score - baseline
     else:
-        delta = scored.score - _score(h.subset(now - timedelta(days=w.trend.compare_days)), m).score
+        delta = scored.score - _baseline_score(h.subset(now - timedelta(days=w.trend.compare_days)), m)
     trend = (
         Trend.RISING
         if delta >= w.trend.min_delta
@@ -207,6 +212,32 @@ def compute_profile(
         skipped_events=h.skipped,
         features={name: round(f.value, 6) for name, f in scored.features.items()},
     )
+
+
+def trend_baseline(profile: CustomerRiskProfile) -> int:
+    """The risk score `profile`'s trend compared with (its timeline as of `trend.compare_days` earlier).
+
+    Pass it as `compute_profile(..., baseline=)` for the same customer at the same `now` when only
+    items after that earlier moment changed (a case opened since), to skip scoring it again."""
+    return profile.risk_score - profile.trend_delta
+
+
+_EMPTY_SCORES: list[tuple[ComplaintModel, ProfileWeights, int]] = []
+"""The score of an empty timeline per (model, weights), held by identity (a handful at most)."""
+
+
+def _baseline_score(h: History, model: ComplaintModel) -> int:
+    """`_score(h, model).score`; an empty timeline (a customer new within the comparison window, the
+    common case on a live stream) scores the same at any moment, so it is worked out once."""
+    if h.messages or h.events or h.cases:
+        return _score(h, model).score
+    for known_model, known_weights, score in _EMPTY_SCORES:
+        if known_model is model and known_weights is h.weights:
+            return score
+    score = _score(h, model).score
+    del _EMPTY_SCORES[:-7]  # keep the last few pairs (tests build many weights)
+    _EMPTY_SCORES.append((model, h.weights, score))
+    return score
 
 
 def context_risk_score(message_risk: int, profile: CustomerRiskProfile | None) -> int:

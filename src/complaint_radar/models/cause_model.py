@@ -66,6 +66,7 @@ class LanguageModel:
         # The stacker as arrays: logit scale and bias per label, and one weight per (lexicon key, label).
         self._scale = np.array([w[0] for w in self.stack])
         self._bias = np.array([w[-1] for w in self.stack])
+        self._last: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] | None = None
         self._keys = {k: i for i, k in enumerate(sorted({k for keys in self.keys for k in keys}))}
         self._key_weights = np.zeros((len(self._keys), len(self.keys)))
         for j, (keys, weights) in enumerate(zip(self.keys, self.stack, strict=True)):
@@ -95,30 +96,56 @@ class LanguageModel:
 
     def evidence(self, text: str, label: int, top_k: int = 3) -> list[tuple[int, int, float]]:
         """Spans of `text` whose n-grams push hardest towards `label`, strongest first."""
-        starts, ends, cols = spans_and_columns(text, self.hashing)
-        if cols.size == 0:
+        parts = self._occurrences(text)
+        if parts is None:
             return []
-        counts = _counts([text], self.hashing, self.batch_size)
-        x = _tfidf(counts, self.idf)
-        value = dict(zip(x.indices.tolist(), (x.data / counts.data).tolist(), strict=True))
+        starts, ends, cols, value = parts
         rows = self._row_of[cols]
         weight = np.where(rows >= 0, self.values[np.maximum(rows, 0), label], 0.0)
-        contrib = np.array([value.get(c, 0.0) for c in cols.tolist()], dtype=np.float32) * weight
-        # A character n-gram inside a Latin word ("ale" of "alert") is no evidence a person can read.
-        whole = [not _cuts_word(text, a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-        contrib = contrib * np.array(whole, dtype=np.float32)
+        contrib = value * weight
         return [s for s in strongest_spans(text, starts, ends, contrib, top_k) if s[2] > 0]
 
+    def _occurrences(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Every n-gram occurrence of `text` (start, end, column) with its TF-IDF value per count, 0 for
+        one cutting a Latin word; the last text's are remembered (a text's labels are asked in turn)."""
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
+        starts, ends, cols = spans_and_columns(text, self.hashing)
+        parts = None
+        if cols.size:
+            # The text's count row, from the occurrences just hashed (the same n-grams `count_matrix`
+            # hashes, in the same sorted column order).
+            columns, n = np.unique(cols, return_counts=True)
+            counts = sp.csr_matrix(
+                (n.astype(np.float32), columns.astype(np.int32), np.array([0, columns.size])),
+                shape=(1, self.hashing.n_features),
+            )
+            x = _tfidf(counts, self.idf)
+            per_count = (x.data / counts.data).astype(np.float32)
+            order = np.argsort(x.indices, kind="stable")
+            at = order[np.minimum(np.searchsorted(x.indices, cols, sorter=order), len(order) - 1)]
+            value = np.where(x.indices[at] == cols, per_count[at], np.float32(0.0))
+            # A character n-gram inside a Latin word ("ale" of "alert") is no evidence a person can read.
+            value = (value * ~_cuts_word(text, starts, ends)).astype(np.float32)
+            parts = (starts, ends, cols, value)
+        self._last = (text, parts)
+        return parts
 
-def _latin(char: str) -> bool:
-    return char.isascii() and char.isalnum()
 
+def _cuts_word(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per [start, end): whether text[start:end] begins or ends in the middle of a Latin word or number."""
+    n = len(text)
+    latin = np.fromiter((c.isascii() and c.isalnum() for c in text), dtype=bool, count=n)
 
-def _cuts_word(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] begins or ends in the middle of a Latin word or number."""
-    inside_start = 0 < start < len(text) and _latin(text[start - 1]) and _latin(text[start])
-    inside_end = 0 < end < len(text) and _latin(text[end - 1]) and _latin(text[end])
-    return inside_start or inside_end
+    def inside(at: np.ndarray) -> np.ndarray:
+        within = (at > 0) & (at < n)
+        out: np.ndarray = (
+            within & latin[np.clip(at - 1, 0, max(n - 1, 0))] & latin[np.clip(at, 0, max(n - 1, 0))]
+        )
+        return out
+
+    return np.asarray(inside(starts) | inside(ends))
 
 
 def hits_of(scan: Mapping[str, Sized]) -> frozenset[str]:

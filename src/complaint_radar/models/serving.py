@@ -223,7 +223,9 @@ def strongest_spans(
     `[start, end)` and contribution. A candidate span's weight is the summed contribution of every
     occurrence inside it, so "太差" outranks its parts "太" and "差"."""
     cand = np.unique(np.stack([starts, ends], axis=1), axis=0)
-    cand = cand[[_edge_ok(text[s]) and _edge_ok(text[e - 1]) for s, e in cand.tolist()]]
+    if cand.size:
+        ok = np.fromiter((_edge_ok(ch) for ch in text), dtype=bool, count=len(text))
+        cand = cand[ok[cand[:, 0]] & ok[cand[:, 1] - 1]]
     if cand.size == 0:
         return []
     inside = (starts[None, :] >= cand[:, :1]) & (ends[None, :] <= cand[:, 1:])

@@ -75,13 +75,18 @@ def _occurred_at(row: Message | Event) -> datetime:
     return row.occurred_at
 
 
-def allocate_case_number(session: Session, year: int) -> str:
-    """The next public case number of `year`, e.g. CR-2026-000123 (gap-free unless rolled back)."""
-    session.connection().execute(
-        dialect_insert(session, _COUNTERS).on_conflict_do_nothing(),
-        [{"year": year, "last_value": 0}],
-    )
-    number = session.execute(
+def allocate_case_number(session: Session, year: int, *, counter_exists: bool = False) -> str:
+    """The next public case number of `year`, e.g. CR-2026-000123 (gap-free unless rolled back).
+
+    `counter_exists`: the caller already allocated a number of `year` in this transaction, so the
+    year's counter row is there (saves a statement per case in a batch that opens many)."""
+    connection = session.connection()
+    if not counter_exists:
+        connection.execute(
+            dialect_insert(session, _COUNTERS).on_conflict_do_nothing(),
+            [{"year": year, "last_value": 0}],
+        )
+    number = connection.execute(
         update(_COUNTERS)
         .where(_COUNTERS.c.year == year)
         .values(last_value=_COUNTERS.c.last_value + 1)
@@ -90,9 +95,12 @@ def allocate_case_number(session: Session, year: int) -> str:
     return f"{CASE_NUMBER_PREFIX}-{year}-{number:06d}"
 
 
-def new_case_identity(session: Session, opened_at: datetime) -> tuple[str, str]:
+def new_case_identity(
+    session: Session, opened_at: datetime, *, counter_exists: bool = False
+) -> tuple[str, str]:
     """A fresh (case id, case number) pair: the domain needs both before it builds a case."""
-    return uuid.uuid4().hex, allocate_case_number(session, opened_at.astimezone(UTC).year)
+    year = opened_at.astimezone(UTC).year
+    return uuid.uuid4().hex, allocate_case_number(session, year, counter_exists=counter_exists)
 
 
 def add_case(session: Session, case: Case) -> Case:

@@ -98,6 +98,18 @@ class DeliveryService:
         self.lease = timedelta(seconds=settings.alert_delivery_lease_s)
         self.http = httpx.Client(follow_redirects=False)
 
+    def claim_limit(self, workers: int) -> int:
+        """How many deliveries a process sending `workers` at once may hold: as many as it can send one
+        after another within half the lease, each taking its destination's whole timeout, so no lease
+        runs out while a claimed delivery waits its turn (claiming many at once costs a few statements
+        for all of them instead of per delivery)."""
+        config = self.config
+        timeouts = [d.timeout_s for d in config.webhooks]
+        if config.emails and config.smtp is not None:
+            timeouts.append(config.smtp.timeout_s)
+        longest = max(timeouts, default=10.0)
+        return workers * max(1, int(self.lease.total_seconds() / 2 // longest))
+
     def claim_due(self, limit: int) -> list[Claim]:
         """Lease up to `limit` due pending deliveries to destinations this process knows, oldest first
         (a destination only another process's rules file declares is left to that process)."""
@@ -226,7 +238,8 @@ class DeliveryService:
 
 class DeliveryLoop:
     """A background thread that keeps the outbox moving: it claims due deliveries whenever it is woken
-    (`wake()`, after a commit that queued alerts) or every `poll_s`, and sends up to `workers` at once."""
+    (`wake()`, after a commit that queued alerts) or every `poll_s`, and sends up to `workers` at once
+    (holding at most `service.claim_limit(workers)`, the rest queued for the next free sender)."""
 
     def __init__(self, service: DeliveryService, *, poll_s: float, workers: int) -> None:
         self.service = service
@@ -238,6 +251,7 @@ class DeliveryLoop:
         self._finished: list[Attempt] = []
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alert-delivery")
+        self._held = service.claim_limit(workers)
         self._thread = threading.Thread(target=self._run, name="alert-deliveries", daemon=True)
         self._failures = 0
 
@@ -276,7 +290,7 @@ class DeliveryLoop:
 
     def _claim(self) -> None:
         with self._lock:
-            free = self.workers - len(self._in_flight)
+            free = self._held - len(self._in_flight)
         if free <= 0:
             return
         for claim in self.service.claim_due(free):
@@ -299,6 +313,8 @@ class DeliveryLoop:
             self._in_flight.discard(future)
             if error is None:
                 self._finished.append(future.result())
+            idle = len(self._in_flight) < self.workers  # a sender is free and none is queued for it
         if error is not None:  # its lease runs out and another round sends it again
             log.error("alert delivery failed unexpectedly", exc_info=error)
-        self._wake.set()
+        if idle:
+            self._wake.set()

@@ -76,11 +76,18 @@ def write_case(
     *,
     new: bool = False,
     source_message_pk: int | None = None,
+    row: CaseRow | None = None,
+    customer_stored: bool = False,
 ) -> CaseRow:
-    """Insert (`new`) or update the row of `case` in the caller's transaction; `due` recomputed at `now`."""
-    row = None if new else session.get(CaseRow, case.id)
+    """Insert (`new`) or update the row of `case` in the caller's transaction; `due` recomputed at `now`.
+
+    `row`: the case's row when the caller holds it (one added earlier in the transaction and not
+    flushed yet, which `session.get` would not find); `customer_stored`: the case's customer is known
+    to be stored already."""
+    if row is None and not new:
+        row = session.get(CaseRow, case.id)
     if row is None:
-        if case.customer_id is not None:
+        if case.customer_id is not None and not customer_stored:
             ensure_customers(session, [case.customer_id])
         row = CaseRow(id=case.id, source_message_id=source_message_pk)
         session.add(row)
@@ -122,8 +129,13 @@ def append_case_events(session: Session, events: Iterable[CaseEvent]) -> None:
     )
 
 
-def cases_of(session: Session, customer_ids: Sequence[str]) -> dict[str, list[tuple[Case, dict[str, Any]]]]:
-    """Every case of these customers, oldest first, as domain cases with their SLA deadlines."""
+def cases_of(
+    session: Session, customer_ids: Sequence[str], *, rows: dict[str, CaseRow] | None = None
+) -> dict[str, list[tuple[Case, dict[str, Any]]]]:
+    """Every case of these customers, oldest first, as domain cases with their SLA deadlines.
+
+    `rows` (when given) keeps the rows read, by case id, for a caller that will write some of them
+    (the session holds its rows weakly: one not kept would be read again by `session.get`)."""
     found: dict[str, list[tuple[Case, dict[str, Any]]]] = {}
     for start in range(0, len(customer_ids), 500):
         chunk = list(customer_ids[start : start + 500])
@@ -132,6 +144,8 @@ def cases_of(session: Session, customer_ids: Sequence[str]) -> dict[str, list[tu
         )
         for row in session.scalars(statement):
             found.setdefault(str(row.customer_id), []).append((case_from_row(row), dict(row.due)))
+            if rows is not None:
+                rows[row.id] = row
     return found
 
 

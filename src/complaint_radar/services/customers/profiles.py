@@ -38,10 +38,13 @@ def profile_from_window(
     now: datetime,
     weights: ProfileWeights,
     history: timedelta = timedelta(days=HISTORY_DAYS),
+    *,
+    baseline: int | None = None,
 ) -> CustomerRiskProfile:
-    """The customer's profile as of `now` from the window's last `history` and their cases."""
+    """The customer's profile as of `now` from the window's last `history` and their cases
+    (`baseline`: see `compute_profile`)."""
     messages, events, cases = window.view(now, history)
-    return compute_profile(customer_id, messages, events, cases, now, weights)
+    return compute_profile(customer_id, messages, events, cases, now, weights, baseline=baseline)
 
 
 def snapshot_row(profile: CustomerRiskProfile) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from complaint_radar.cases import Case
 from complaint_radar.customers import BehaviourEvent, CaseSignal, MessageSignal
 from complaint_radar.services.cases.records import case_signal, cases_of
 from complaint_radar.services.records import from_plain
+from complaint_radar.store import Case as CaseRow
 from complaint_radar.store import Customer, Event, Message
 from complaint_radar.types import Assessment
 
@@ -124,17 +125,19 @@ def load_windows(
     caches: SignalCaches,
     skip_messages: frozenset[int] = frozenset(),
     skip_events: frozenset[int] = frozenset(),
+    case_rows: dict[str, CaseRow] | None = None,
 ) -> dict[str, CustomerWindow]:
     """Each customer's customer-turn messages and events with `start <= occurred_at <= end`, and cases.
 
-    `skip_*` are row ids the caller adds itself, in its own order (the batch's new items).
+    `skip_*` are row ids the caller adds itself, in its own order (the batch's new items);
+    `case_rows` (when given) receives the cases' rows by id (see `cases_of`).
     """
     ids = sorted(set(customer_ids))
     windows = {customer: CustomerWindow() for customer in ids}
     for part in _parts(ids):
         _load_messages(session, part, start, end, caches.messages, skip_messages, windows)
         _load_events(session, part, start, end, caches.events, skip_events, windows)
-    for customer, cases in cases_of(session, ids).items():
+    for customer, cases in cases_of(session, ids, rows=case_rows).items():
         for case, deadlines in cases:
             windows[customer].put_case(case, deadlines)
     return windows

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,6 +43,7 @@ from complaint_radar.customers import (
     MessageSignal,
     ProfileWeights,
     context_risk_score,
+    trend_baseline,
     weights_from_settings,
 )
 from complaint_radar.services.assessment.assessing import AssessItem, Assessor
@@ -78,6 +79,7 @@ from complaint_radar.services.intake.outcomes import (
 from complaint_radar.services.rows import RowProblem
 from complaint_radar.services.runtime import Clock, SessionFactory, system_clock
 from complaint_radar.settings import Settings, get_settings
+from complaint_radar.store import Case as CaseRow
 from complaint_radar.store import (
     insert_events,
     insert_messages,
@@ -90,6 +92,15 @@ from complaint_radar.types import Assessment
 log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_SOURCE", "BatchFinish", "BatchObserver", "BatchResult", "Ingestor", "ItemOutcome"]
+
+
+@dataclass(slots=True)
+class _Writes:
+    """A batch's case rows by id (read with its windows, or added and flushed together at the end),
+    and the years whose case-number counter it has used."""
+
+    rows: dict[str, CaseRow] = field(default_factory=dict)
+    years: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +270,7 @@ class Ingestor:
         nows = {i: self.now(new[i].at) for i in order}
         customers = {c for n in new if (c := n.item.record.customer_id) is not None}
         windows: dict[str, CustomerWindow] = {}
+        writes = _Writes()
         if customers:
             lock_customers(session, customers)
             windows = load_windows(
@@ -269,25 +281,35 @@ class Ingestor:
                 caches=self.caches,
                 skip_messages=frozenset(n.pk for n in new if isinstance(n.item, MessageItem)),
                 skip_events=frozenset(n.pk for n in new if isinstance(n.item, EventItem)),
+                case_rows=writes.rows,
             )
         finish = None
         if self.observer is not None and new:
             finish = self.observer.start_batch(session, frozenset(customers), min(nows.values()))
         snapshots = []
-        for i in order:
-            outcome = self._one(session, new[i], nows[i], windows)
-            result.items.append(outcome)
-            result.new += 1
-            result.cases_opened += outcome.case_action == "opened"
-            result.contacts_attached += outcome.case_action == "attached"
-            if outcome.profile is not None:
-                snapshots.append(snapshot_row(outcome.profile))
+        # Nothing below reads what the loop writes back from the database (the windows hold the
+        # batch's state), so the case rows and audit events go in one flush, in bulk, at the end.
+        with session.no_autoflush:
+            for i in order:
+                outcome = self._one(session, new[i], nows[i], windows, writes)
+                result.items.append(outcome)
+                result.new += 1
+                result.cases_opened += outcome.case_action == "opened"
+                result.contacts_attached += outcome.case_action == "attached"
+                if outcome.profile is not None:
+                    snapshots.append(snapshot_row(outcome.profile))
+        session.flush()
         save_snapshots(session, snapshots)
         if finish is not None:
             finish(result)
 
     def _one(
-        self, session: Session, new: _New, now: datetime, windows: dict[str, CustomerWindow]
+        self,
+        session: Session,
+        new: _New,
+        now: datetime,
+        windows: dict[str, CustomerWindow],
+        writes: _Writes,
     ) -> ItemOutcome:
         item, record = new.item, new.item.record
         customer = record.customer_id
@@ -318,11 +340,19 @@ class Ingestor:
                 assessment = replace(
                     new.assessment, context_risk_score=context_risk_score(signal.risk_score, profile)
                 )
-                changed = self._case_step(session, window, assessment, item, signal, new.pk, profile, now)
+                changed = self._case_step(
+                    session, window, assessment, item, signal, new.pk, profile, now, writes
+                )
                 if changed is not None:
                     action, case = changed[0], changed[1].case
                     number = case.number
-                    profile = profile_from_window(window, customer, now, self.weights, self.history)
+                    # A case opened after the trend's comparison moment leaves the timeline as of
+                    # then unchanged: its score is the one just worked out.
+                    since = now - timedelta(days=self.weights.trend.compare_days)
+                    baseline = trend_baseline(profile) if case.opened_at > since else None
+                    profile = profile_from_window(
+                        window, customer, now, self.weights, self.history, baseline=baseline
+                    )
         return ItemOutcome(
             kind=ItemKind.EVENT if isinstance(item, EventItem) else ItemKind.MESSAGE,
             item_id=record.external_id,
@@ -354,6 +384,7 @@ class Ingestor:
         message_pk: int,
         profile: CustomerRiskProfile,
         now: datetime,
+        writes: _Writes,
     ) -> tuple[str, CaseUpdate] | None:
         """Attach the contact to its open case, or open one when the §6 rule says so (SPEC.md §6)."""
         customer = str(item.record.customer_id)
@@ -375,7 +406,9 @@ class Ingestor:
             opens, _ = should_open(assessment, profile.risk_level, self.settings)
             if not opens:
                 return None
-            case_id, number = new_case_identity(session, now)
+            year = now.astimezone(UTC).year
+            case_id, number = new_case_identity(session, now, counter_exists=year in writes.years)
+            writes.years.add(year)
             update = auto_open(
                 assessment,
                 case_id,
@@ -390,8 +423,16 @@ class Ingestor:
         if update is None:
             return None
         row = write_case(
-            session, update.case, now, self.sla, new=action == "opened", source_message_pk=message_pk
+            session,
+            update.case,
+            now,
+            self.sla,
+            new=action == "opened",
+            source_message_pk=message_pk,
+            row=writes.rows.get(update.case.id),
+            customer_stored=True,  # with the batch's items
         )
+        writes.rows[update.case.id] = row
         append_case_events(session, update.events)
         window.put_case(update.case, row.due)
         return action, update
