@@ -78,6 +78,13 @@ def _children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def is_worker(pid: int) -> bool:
+    try:
+        return b"spawn_main" in (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def rss_mib(pid: int) -> float:
     """RSS of one process (0 when it is gone)."""
     try:
@@ -104,9 +111,10 @@ class Soak:
 
     @property
     def workers(self) -> list[int]:
-        """Worker pids seen in every sample (a restarted worker would show up as a new pid)."""
+        """uvicorn worker pids seen in every sample (a restarted worker would show up as a new pid);
+        not multiprocessing's resource tracker, the supervisor's other child."""
         seen = [set(pids) - {self.supervisor} for _, pids, _ in self.samples]
-        return sorted(set.intersection(*seen)) if seen else []
+        return sorted(pid for pid in set.intersection(*seen) if is_worker(pid)) if seen else []
 
     def series(self, pid: int, since_s: float = 0.0) -> list[tuple[float, float]]:
         return [(t, rss[pid]) for t, rss, _ in self.samples if t >= since_s and pid in rss]
@@ -217,10 +225,10 @@ def soak_lines(args: argparse.Namespace, soak: Soak) -> list[str]:
         f"{warm:g} s are warm-up and not judged; after it: growth from the first sample after the "
         "warm-up to the last, and the least-squares slope over those samples.",
         "",
-        "| process | start | end of warm-up | end | warm-up growth | growth after | slope after |",
+        "| process (RSS, MiB) | start | end of warm-up | end | warm-up growth | growth after | slope after |",
         "|---|---|---|---|---|---|---|",
     ]
-    rows = [(f"worker {n} (MiB)", soak.series(pid)) for n, pid in enumerate(workers, 1)]
+    rows = [(f"worker {n}", soak.series(pid)) for n, pid in enumerate(workers, 1)]
     in_workers = [(t, sum(m for p, m in rss.items() if p in workers)) for t, rss, _ in soak.samples]
     rows += [(f"all {len(workers)} workers", in_workers), ("supervisor", soak.series(soak.supervisor))]
     for name, series in rows:
