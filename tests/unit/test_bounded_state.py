@@ -12,9 +12,11 @@ import pytest
 
 import complaint_radar.services.access.key_cache as key_cache_module
 from complaint_radar.api.state import AppState
+from complaint_radar.errors import RateLimitError
+from complaint_radar.services.access import rate_limit
 from complaint_radar.services.access.key_cache import MAX_ENTRIES as KEY_CACHE_MAX
 from complaint_radar.services.access.key_cache import KeyCache
-from complaint_radar.services.access.rate_limit import MAX_BUCKETS, TokenBucketLimiter
+from complaint_radar.services.access.rate_limit import TokenBucketLimiter
 from complaint_radar.services.alerts import engine as engine_module
 from complaint_radar.services.customers.timelines import RowCache, SignalCaches
 from complaint_radar.settings import Settings
@@ -51,13 +53,25 @@ def test_a_server_bounds_its_signal_caches_by_the_setting() -> None:
     assert SignalCaches().messages.limit > default.messages.limit
 
 
-def test_rate_limit_buckets_stay_bounded_over_many_client_addresses() -> None:
+def test_rate_limit_buckets_stay_bounded_over_many_client_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rate_limit, "MAX_BUCKETS", 1_000)
     clock = [0.0]
     limiter = TokenBucketLimiter(monotonic=lambda: clock[0])
-    for n in range(MAX_BUCKETS + 5_000):
+    for n in range(20_000):
         limiter.acquire(("addr", n), per_minute=30)
-        clock[0] += 0.01  # ~1,000 s in all: early buckets have refilled and may go
-    assert len(limiter._buckets) <= MAX_BUCKETS
+        clock[0] += 0.01  # 200 s in all: earlier buckets have refilled and may go
+        assert len(limiter._buckets) <= 1_000
+
+
+def test_rate_limit_buckets_stay_bounded_even_when_none_has_refilled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rate_limit, "MAX_BUCKETS", 1_000)
+    limiter = TokenBucketLimiter(monotonic=lambda: 5.0)  # a flood within one instant: nothing refills
+    for n in range(20_000):
+        limiter.acquire(("addr", n), per_minute=30)
+        assert len(limiter._buckets) <= 1_000
+    with pytest.raises(RateLimitError):  # a key still remembered keeps its (emptied) bucket
+        for _ in range(30):
+            limiter.acquire(("addr", 19_999), per_minute=30)
 
 
 def test_key_cache_stays_bounded_over_many_keys(monkeypatch: pytest.MonkeyPatch) -> None:
