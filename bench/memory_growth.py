@@ -9,8 +9,13 @@ seconds after a `--warmup-s` warm-up. Printed per round: RSS; glibc's heap (in u
 between requests; with `--trace`, tracemalloc's allocation sites that grew most since the end of the
 warm-up (growth that continues round after round is the suspect; tracemalloc slows every allocation).
 
+`--entry-bytes` instead measures what one cached message and one cached event cost in the signal
+caches (`signal_cache_rows`), tracemalloc over 20,000 entries built from real assessments, and one
+entry of the pipeline's word-score cache.
+
 Run: .venv/bin/python bench/memory_growth.py [--warmup-s 60] [--round-s 60] [--rounds 5]
                                              [--concurrency 8] [--trace] [--top 12]
+     .venv/bin/python bench/memory_growth.py --entry-bytes
 """
 
 from __future__ import annotations
@@ -99,7 +104,11 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true", help="tracemalloc: allocation sites that grow")
     parser.add_argument("--frames", type=int, default=8, help="traceback depth kept per allocation")
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--entry-bytes", action="store_true", help="bytes per cached message and event")
     args = parser.parse_args()
+    if args.entry_bytes:
+        entry_bytes()
+        return
     from complaint_radar.api.testing import LiveServer
     from complaint_radar.settings import get_settings
     from complaint_radar.web.app import create_app
@@ -138,6 +147,56 @@ def main() -> None:
                 print(line(f"round {round_no} ({errors} errors)", total, app), flush=True)
                 if base is not None:
                     print_growth(snapshot(), base, args.top)
+
+
+def entry_bytes(n: int = 20_000) -> None:
+    """Traced bytes per entry of a RowCache of message signals and of behaviour events."""
+    from datetime import UTC, datetime, timedelta
+
+    from complaint_radar import Analyzer
+    from complaint_radar.customers import BehaviourEvent, MessageSignal
+    from complaint_radar.services.customers.timelines import RowCache
+    from complaint_radar.services.records import from_plain, to_plain
+    from complaint_radar.types import Assessment
+
+    analyzer = Analyzer()
+    stored = [to_plain(analyzer.assess(text)) for text in customer_texts()[:200]]
+    at = datetime(2026, 11, 16, tzinfo=UTC)
+    gc.collect()
+    tracemalloc.start()
+    messages: RowCache[MessageSignal] = RowCache(n)
+    for i in range(n):
+        assessment = from_plain(Assessment, stored[i % len(stored)])
+        signal = MessageSignal.from_assessment(assessment, at, thread_id=f"thread-{i}")
+        messages.put(i, signal, at + timedelta(seconds=i))
+    gc.collect()
+    per_message = tracemalloc.get_traced_memory()[0] / n
+    tracemalloc.stop()
+    gc.collect()
+    tracemalloc.start()
+    events: RowCache[BehaviourEvent] = RowCache(n)
+    for i in range(n):
+        event = BehaviourEvent(
+            event_id=f"ev-{i}",
+            at=at + timedelta(seconds=i),
+            kind="page_view",
+            value="cancel",
+            attributes={"page": "cancel"},
+            customer_id=f"c-{i % 5000}",
+        )
+        events.put(i, event)
+    gc.collect()
+    per_event = tracemalloc.get_traced_memory()[0] / n
+    tracemalloc.stop()
+    gc.collect()
+    tracemalloc.start()
+    words = {f"词语{i}": 0.5 + i / (4 * n) for i in range(n)}  # the pipeline's word-score cache
+    per_word = tracemalloc.get_traced_memory()[0] / len(words)
+    tracemalloc.stop()
+    print(
+        f"{n} entries: {per_message:.0f} bytes per cached message, {per_event:.0f} per cached event, "
+        f"{per_word:.0f} per word score (a 2-4 character word)"
+    )
 
 
 def snapshot() -> tracemalloc.Snapshot:
