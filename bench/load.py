@@ -109,12 +109,14 @@ class Soak:
     errors: int = 0
     p99_ms: float = 0.0
 
+    worker_pids: set[int] = field(default_factory=set)
+    """Children seen to be uvicorn workers while they ran (not multiprocessing's resource tracker)."""
+
     @property
     def workers(self) -> list[int]:
-        """uvicorn worker pids seen in every sample (a restarted worker would show up as a new pid);
-        not multiprocessing's resource tracker, the supervisor's other child."""
-        seen = [set(pids) - {self.supervisor} for _, pids, _ in self.samples]
-        return sorted(pid for pid in set.intersection(*seen) if is_worker(pid)) if seen else []
+        """Worker pids present in every sample (a restarted worker would show up as a new pid)."""
+        seen = [set(pids) for _, pids, _ in self.samples]
+        return sorted(self.worker_pids.intersection(*seen)) if seen else []
 
     def series(self, pid: int, since_s: float = 0.0) -> list[tuple[float, float]]:
         return [(t, rss[pid]) for t, rss, _ in self.samples if t >= since_s and pid in rss]
@@ -185,12 +187,12 @@ def _soak(base: str, key: str, texts: list[str], pid: int, seconds: float, every
 
     def sample() -> None:
         while True:
-            rss = {member: rss_mib(member) for member in [pid, *_children(pid)]}
+            children = _children(pid)
+            soak.worker_pids.update(child for child in children if is_worker(child))
+            rss = {member: rss_mib(member) for member in [pid, *children]}
             soak.samples.append((time.perf_counter() - began, rss, os.getloadavg()[0]))
-            print(
-                f"soak {soak.samples[-1][0]:.0f} s: " + ", ".join(f"{m:.0f}" for m in rss.values()),
-                flush=True,
-            )
+            shown = ", ".join(f"{member}: {mib:.1f}" for member, mib in rss.items())
+            print(f"soak {soak.samples[-1][0]:.0f} s: {shown}", flush=True)
             if stop.wait(every_s):
                 return
 
