@@ -143,6 +143,12 @@ def main() -> None:
     parser.add_argument("--soak", type=float, default=600.0, help="seconds of mixed load at 8 connections")
     parser.add_argument("--soak-warmup", type=float, default=120.0, help="first soak seconds not judged")
     parser.add_argument("--sample-s", type=float, default=15.0, help="seconds between RSS samples")
+    parser.add_argument(
+        "--signal-cache-rows",
+        type=int,
+        help="the server's signal_cache_rows (default: its own, 50,000); small: the cache is full "
+        "within the warm-up, so what grows after it is something else",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_load.md")
     parser.add_argument("--data", type=Path, help="unused (bench/run_all.py passes it to every script)")
     args = parser.parse_args()
@@ -158,6 +164,8 @@ def main() -> None:
             "COMPLAINT_RADAR_SLA_CHECK_INTERVAL_S": "0",
             "COMPLAINT_RADAR_API_RATE_LIMIT_PER_MINUTE": "100000000",
         }
+        if args.signal_cache_rows is not None:
+            env["COMPLAINT_RADAR_SIGNAL_CACHE_ROWS"] = str(args.signal_cache_rows)
         key = cli("keys", "create", "--name", "load", "--role", "agent", env=env)
         port = free_port()
         server = start_server(env, port, "--workers", str(args.workers))
@@ -257,7 +265,9 @@ def write_markdown(args: argparse.Namespace, results: list[Result], soak: Soak) 
         "",
         f"Command: `.venv/bin/python bench/load.py --workers {args.workers} --duration {args.duration:g} "
         f"--concurrency {args.concurrency} --soak {args.soak:g} --soak-warmup {args.soak_warmup:g} "
-        f"--sample-s {args.sample_s:g}`; machine: {cpu_model()}, "
+        f"--sample-s {args.sample_s:g}"
+        + (f" --signal-cache-rows {args.signal_cache_rows}" if args.signal_cache_rows is not None else "")
+        + f"`; machine: {cpu_model()}, "
         f"{os.cpu_count()} CPUs shared with other work (load average at the end "
         f"{os.getloadavg()[0]:.1f}), Python {platform.python_version()}; server, PostgreSQL and the load "
         "generator on the same machine.",
