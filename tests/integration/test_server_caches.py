@@ -8,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from api_client import T0, serve_api
 from fastapi import FastAPI
 
-from api_client import T0, serve_api
 from complaint_radar import Analyzer
 from complaint_radar.store.migrate import upgrade
 from complaint_radar.web.app import create_app

@@ -57,7 +57,7 @@ class RowCache(Generic[_V]):
 
 
 SIGNAL_ROW_BYTES = 600
-"""About what one cached message or event costs in memory (measured with tracemalloc, bench/memory_growth.py)."""
+"""About what one cached message or event costs (tracemalloc: bench/memory_growth.py --entry-bytes)."""
 
 
 @dataclass
