@@ -5,10 +5,17 @@ Closed loop (asyncio + httpx, C connections each sending back to back, like benc
 mixed workload per request: 60 % reads (GET /v1/messages, /v1/cases, /v1/customers/{id}), 25 % writes
 (POST /v1/messages, one new row: assessed, stored, profile and maybe a case), 15 % POST /v1/assess.
 "Sustained" is the highest throughput whose p99 stays under 100 ms; "saturation" the concurrency past
-which throughput stops rising by 10 %. Memory is the summed RSS of the server's processes.
+which throughput stops rising by 10 %.
+
+The soak: `--soak` seconds of the mixed workload at 8 connections without a pause, while a sampler
+reads each uvicorn worker's RSS (and the supervisor's) every `--sample-s` seconds. The first
+`--soak-warmup` seconds are warm-up (caches filling, allocator arenas growing, the dashboard's first
+background views) and are reported but not judged; over the rest: each worker's slope (least squares,
+MiB per minute) and the growth from the end of the warm-up (minute 2 by default) to the end.
 
 Run: .venv/bin/python bench/load.py [--workers 2] [--duration 10] [--concurrency 1,4,16,32]
-                                    [--soak 600] [--out docs/benchmarks_load.md]
+                                    [--soak 600] [--soak-warmup 120] [--sample-s 15]
+                                    [--out docs/benchmarks_load.md]
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ import itertools
 import os
 import platform
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +46,8 @@ def assess_requests(texts: list[str]) -> Any:
         yield "POST", "/v1/assess", {"text": texts[i % len(texts)]}
 
 
-def mixed_requests(texts: list[str]) -> Any:
+def mixed_requests(texts: list[str], tag: str = "") -> Any:
+    """The mixed workload; `tag` keeps the new message ids apart from another run's."""
     at = "2026-11-16T02:00:00Z"
     for i in itertools.count():
         slot = i % 20
@@ -46,7 +56,7 @@ def mixed_requests(texts: list[str]) -> Any:
             yield "GET", path, None
         elif slot < 17:
             row = {
-                "message_id": f"load-{os.getpid()}-{i}",
+                "message_id": f"load-{os.getpid()}{tag}-{i}",
                 "customer_id": f"load-{i % 50}",
                 "occurred_at": at,
             }
@@ -55,9 +65,8 @@ def mixed_requests(texts: list[str]) -> Any:
             yield "POST", "/v1/assess", {"text": texts[i % len(texts)]}
 
 
-def server_rss_mib(pid: int) -> float:
-    """Summed RSS of `pid` and its children (the uvicorn workers)."""
-    family = {pid}
+def _children(pid: int) -> list[int]:
+    found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -65,15 +74,65 @@ def server_rss_mib(pid: int) -> float:
             except OSError:
                 continue
             if int(fields[1]) == pid:
-                family.add(int(entry.name))
-    total = 0
-    for member in family:
-        try:
-            status = (Path("/proc") / str(member) / "status").read_text()
-        except OSError:
-            continue
-        total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-    return total / 1024
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def is_worker(pid: int) -> bool:
+    try:
+        return b"spawn_main" in (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def rss_mib(pid: int) -> float:
+    """RSS of one process (0 when it is gone)."""
+    try:
+        status = (Path("/proc") / str(pid) / "status").read_text()
+    except OSError:
+        return 0.0
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")) / 1024
+
+
+def server_rss_mib(pid: int) -> float:
+    """Summed RSS of `pid` and its children (the uvicorn workers)."""
+    return sum(rss_mib(member) for member in [pid, *_children(pid)])
+
+
+@dataclass
+class Soak:
+    """RSS samples of the server's processes during the soak: (elapsed s, {pid: MiB}, 1-min load)."""
+
+    supervisor: int
+    samples: list[tuple[float, dict[int, float], float]] = field(default_factory=list)
+    requests: int = 0
+    errors: int = 0
+    p99_ms: float = 0.0
+
+    worker_pids: set[int] = field(default_factory=set)
+    """Children seen to be uvicorn workers while they ran (not multiprocessing's resource tracker)."""
+
+    @property
+    def workers(self) -> list[int]:
+        """Worker pids present in every sample (a restarted worker would show up as a new pid)."""
+        seen = [set(pids) for _, pids, _ in self.samples]
+        return sorted(self.worker_pids.intersection(*seen)) if seen else []
+
+    def series(self, pid: int, since_s: float = 0.0) -> list[tuple[float, float]]:
+        return [(t, rss[pid]) for t, rss, _ in self.samples if t >= since_s and pid in rss]
+
+    def total(self, since_s: float = 0.0) -> list[tuple[float, float]]:
+        return [(t, sum(rss.values())) for t, rss, _ in self.samples if t >= since_s]
+
+
+def slope_mib_per_min(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MiB), in MiB per minute."""
+    if len(points) < 2:
+        return float("nan")
+    mean_t = sum(t for t, _ in points) / len(points)
+    mean_m = sum(m for _, m in points) / len(points)
+    var = sum((t - mean_t) ** 2 for t, _ in points)
+    return 60 * sum((t - mean_t) * (m - mean_m) for t, m in points) / var if var else float("nan")
 
 
 def main() -> None:
@@ -82,6 +141,14 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--concurrency", default="1,4,16,32")
     parser.add_argument("--soak", type=float, default=600.0, help="seconds of mixed load at 8 connections")
+    parser.add_argument("--soak-warmup", type=float, default=120.0, help="first soak seconds not judged")
+    parser.add_argument("--sample-s", type=float, default=15.0, help="seconds between RSS samples")
+    parser.add_argument(
+        "--signal-cache-rows",
+        type=int,
+        help="the server's signal_cache_rows (default: its own, 50,000); small: the cache is full "
+        "within the warm-up, so what grows after it is something else",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_load.md")
     parser.add_argument("--data", type=Path, help="unused (bench/run_all.py passes it to every script)")
     args = parser.parse_args()
@@ -97,6 +164,8 @@ def main() -> None:
             "COMPLAINT_RADAR_SLA_CHECK_INTERVAL_S": "0",
             "COMPLAINT_RADAR_API_RATE_LIMIT_PER_MINUTE": "100000000",
         }
+        if args.signal_cache_rows is not None:
+            env["COMPLAINT_RADAR_SIGNAL_CACHE_ROWS"] = str(args.signal_cache_rows)
         key = cli("keys", "create", "--name", "load", "--role", "agent", env=env)
         port = free_port()
         server = start_server(env, port, "--workers", str(args.workers))
@@ -111,36 +180,94 @@ def main() -> None:
                     )
                     results.append(Result(name, concurrency, 1, latencies, errors, args.duration))
                     print(results[-1].row(), f"(client CPU {time.process_time() - cpu:.1f} s)", flush=True)
-            soak = _soak(base, key, texts, server.pid, args.soak)
+            soak = _soak(base, key, texts, server.pid, args.soak, args.sample_s)
         finally:
             server.terminate()
             server.wait(timeout=60)
     write_markdown(args, results, soak)
 
 
-def _soak(
-    base: str, key: str, texts: list[str], pid: int, seconds: float
-) -> list[tuple[float, float, float, int]]:
-    """(elapsed s, server RSS MiB, 1-min load average, requests in the slice) every tenth of the soak."""
-    samples = [(0.0, server_rss_mib(pid), os.getloadavg()[0], 0)]
-    requests = mixed_requests(texts)
-    slice_s = max(seconds / 10, 1.0)
+def _soak(base: str, key: str, texts: list[str], pid: int, seconds: float, every_s: float) -> Soak:
+    """`seconds` of mixed load at 8 connections, the server's processes sampled every `every_s` s."""
+    soak = Soak(pid)
+    stop = threading.Event()
     began = time.perf_counter()
-    while (elapsed := time.perf_counter() - began) < seconds:
-        latencies, _, _ = asyncio.run(closed_loop(base, key, requests, 8, slice_s - WARMUP_S, WARMUP_S))
-        samples.append((elapsed + slice_s, server_rss_mib(pid), os.getloadavg()[0], len(latencies)))
-        print(f"soak {samples[-1]}", flush=True)
-    return samples
+
+    def sample() -> None:
+        while True:
+            children = _children(pid)
+            soak.worker_pids.update(child for child in children if is_worker(child))
+            rss = {member: rss_mib(member) for member in [pid, *children]}
+            soak.samples.append((time.perf_counter() - began, rss, os.getloadavg()[0]))
+            shown = ", ".join(f"{member}: {mib:.1f}" for member, mib in rss.items())
+            print(f"soak {soak.samples[-1][0]:.0f} s: {shown}", flush=True)
+            if stop.wait(every_s):
+                return
+
+    sampler = threading.Thread(target=sample, name="rss-sampler", daemon=True)
+    sampler.start()
+    try:
+        latencies, soak.errors, _ = asyncio.run(
+            closed_loop(base, key, mixed_requests(texts, "-soak"), 8, seconds, 0.0)
+        )
+    finally:
+        stop.set()
+        sampler.join()
+    soak.requests = len(latencies) + soak.errors
+    soak.p99_ms = sorted(latencies)[int(0.99 * (len(latencies) - 1))] if latencies else float("nan")
+    rss = {member: rss_mib(member) for member in [pid, *_children(pid)]}
+    soak.samples.append((time.perf_counter() - began, rss, os.getloadavg()[0]))
+    return soak
 
 
-def write_markdown(
-    args: argparse.Namespace, results: list[Result], soak: list[tuple[float, float, float, int]]
-) -> None:
+def soak_lines(args: argparse.Namespace, soak: Soak) -> list[str]:
+    """The soak's paragraph, its summary table and RSS per minute."""
+    warm = args.soak_warmup
+    end = soak.samples[-1][0]
+    workers = soak.workers
+    loads = [load for _, _, load in soak.samples]
+    lines = [
+        f"### Soak: {args.soak:g} s of the mixed workload at 8 connections, without a pause",
+        "",
+        f"{soak.requests} requests ({soak.requests / end:.0f}/s), {soak.errors} errors, p99 "
+        f"{soak.p99_ms:.0f} ms; RSS of each process sampled every {args.sample_s:g} s "
+        f"({len(soak.samples)} samples); load average {min(loads):.1f}–{max(loads):.1f}. The first "
+        f"{warm:g} s are warm-up and not judged; after it: growth from the first sample after the "
+        "warm-up to the last, and the least-squares slope over those samples.",
+        "",
+        "| process (RSS, MiB) | start | end of warm-up | end | warm-up growth | growth after | slope after |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    rows = [(f"worker {n}", soak.series(pid)) for n, pid in enumerate(workers, 1)]
+    in_workers = [(t, sum(m for p, m in rss.items() if p in workers)) for t, rss, _ in soak.samples]
+    rows += [(f"all {len(workers)} workers", in_workers), ("supervisor", soak.series(soak.supervisor))]
+    for name, series in rows:
+        after = [(t, m) for t, m in series if t >= warm]
+        if series and after:
+            lines.append(
+                f"| {name} | {series[0][1]:.0f} | {after[0][1]:.0f} | {after[-1][1]:.0f} "
+                f"| {after[0][1] - series[0][1]:+.0f} | {after[-1][1] - after[0][1]:+.1f} "
+                f"| {slope_mib_per_min(after):+.2f} MiB/min |"
+            )
+    header = " | ".join(f"worker {n}" for n in range(1, len(workers) + 1))
+    lines += ["", f"| minute | {header} | load average |", "|---" * (len(workers) + 2) + "|"]
+    for minute in range(int(end // 60) + 1):
+        t, rss, load = min(soak.samples, key=lambda sample: abs(sample[0] - 60 * minute))
+        cells = " | ".join(f"{rss.get(pid, 0):.0f}" for pid in workers)
+        lines.append(f"| {t / 60:.1f} | {cells} | {load:.1f} |")
+    lines.append("")
+    return lines
+
+
+def write_markdown(args: argparse.Namespace, results: list[Result], soak: Soak) -> None:
     lines = [
         "## Load: `serve` on PostgreSQL, several workers (bench/load.py)",
         "",
         f"Command: `.venv/bin/python bench/load.py --workers {args.workers} --duration {args.duration:g} "
-        f"--concurrency {args.concurrency} --soak {args.soak:g}`; machine: {cpu_model()}, "
+        f"--concurrency {args.concurrency} --soak {args.soak:g} --soak-warmup {args.soak_warmup:g} "
+        f"--sample-s {args.sample_s:g}"
+        + (f" --signal-cache-rows {args.signal_cache_rows}" if args.signal_cache_rows is not None else "")
+        + f"`; machine: {cpu_model()}, "
         f"{os.cpu_count()} CPUs shared with other work (load average at the end "
         f"{os.getloadavg()[0]:.1f}), Python {platform.python_version()}; server, PostgreSQL and the load "
         "generator on the same machine.",
@@ -165,14 +292,7 @@ def write_markdown(
         )
         lines.append(f"- {name}: sustained with p99 < 100 ms: {sustained}; throughput stops rising at "
                      f"{saturation} connections.")  # fmt: skip
-    first, last = soak[0], soak[-1]
-    lines += [
-        f"- soak ({args.soak:g} s of mixed load at 8 connections): server RSS {first[1]:.0f} MiB before, "
-        f"{max(s[1] for s in soak):.0f} MiB peak, {last[1]:.0f} MiB at the end; load average "
-        f"{min(s[2] for s in soak):.1f}–{max(s[2] for s in soak):.1f}; RSS per tenth: "
-        + ", ".join(f"{s[1]:.0f}" for s in soak),
-        "",
-    ]
+    lines += ["", *soak_lines(args, soak)]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.out}")
 

@@ -76,6 +76,13 @@ class Settings(BaseSettings):
         description="How long the API server remembers an authenticated key (0: look it up on every "
         "request); a key revoked by another process stops working within this time.",
     )
+    signal_cache_rows: int = Field(
+        default=50_000,
+        ge=0,
+        description="Stored messages, and as many events, whose decoded profile view a server or stream "
+        "worker process keeps for recomputing customer profiles (about 0.6 KB each; past it the older "
+        "half is dropped; 0: decode every time).",
+    )
     analysis_timezone: str = Field(
         default="Asia/Shanghai",
         description="IANA time zone whose calendar days the analysis counts in (a message's `day` is fixed "

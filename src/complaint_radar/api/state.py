@@ -12,6 +12,7 @@ from complaint_radar.services.analysis.desk import AnalysisDesk
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.cases.desk import CaseDesk, CaseService
 from complaint_radar.services.cases.sla_settings import effective_sla
+from complaint_radar.services.customers.timelines import SignalCaches
 from complaint_radar.services.intake.desk import IntakeDesk
 from complaint_radar.services.intake.ingest import Ingestor
 from complaint_radar.services.runtime import Clock, Database, SessionFactory
@@ -38,6 +39,13 @@ class AppState:
     """A database the app opened itself (and closes at shutdown); None when the caller passed one."""
     alerting: Alerting | None = None
     """The rules file, the alert engine ingestion and the SLA sweep call, and the delivery loop."""
+    signal_caches: SignalCaches | None = None
+    """Decoded stored messages and events, shared by ingestion and case work, at most
+    `settings.signal_cache_rows` of each: the one per-process structure that grows with the store."""
+
+    def __post_init__(self) -> None:
+        if self.signal_caches is None:
+            self.signal_caches = SignalCaches.bounded(self.settings.signal_cache_rows)
 
     def wire(self) -> None:
         """Build the services that need the database (and the models), once they are ready."""
@@ -51,6 +59,7 @@ class AppState:
                 settings=self.settings,
                 clock=self.clock,
                 sla=sla,
+                caches=self.signal_caches,
                 on_sla=engine.on_sla if engine is not None else None,
             )
             self.case_desk = CaseDesk(service)
@@ -67,6 +76,7 @@ class AppState:
                 source=API_SOURCE,
                 observer=engine,
                 sla=sla,
+                caches=self.signal_caches,
             )
             self.intake_desk = IntakeDesk(ingestor, self.sessions)
 

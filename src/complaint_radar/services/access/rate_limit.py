@@ -6,6 +6,7 @@ state lives in the serving process, so several server processes each allow the f
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 import time
@@ -69,8 +70,16 @@ class TokenBucketLimiter:
         return (1.0 - bucket.tokens) / rate
 
     def _forget_full(self) -> None:
-        """Drop the buckets that have refilled: they hold no state a new bucket would not."""
+        """Drop the buckets that have refilled: they hold no state a new bucket would not. If that frees
+        too little (a flood of new keys or addresses within seconds), the tenth least recently used go
+        too, so the bound holds whatever the traffic; such a key starts again with a full bucket."""
         now = self._monotonic()
         for key, bucket in list(self._buckets.items()):
             if bucket.tokens + (now - bucket.updated) * bucket.per_minute / 60.0 >= bucket.per_minute:
+                del self._buckets[key]
+        if len(self._buckets) >= MAX_BUCKETS * 0.9:
+            stale = heapq.nsmallest(
+                max(1, MAX_BUCKETS // 10), self._buckets.items(), key=lambda item: item[1].updated
+            )
+            for key, _ in stale:
                 del self._buckets[key]

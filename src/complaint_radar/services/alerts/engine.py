@@ -108,14 +108,15 @@ class AlertEngine:
             self.fire(session, subjects)
 
     def rules(self, session: Session) -> list[tuple[int, AlertRuleSpec]]:
-        """The enabled rules with their ids (parsed once per version of a row)."""
-        out = []
+        """The enabled rules with their ids (parsed once per version of a row; only the versions
+        enabled now are kept, so editing rules for months does not grow the process)."""
+        known = self._specs
+        current: dict[tuple[int, datetime], AlertRuleSpec] = {}
         for row in enabled_alert_rules(session):
             key = (row.id, row.updated_at)
-            if key not in self._specs:
-                self._specs[key] = spec_of(row)
-            out.append((row.id, self._specs[key]))
-        return out
+            current[key] = known.get(key) or spec_of(row)
+        self._specs = current
+        return [(rule_id, spec) for (rule_id, _), spec in current.items()]
 
     def fire(
         self,

@@ -9,6 +9,7 @@ across batches: decoding a stored Assessment is the expensive part of a timeline
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,29 +32,49 @@ _V = TypeVar("_V")
 
 
 class RowCache(Generic[_V]):
-    """Row id → (version, value), bounded: past `limit` entries the older half is dropped."""
+    """Row id → (version, value), bounded: past `limit` entries the older half is dropped (0: keeps
+    nothing). Thread-safe: a server's request threads share one."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._items: dict[int, tuple[Any, _V]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get(self, pk: int, version: Any = None) -> _V | None:
         found = self._items.get(pk)
         return found[1] if found is not None and found[0] == version else None
 
     def put(self, pk: int, value: _V, version: Any = None) -> None:
-        if len(self._items) >= self.limit:
-            for old in list(self._items)[: self.limit // 2]:
-                del self._items[old]
-        self._items[pk] = (version, value)
+        if self.limit <= 0:
+            return
+        with self._lock:
+            if len(self._items) >= self.limit:
+                for old in list(self._items)[: max(1, self.limit // 2)]:
+                    del self._items[old]
+            self._items[pk] = (version, value)
+
+
+SIGNAL_ROW_BYTES = 600
+"""About what one cached message or event costs (tracemalloc: bench/memory_growth.py --entry-bytes)."""
 
 
 @dataclass
 class SignalCaches:
-    """What a long-lived ingestor remembers between batches (never the cases: they change)."""
+    """What a long-lived ingestor remembers between batches (never the cases: they change).
+
+    The defaults suit a one-off ingestion run (a large file: up to ~0.9 GB); a server or stream
+    worker, which runs for weeks, takes `SignalCaches.bounded(settings.signal_cache_rows)`."""
 
     messages: RowCache[MessageSignal] = field(default_factory=lambda: RowCache(500_000))
     events: RowCache[BehaviourEvent] = field(default_factory=lambda: RowCache(1_000_000))
+
+    @classmethod
+    def bounded(cls, rows: int) -> SignalCaches:
+        """At most `rows` messages and `rows` events (about 2 × rows × SIGNAL_ROW_BYTES bytes)."""
+        return cls(messages=RowCache(rows), events=RowCache(rows))
 
 
 class _TimeOrdered(Generic[_V]):

@@ -136,6 +136,7 @@ class Ingestor:
         sla: SlaConfig | None = None,
         history_days: float = HISTORY_DAYS,
         observer: BatchObserver | None = None,
+        caches: SignalCaches | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings or (assessor.analyzer.settings if assessor else get_settings())
@@ -146,7 +147,7 @@ class Ingestor:
         self.weights = weights or weights_from_settings(self.settings)
         self.sla = sla or load_sla_config(self.settings.sla_file)
         self.history = timedelta(days=history_days)
-        self.caches = SignalCaches()
+        self.caches = caches or SignalCaches()
         self.observer = observer
 
     @property

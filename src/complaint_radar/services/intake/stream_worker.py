@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from complaint_radar.backoff import Backoff
 from complaint_radar.services.alerts.alerting import Alerting
 from complaint_radar.services.assessment.assessing import Assessor
+from complaint_radar.services.customers.timelines import SignalCaches
 from complaint_radar.services.intake.desk import storage_problem
 from complaint_radar.services.intake.ingest import BatchResult, Ingestor
 from complaint_radar.services.intake.ingest_rows import InputRow, ItemKind
@@ -235,7 +236,11 @@ def run_worker(
     try:
         alerting.start(database.sessions)
         ingestor = Ingestor(
-            database.sessions, settings=settings, source=config.stream, observer=alerting.engine
+            database.sessions,
+            settings=settings,
+            source=config.stream,
+            observer=alerting.engine,
+            caches=SignalCaches.bounded(settings.signal_cache_rows),
         )
         worker = StreamWorker(source, ingestor, options)
         if on_ready is not None:
