@@ -35,6 +35,7 @@ from typing import Any
 
 DEFAULT_JSON_API = "https://pypi.org/pypi"
 TIMEOUT_S = 30.0
+GIVE_UP_AFTER = 3  # consecutive failed lookups before any answer: the source is unreachable
 
 
 @dataclass
@@ -143,11 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ignore", action="append", default=[], metavar="ID", help="A justified advisory.")
     args = parser.parse_args(argv)
     api = args.json_api.rstrip("/")
-    findings = []
+    findings: list[Finding] = []
+    failures = 0
     for name, version in read_lock(args.requirements):
+        if failures >= GIVE_UP_AFTER and not any(f.how for f in findings):
+            # The source is unreachable (no lookup has answered yet): do not wait out every timeout.
+            findings.append(Finding(name, version, "", note="not tried: the source did not answer"))
+            continue
         try:
             findings.append(audit_one(api, name, version))
         except (OSError, ValueError) as error:  # URLError, timeouts, bad JSON
+            failures += 1
             findings.append(Finding(name, version, "", note=f"lookup failed: {error}"))
     text, open_hits, skipped = report(findings, api, set(args.ignore))
     print(text)
