@@ -4,6 +4,7 @@ the cause model) and a TF-IDF + logistic-regression baseline trained on the same
 docs/benchmarks_causes.md.
 
 Run: .venv/bin/python bench/causes.py   (needs git history for the lexicon-only reference)
+     .venv/bin/python bench/causes.py --cv-only   (model selection: cross-validation only, no test split)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from complaint_radar.models.cause_corpus import (
     SCRIPTS,
     CauseRecord,
     cv_folds,
+    dedupe_key,
     load_cause_corpus,
 )
 from complaint_radar.services.training.cause_evaluation import (
@@ -141,24 +143,9 @@ def _ms(folds: Sequence[dict[str, Any]], get: Callable[[dict[str, Any]], float])
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
 
-def render(
-    cv: dict[str, list[dict[str, Any]]], test: dict[str, dict[str, Any]], n_train: int, n_test: int, secs: str
-) -> str:
+def render_cv(cv: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """The cross-validation table: per script and model, mean ± sd over folds."""
     lines = [
-        "## Causes, demands and stages (issue 13)",
-        "",
-        "Command: `.venv/bin/python bench/causes.py`. Training corpus: `corpus/causes/train/` "
-        f"({n_train:,} hand-written messages); test: the frozen `corpus/causes/test.jsonl` ({n_test:,} "
-        "messages, written and labelled by another engineer before this work; never read while building, "
-        "scored once after every choice was frozen). Every figure is computed from what the assessor "
-        "returns (the whole pipeline: cues, stage rules, cause model, decisions). **Lexicon only** is "
-        f"the pipeline of commit `{LEXICON_REF[:9]}` (main before the cause model) through its own "
-        "`assess-file`; **TF-IDF + LR** is a plain baseline (characters 1-3 for Chinese, words 1-2 for "
-        "English, one balanced logistic regression per label at 0.5, multinomial for the stage) trained "
-        "on the same corpus. Cause F1 counts `other` as a label; a message with no cause counts nothing.",
-        "",
-        "### Cross-validation on the training corpus (grouped 5-fold, mean ± sd over folds)",
-        "",
         "| script | model | cause micro-F1 | cause macro-F1 | demand micro-F1 | stage accuracy |",
         "|---|---|---:|---:|---:|---:|",
     ]
@@ -174,6 +161,35 @@ def render(
                 f"| {_ms(folds, lambda f: part(f)['demands']['micro_f1'])} "
                 f"| {_ms(folds, lambda f: part(f)['stage_accuracy'])} |"
             )
+    return lines
+
+
+def render(
+    cv: dict[str, list[dict[str, Any]]],
+    test: dict[str, dict[str, Any]],
+    n_train: int,
+    n_test: int,
+    secs: str,
+    overlap: int = 0,
+) -> str:
+    lines = [
+        "## Causes, demands and stages (issue 13)",
+        "",
+        "Command: `.venv/bin/python bench/causes.py`. Training corpus: `corpus/causes/train/` "
+        f"({n_train:,} hand-written messages); test: the frozen `corpus/causes/test.jsonl` ({n_test:,} "
+        "messages, written and labelled by another engineer before this work; never read while building, "
+        "scored once after every choice was frozen). Every figure is computed from what the assessor "
+        "returns (the whole pipeline: cues, stage rules, cause model, decisions). **Lexicon only** is "
+        f"the pipeline of commit `{LEXICON_REF[:9]}` (main before the cause model) through its own "
+        "`assess-file`; **TF-IDF + LR** is a plain baseline (characters 1-3 for Chinese, words 1-2 for "
+        "English, one balanced logistic regression per label at 0.5, multinomial for the stage) trained "
+        "on the same corpus. Cause F1 counts `other` as a label; a message with no cause counts nothing. "
+        f"Training texts equal to a test text (deduplication key, counted by the script): {overlap}.",
+        "",
+        "### Cross-validation on the training corpus (grouped 5-fold, mean ± sd over folds)",
+        "",
+        *render_cv(cv),
+    ]
     names = list(test)
     lines += [
         "",
@@ -244,14 +260,23 @@ def main() -> None:
     parser.add_argument("--train", type=Path, default=ROOT / "corpus" / "causes" / "train")
     parser.add_argument("--test", type=Path, default=ROOT / "corpus" / "causes" / "test.jsonl")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_causes.md")
+    parser.add_argument(
+        "--cv-only",
+        action="store_true",
+        help="cross-validate on the training corpus and print the table; never reads the test split",
+    )
     args = parser.parse_args()
     wall, cpu = time.perf_counter(), time.process_time()
     try:
-        train, test = load_cause_corpus(args.train), load_cause_corpus(args.test)
+        train = load_cause_corpus(args.train)
+        test = [] if args.cv_only else load_cause_corpus(args.test)
     except ConfigurationError as exc:
         raise SystemExit(f"bench/causes.py: {exc}") from None
     predictions, fold_of = cross_validate(train, progress=lambda m: print(m, flush=True))
     cv = {"TF-IDF + LR": baseline_cv(train), "cause model": fold_scores(train, predictions, fold_of)}
+    if args.cv_only:
+        print("\n".join(render_cv(cv)))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         lexicon = lexicon_predictions(test, LEXICON_REF, Path(tmp))
     results = {
@@ -261,7 +286,8 @@ def main() -> None:
     }
     spent = time.perf_counter() - wall, time.process_time() - cpu
     secs = f"Run time {spent[0]:.0f} s wall, {spent[1]:.0f} s CPU (this process)."
-    args.out.write_text(render(cv, results, len(train), len(test), secs), encoding="utf-8")
+    overlap = len({dedupe_key(r.text) for r in train} & {dedupe_key(r.text) for r in test})
+    args.out.write_text(render(cv, results, len(train), len(test), secs, overlap), encoding="utf-8")
     print(f"wrote {args.out}")
 
 
