@@ -35,6 +35,7 @@ from complaint_radar.models.cause_corpus import (
     cv_folds,
     dedupe_key,
     load_cause_corpus,
+    without_test_duplicates,
 )
 from complaint_radar.services.training.cause_evaluation import (
     Prediction,
@@ -184,7 +185,8 @@ def render(
         "`assess-file`; **TF-IDF + LR** is a plain baseline (characters 1-3 for Chinese, words 1-2 for "
         "English, one balanced logistic regression per label at 0.5, multinomial for the stage) trained "
         "on the same corpus. Cause F1 counts `other` as a label; a message with no cause counts nothing. "
-        f"Training texts equal to a test text (deduplication key, counted by the script): {overlap}.",
+        "Training texts equal to a test text (deduplication key) are dropped before training, by the "
+        f"training command and this script alike (compared by key only); left after that: {overlap}.",
         "",
         "### Cross-validation on the training corpus (grouped 5-fold, mean ± sd over folds)",
         "",
@@ -268,7 +270,8 @@ def main() -> None:
     args = parser.parse_args()
     wall, cpu = time.perf_counter(), time.process_time()
     try:
-        train = load_cause_corpus(args.train)
+        # Training texts whose key is a test text's are dropped, as `make models` drops them.
+        train, dropped = without_test_duplicates(load_cause_corpus(args.train), args.test)
         test = [] if args.cv_only else load_cause_corpus(args.test)
     except ConfigurationError as exc:
         raise SystemExit(f"bench/causes.py: {exc}") from None
@@ -287,6 +290,7 @@ def main() -> None:
     spent = time.perf_counter() - wall, time.process_time() - cpu
     secs = f"Run time {spent[0]:.0f} s wall, {spent[1]:.0f} s CPU (this process)."
     overlap = len({dedupe_key(r.text) for r in train} & {dedupe_key(r.text) for r in test})
+    print(f"{dropped} training texts dropped as duplicates of test texts; overlap left: {overlap}")
     args.out.write_text(render(cv, results, len(train), len(test), secs, overlap), encoding="utf-8")
     print(f"wrote {args.out}")
 

@@ -140,6 +140,21 @@ def load_cause_corpus(directory: Path) -> list[CauseRecord]:
     return records
 
 
+def without_test_duplicates(records: Sequence[CauseRecord], test: Path) -> tuple[list[CauseRecord], int]:
+    """`records` less those whose deduplication key is also a key of the frozen test split at `test`
+    (when that file exists), and how many were dropped. Only keys are compared: no test text is kept or
+    shown, so a training run can honour the split without anyone reading it."""
+    if not test.is_file():
+        return list(records), 0
+    test_keys = {
+        dedupe_key(str(json.loads(line).get("text", "")))
+        for line in test.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    kept = [r for r in records if dedupe_key(r.text) not in test_keys]
+    return kept, len(records) - len(kept)
+
+
 def cv_folds(records: Sequence[CauseRecord], folds: int = 5, seed: int = 13) -> list[int]:
     """A fold number per record; a group's records share a fold (assigned by a seeded hash)."""
     out = []

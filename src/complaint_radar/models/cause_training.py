@@ -29,6 +29,7 @@ from complaint_radar.models.cause_corpus import (
     SCRIPTS,
     CauseRecord,
     load_cause_corpus,
+    without_test_duplicates,
 )
 from complaint_radar.models.cause_model import FORMAT_VERSION, KIND, MANIFEST, LanguageModel, hits_of
 from complaint_radar.models.features import HashingConfig
@@ -302,7 +303,7 @@ def fit_cause_model(
 
 def train_cause_model(corpus: Path, out: Path, date: str) -> dict[str, Any]:
     """Fit the bundled cause model on every record of `corpus` and save it to `out`; its metadata."""
-    records = load_cause_corpus(corpus)
+    records, dropped = without_test_duplicates(load_cause_corpus(corpus), corpus.parent / "test.jsonl")
     started = time.perf_counter()
     labels, models = fit_cause_model(records, load_lexicon())
     counts = {s: sum(r.script == s for r in records) for s in SCRIPTS}
@@ -312,6 +313,7 @@ def train_cause_model(corpus: Path, out: Path, date: str) -> dict[str, Any]:
         "training": {
             "corpus": "corpus/causes/train",
             "messages": len(records),
+            "dropped_as_test_duplicates": dropped,
             "per_script": counts,
             "fit_seconds": round(time.perf_counter() - started, 1),
         },
