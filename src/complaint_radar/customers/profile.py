@@ -22,7 +22,7 @@ from complaint_radar.customers.history import (
     SignalHit,
     effective_rank,
 )
-from complaint_radar.customers.likelihood import ComplaintModel, model_of
+from complaint_radar.customers.likelihood import ComplaintModel, Prediction, model_of
 from complaint_radar.customers.profile_parts import ActionCode, NextAction, OpenCase
 from complaint_radar.customers.signals import CaseSignal, MessageSignal
 from complaint_radar.customers.timeline import BehaviourEvent, EventKind, SkippedEvent
@@ -164,7 +164,8 @@ def compute_profile(
     if previous is not None:
         delta = scored.score - previous.risk_score
     else:
-        delta = scored.score - _score(h.subset(now - timedelta(days=w.trend.compare_days)), m).score
+        earlier = h.subset(now - timedelta(days=w.trend.compare_days))
+        delta = scored.score - _score(earlier, m, explain=False).score
     trend = (
         Trend.RISING
         if delta >= w.trend.min_delta
@@ -247,10 +248,12 @@ def signal_hits(h: History) -> tuple[list[SignalHit], float]:
     return hits, repeat_count
 
 
-def _score(h: History, model: ComplaintModel) -> _Scored:
+def _score(h: History, model: ComplaintModel, *, explain: bool = True) -> _Scored:
+    """The score and what it rests on; `explain=False` skips the features' shares (the trend's view)."""
     hits, repeat_count = signal_hits(h)
     features = model_inputs(h, {hit.code: hit for hit in hits})
-    prediction = model.predict({name: f.value for name, f in features.items()})
+    values = {name: f.value for name, f in features.items()}
+    prediction = model.predict(values) if explain else Prediction(model.probability(values), {})
     probability = 1.0 if _filed(h, model) else prediction.probability
     stage = parts.current_stage(h, hits, repeat_count)
     if stage.rank >= POTENTIAL and _in_words(h):
