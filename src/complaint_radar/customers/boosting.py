@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
 from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped]
 from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from complaint_radar.customers.features import SOOTHING
 from complaint_radar.customers.likelihood import Tree
@@ -66,7 +67,9 @@ def classifier(
         early_stopping=False,
         random_state=0,
     )
-    return model.fit(x, y)
+    # One thread: OpenMP threads that wait on each other crawl on a shared, busy machine.
+    with threadpool_limits(limits=1):
+        return model.fit(x, y)
 
 
 def fit_trees(x: np.ndarray, y: np.ndarray, names: Sequence[str], s: Boosting) -> tuple[float, list[Tree]]:
@@ -76,7 +79,9 @@ def fit_trees(x: np.ndarray, y: np.ndarray, names: Sequence[str], s: Boosting) -
     trees = [export(predictors[0].nodes) for predictors in model._predictors]
     baseline = float(np.ravel(model._baseline_prediction)[0])
     sample = x[np.linspace(0, len(x) - 1, min(len(x), 2000)).astype(int)]
-    gap = np.max(np.abs(tree_logit(baseline, trees, sample) - model.decision_function(sample)))
+    with threadpool_limits(limits=1):
+        expected = model.decision_function(sample)
+    gap = np.max(np.abs(tree_logit(baseline, trees, sample) - expected))
     if gap > 1e-4:
         raise RuntimeError(f"exported trees differ from the fitted model by {gap:.2g} in log-odds")
     return baseline, trees
@@ -121,7 +126,9 @@ def cross_validate_trees(data: Dataset, grid: Sequence[Boosting], folds: int = 5
         logit = np.zeros(len(y))
         losses = []
         for train, test in splits:
-            logit[test] = classifier(x[train], y[train], data.names, setting).decision_function(x[test])
+            fitted = classifier(x[train], y[train], data.names, setting)
+            with threadpool_limits(limits=1):
+                logit[test] = fitted.decision_function(x[test])
             losses.append(log_loss(y[test], logit[test]))
         scores[setting] = (float(np.mean(losses)), float(np.std(losses)))
         oof[setting] = logit
