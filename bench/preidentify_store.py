@@ -278,7 +278,8 @@ def main() -> None:
         "## Pre-identification through `replay`: evaluation journeys, this engine vs main's",
         "",
         f"Command: `.venv/bin/python bench/preidentify_store.py --customers {args.customers} --seeds "
-        f"{' '.join(map(str, args.seeds))} --baseline-ref {args.baseline_ref}`. Synthetic journeys from "
+        f"{' '.join(map(str, args.seeds))} --baseline-ref {args.baseline_ref}"
+        f"{' --baseline-rows DIR' if args.baseline_rows else ''}`. Synthetic journeys from "
         "`customers.journeys` (150 days per customer, 简体/繁體/English, archetypes and shares in that "
         "module) of the **evaluation split**: a phrase bank written separately from the training one (no "
         "sentence shared) "
