@@ -9,8 +9,11 @@ scored the same way: recall@24h over the catchable complainers (a warning ≥ 24
 of *high*, median lead time, hits and false alarms per archetype; for this engine also the Brier score,
 ECE and reliability curve of `complaint_probability_7d`. Mean ± sd over the seeds.
 
+With `--baseline-rows DIR` the baseline's rows are read from an earlier run of `--baseline-ref`'s own
+copy of this script (its `DIR/seed<N>/new.csv`, same customers and seeds) instead of being replayed.
+
 Run: .venv/bin/python bench/preidentify_store.py [--customers 400] [--seeds 201 202 203]
-     [--baseline-ref main | none] [--out docs/benchmarks_preidentify.md]
+     [--baseline-ref main | none] [--baseline-rows DIR] [--out docs/benchmarks_preidentify.md]
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ def summary_table(
     old: list[PreIdentificationReport] | None,
     prob: list[ProbabilityReport],
     cv: dict[str, Any],
+    old_prob: list[ProbabilityReport],
 ) -> list[str]:
     rows = [
         (
@@ -112,8 +116,8 @@ def summary_table(
             [float(r.false_alarms) for r in old or []],
             1,
         ),
-        ("Brier score of the 7-day probability", [p.brier for p in prob], [], 4),
-        ("ECE of the 7-day probability (10 bins)", [p.ece for p in prob], [], 4),
+        ("Brier score of the 7-day probability", [p.brier for p in prob], [p.brier for p in old_prob], 4),
+        ("ECE of the 7-day probability (10 bins)", [p.ece for p in prob], [p.ece for p in old_prob], 4),
     ]
     cv_keys = {
         "recall@24h of the catchable": "recall_at_24h",
@@ -228,6 +232,9 @@ def main() -> None:
     parser.add_argument(
         "--baseline-ref", default="main", help="git ref of the engine to compare with, or 'none'"
     )
+    parser.add_argument(
+        "--baseline-rows", type=Path, help="read the baseline's replay rows from DIR/seed<N>/new.csv"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_preidentify.md")
     parser.add_argument("--data", type=Path, help="not used (synthetic journeys); bench/run_all.py passes it")
     args = parser.parse_args()
@@ -236,17 +243,21 @@ def main() -> None:
     new: list[PreIdentificationReport] = []
     old: list[PreIdentificationReport] | None = None if args.baseline_ref == "none" else []
     probs: list[ProbabilityReport] = []
+    old_probs: list[ProbabilityReport] = []
     runs: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
     pooled: list[tuple[float, int]] = []
     items: list[int] = []
     with tempfile.TemporaryDirectory(prefix="preidentify-") as tmp:
-        baseline = None if old is None else source_of(args.baseline_ref, Path(tmp, "baseline"))
+        replayed = old is not None and args.baseline_rows is None
+        baseline = source_of(args.baseline_ref, Path(tmp, "baseline")) if replayed else None
         for seed in args.seeds:
             journeys = generate_journeys(args.customers, seed, START, split="eval")
             items.append(len(journeys.messages) + len(journeys.events))
             work = Path(tmp, f"seed{seed}")
             work.mkdir()
             ours, theirs, seconds, old_seconds = replay_both(assessor, journeys, work, baseline)
+            if old is not None and args.baseline_rows is not None:
+                theirs = read_rows(args.baseline_rows / f"seed{seed}" / "new.csv")
             new.append(evaluate(ours, journeys.truth))
             runs.append((ours, journeys.truth))
             pairs = labelled_probabilities(ours, journeys.truth)
@@ -254,6 +265,8 @@ def main() -> None:
             probs.append(probability_report(pairs))
             if old is not None and theirs is not None:
                 old.append(evaluate(theirs, journeys.truth))
+                if theirs and "complaint_probability_7d" in theirs[0]:
+                    old_probs.append(probability_report(labelled_probabilities(theirs, journeys.truth)))
             print(
                 f"seed {seed}: {items[-1]:,} items; replay {seconds:.0f} s, baseline {old_seconds:.0f} s",
                 flush=True,
@@ -265,7 +278,8 @@ def main() -> None:
         "## Pre-identification through `replay`: evaluation journeys, this engine vs main's",
         "",
         f"Command: `.venv/bin/python bench/preidentify_store.py --customers {args.customers} --seeds "
-        f"{' '.join(map(str, args.seeds))} --baseline-ref {args.baseline_ref}`. Synthetic journeys from "
+        f"{' '.join(map(str, args.seeds))} --baseline-ref {args.baseline_ref}"
+        f"{' --baseline-rows DIR' if args.baseline_rows else ''}`. Synthetic journeys from "
         "`customers.journeys` (150 days per customer, 简体/繁體/English, archetypes and shares in that "
         "module) of the **evaluation split**: a phrase bank written separately from the training one (no "
         "sentence shared) "
@@ -273,7 +287,12 @@ def main() -> None:
         "7-day model was fitted on training seeds only (`docs/model_cards/complaint_probability_7d.md`). "
         "Both engines replay the same files through `complaint-radar replay`'s code (live ingestion into a "
         "throwaway SQLite store, cases opened on the way); main's engine runs from `git archive "
-        f"{args.baseline_ref}` in a subprocess.",
+        f"{args.baseline_ref}`"
+        + (
+            " (its own copy of this script, run separately on the same seeds; its rows read back here)."
+            if args.baseline_rows
+            else " in a subprocess."
+        ),
         "",
         "Definitions: a complainer is *catchable* when they gave any warning (an episode message or event) "
         "≥ 24 h before filing; recall@24h counts catchable complainers whose profile reached *high* (or "
@@ -285,7 +304,7 @@ def main() -> None:
         "7 days). Targets: recall ≥ 0.95 at precision ≥ 0.90; ECE ≤ 0.05.",
         "",
         f"Seeds: the model was fitted on training seeds {fit_seeds or '(not recorded)'} "
-        f"({fitted.get('fitted_on', {}).get('customers', '?')} customers each); its regularisation, "
+        f"({fitted.get('fitted_on', {}).get('customers', '?')} customers each); its setting, "
         "calibration and *high* cut-off were chosen by 5-fold cross-validation grouped by customer on those "
         "same seeds (the CV column: out-of-fold figures, mean ± sd over folds); every other column is "
         f"measured on the held-out evaluation seeds {' '.join(map(str, args.seeds))}, never read by the "
@@ -300,7 +319,7 @@ def main() -> None:
         "",
         f"### Mean ± sd over {len(args.seeds)} evaluation seeds of {args.customers} customers",
         "",
-        *summary_table(new, old, probs, fitted.get("cross_validation", {})),
+        *summary_table(new, old, probs, fitted.get("cross_validation", {}), old_probs),
         "",
         "### Per seed",
         "",

@@ -225,8 +225,9 @@ def test_trend_compares_with_two_weeks_earlier() -> None:
     old = msg("o", 20, Stage.EXPLICIT_GRUMBLE, 55, causes=("product_quality",))
     rising = profile([old, msg("n", 0, Stage.POTENTIAL_COMPLAINT, 75)])
     assert rising.trend is Trend.RISING and rising.trend_delta > 0
-    falling = profile([old])
-    assert falling.trend is Trend.FALLING
+    # A threat three weeks old: two weeks ago it was a week old and at least high (the stage floor).
+    falling = profile([msg("t", 20, Stage.POTENTIAL_COMPLAINT, 75, causes=("product_quality",))])
+    assert falling.trend is Trend.FALLING and falling.trend_delta < 0
 
 
 def test_unknown_event_kinds_are_reported_and_skipped_never_fatal() -> None:

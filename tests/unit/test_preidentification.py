@@ -11,6 +11,14 @@ from hypothesis import strategies as st
 
 from complaint_radar import Analyzer
 from complaint_radar.customers import MessageSignal, compute_profile, parse_events
+from complaint_radar.customers.boosting import (
+    Boosting,
+    classifier,
+    export,
+    fit_trees,
+    isotonic_knots,
+    tree_logit,
+)
 from complaint_radar.customers.evaluation import (
     evaluate,
     labelled_probabilities,
@@ -18,9 +26,10 @@ from complaint_radar.customers.evaluation import (
     render_markdown,
     render_reliability,
 )
+from complaint_radar.customers.explain import reasons
 from complaint_radar.customers.journey_wording import phrase_bank
 from complaint_radar.customers.journeys import ARCHETYPE_SHARES, COMPLAINING, generate_journeys
-from complaint_radar.customers.likelihood import ComplaintModel
+from complaint_radar.customers.likelihood import ComplaintModel, check_monotone
 from complaint_radar.customers.model_fit import (
     FlagCurve,
     ProfileRow,
@@ -31,6 +40,7 @@ from complaint_radar.customers.model_fit import (
     platt,
 )
 from complaint_radar.customers.replay import replay
+from complaint_radar.customers.trajectory import Feature
 from complaint_radar.errors import ConfigurationError
 from complaint_radar.types import RiskLevel, Stage
 
@@ -317,3 +327,62 @@ def test_fold_figures_match_a_hand_count_on_each_fold() -> None:
     assert 0.0 < figures["precision_high"][0] < 1.0
     expected_brier = float(np.mean((probability - data.y) ** 2))
     assert figures["brier"][0] == pytest.approx(expected_brier)
+
+
+# --- the boosted-tree model -----------------------------------------------------------------------------
+
+
+def _tree_model() -> tuple[ComplaintModel, np.ndarray]:
+    rng = np.random.default_rng(1)
+    x = rng.random((3000, 3))
+    names = ("latent_now", "keeps_buying", "branch_wait")
+    logit = -2.0 + 3.0 * x[:, 0] - 2.0 * x[:, 1] + 1.5 * x[:, 0] * x[:, 2]
+    y = (rng.random(3000) < 1 / (1 + np.exp(-logit))).astype(float)
+    baseline, trees = fit_trees(x, y, names, Boosting(40, 7, 0.1, 20))
+    knots = isotonic_knots(tree_logit(baseline, trees, x), y)
+    cutoffs = {"medium": 0.2, "high": 0.5, "critical": 0.8}
+    model = ComplaintModel("t", baseline, {}, 1.0, 0.0, cutoffs, 7.0, names, tuple(trees), knots)
+    return model, x
+
+
+def test_exported_trees_compute_what_scikit_learn_fitted_and_survive_the_artifact() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.random((500, 2))
+    y = (x[:, 0] + 0.3 * rng.random(500) > 0.7).astype(float)
+    names = ("latent_now", "branch_wait")
+    fitted = classifier(x, y, names, Boosting(20, 5, 0.2, 10))
+    baseline = float(np.ravel(fitted._baseline_prediction)[0])
+    trees = [export(p[0].nodes) for p in fitted._predictors]
+    assert np.allclose(tree_logit(baseline, trees, x), fitted.decision_function(x), atol=1e-6)
+    model, _ = _tree_model()
+    assert ComplaintModel.from_dict(model.to_dict()) == model
+
+
+def test_the_tree_model_is_monotone_and_a_tree_against_r1_is_refused() -> None:
+    model, x = _tree_model()
+    assert check_monotone(model) == []
+    for row in x[:200]:
+        f = dict(zip(model.tree_features, row.tolist(), strict=True))
+        p = model.probability(f)
+        assert model.probability(f | {"latent_now": min(1.0, f["latent_now"] + 0.3)}) >= p
+        assert model.probability(f | {"keeps_buying": min(1.0, f["keeps_buying"] + 0.3)}) <= p
+    flipped = model.to_dict()
+    tree = flipped["trees"][0]
+    tree["value"] = [-v for v in tree["value"]]
+    with pytest.raises(ConfigurationError, match="not monotone"):
+        ComplaintModel.from_dict(flipped)
+    with pytest.raises(ConfigurationError, match="soothing"):
+        ComplaintModel.from_dict(ComplaintModel.bundled().to_dict() | {"weights": {"keeps_buying": 1.0}})
+
+
+def test_the_tree_shares_add_up_to_the_log_odds_and_soothing_inputs_are_never_reasons() -> None:
+    model, _ = _tree_model()
+    f = {"latent_now": 0.9, "keeps_buying": 0.05, "branch_wait": 0.8}
+    prediction = model.predict(f)
+    root = sum(t.value[0] for t in model.trees)
+    assert sum(prediction.contributions.values()) == pytest.approx(model.logit(f) - model.intercept - root)
+    assert prediction.contributions["latent_now"] > 0
+    assert prediction.probability == pytest.approx(model.probability(f))
+    features = {name: Feature(value, (f"e-{name}",)) for name, value in f.items()}
+    codes = {r.code for r in reasons(60, prediction.contributions, features, {})}
+    assert "keeps_buying" not in codes and "recent_stage" in codes

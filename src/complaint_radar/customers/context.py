@@ -75,12 +75,62 @@ def context_features(
     kind_facts = (("count", len(kinds)), ("days", int(w.slow_days)))
     out["trouble_kinds_3"] = Feature(1.0, kind_refs, kind_facts) if len(kinds) >= 3 else NONE
     out["trouble_kinds_4"] = Feature(1.0, kind_refs, kind_facts) if len(kinds) >= 4 else NONE
+    out.update(_counts(h, frictions, kinds, kind_refs, w))
+    # Soothing inputs (customers.features.SOOTHING): good answers and steady buying. The model may only
+    # lower risk as they grow; negative evidence never raises them (a bad answer lowers the first).
+    out["satisfied_answers"] = Feature(satisfied) if satisfied else NONE
+    out["keeps_buying"] = Feature(_keeps_buying(rhythm, w)) if rhythm is not None else NONE
     latent = said.get("latent_now", NONE)
     out["decline_with_words"] = (
         Feature(overdue.value * latent.value, overdue.evidence + latent.evidence, overdue.facts)
         if overdue.value and latent.value
         else NONE
     )
+    return out
+
+
+def _counts(
+    h: History,
+    frictions: list[BehaviourEvent],
+    kinds: set[str],
+    kind_refs: tuple[str, ...],
+    w: ContextWeights,
+) -> dict[str, Feature]:
+    """How much trouble, counted (each only grows with added negative evidence): friction events of the
+    last `w.window_days` (full at 5), kinds of trouble over the slow-burn window (full at 6), low
+    survey answers over it (full at 3) and days with a dissatisfied message in the last
+    `w.window_days` (full at 6)."""
+    recent = [e for e in frictions if h.age(e) <= w.window_days]
+    low = [
+        e
+        for e in h.recent_events(EventKind.SURVEY_CSAT, EventKind.SURVEY_NPS, days=w.slow_days)
+        if e.number <= (2 if e.kind == EventKind.SURVEY_CSAT else 6)
+    ]
+    grumbles = [
+        m for m in h.recent_messages(w.window_days) if evidence_rank(m) >= LATENT and not h.resolved(m)
+    ]
+    days = {int(h.age(m)) for m in grumbles}
+    out: dict[str, Feature] = {}
+    if recent:
+        out["friction_count"] = Feature(
+            min(1.0, len(recent) / 5.0),
+            tuple(e.event_id for e in recent[-3:]),
+            (("count", len(recent)), ("days", int(w.window_days))),
+        )
+    if kinds:
+        out["trouble_kinds"] = Feature(
+            min(1.0, len(kinds) / 6.0), kind_refs, (("count", len(kinds)), ("days", int(w.slow_days)))
+        )
+    if low:
+        out["low_surveys"] = Feature(
+            min(1.0, len(low) / 3.0), tuple(e.event_id for e in low[-3:]), (("count", len(low)),)
+        )
+    if days:
+        out["grumble_days"] = Feature(
+            min(1.0, len(days) / 6.0),
+            tuple(m.message_id for m in grumbles[-3:]),
+            (("count", len(days)), ("days", int(w.window_days))),
+        )
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from complaint_radar.customers.features import reason_of
+from complaint_radar.customers.features import SOOTHING, reason_of
 from complaint_radar.customers.history import SignalHit
 from complaint_radar.customers.trajectory import Feature
 
@@ -41,7 +41,7 @@ def reasons(
     log-odds contribution (so the points add up to the score)."""
     grouped: dict[str, list[tuple[float, str]]] = {}
     for name, value in contributions.items():
-        if value > 0.0:
+        if value > 0.0 and name in features and name not in SOOTHING:
             grouped.setdefault(reason_of(name), []).append((value, name))
     total = sum(value for parts in grouped.values() for value, _ in parts) or 1.0
     ranked = sorted(grouped.items(), key=lambda item: (-sum(v for v, _ in item[1]), item[0]))

@@ -56,10 +56,18 @@ REASON_OF: dict[str, str] = {
     "friction_spoken": "friction_in_context",
     "purchase_overdue": "purchase_overdue",
     "decline_with_words": "purchase_overdue",
+    "friction_count": "friction_count",
+    "trouble_kinds": "slow_burn",
+    "low_surveys": "low_surveys",
+    "grumble_days": "negative_trend",
 }
 
+SOOTHING = ("satisfied_answers", "keeps_buying")
+"""Inputs that may only lower the probability (good survey answers, steady buying): the model is
+monotone decreasing in them, and they are never a reason."""
 
-FEATURES = (*SIGNAL_CODES, *REASON_OF)
+
+FEATURES = (*SIGNAL_CODES, *REASON_OF, *SOOTHING)
 """Every feature the model may weigh."""
 
 

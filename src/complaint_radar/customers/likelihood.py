@@ -1,15 +1,20 @@
-"""The 7-day complaint probability: a calibrated logistic model with non-negative weights over the
-profile's interpretable features, and the mapping from that probability to the risk score and level.
+"""The 7-day complaint probability over the profile's interpretable features, and the mapping from that
+probability to the risk score and level.
 
-The parameters are a committed artifact (`data/complaint_model.json`), fitted offline on synthetic
-training journeys by `python -m complaint_radar.services.customers.fit_profile_model` (`make models`);
-nothing is fitted at run time. Every feature is ≥ 0 and never lowered by added negative evidence, and
-every weight is ≥ 0, so the probability, the score and the level never fall when negative evidence is
-added (SPEC.md R1).
+Two kinds of model share one artifact format (`data/complaint_model.json`): a logistic model with
+non-negative weights and Platt calibration, or gradient-boosted trees (fitted with monotone
+constraints) with an isotonic calibration curve. Both are fitted offline on synthetic training journeys
+by `python -m complaint_radar.services.customers.fit_profile_model` (`make models`); nothing is fitted at
+run time. Every feature is ≥ 0 and never lowered by added negative evidence; the log-odds never fall
+as a feature grows (weights ≥ 0, trees monotone increasing), except in the soothing inputs
+(`features.SOOTHING`: good answers, steady buying) where they never rise, and negative evidence never
+raises those. The calibration is non-decreasing. So the probability, the score and the level never fall
+when negative evidence is added (SPEC.md R1); `check_monotone` verifies the trees when a model loads.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import math
@@ -20,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from complaint_radar.customers.features import SOOTHING
 from complaint_radar.customers.weights import ProfileWeights
 from complaint_radar.errors import ConfigurationError
 
@@ -37,9 +43,73 @@ class Prediction:
 
 
 @dataclass(frozen=True, slots=True)
+class Tree:
+    """One regression tree as parallel arrays over nodes (node 0 the root): the split feature's index
+    (-1 at a leaf), threshold (x ≤ threshold goes left), children, and value (at a leaf its output; at
+    an inner node the sample-weighted mean of its leaves, used to share the output out over features)."""
+
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tree:
+        tree = cls(
+            tuple(int(v) for v in data["feature"]),
+            tuple(float(v) for v in data["threshold"]),
+            tuple(int(v) for v in data["left"]),
+            tuple(int(v) for v in data["right"]),
+            tuple(float(v) for v in data["value"]),
+        )
+        n = len(tree.feature)
+        if not n or any(len(a) != n for a in (tree.threshold, tree.left, tree.right, tree.value)):
+            raise ValueError("tree arrays must be non-empty and of one length")
+        for i, f in enumerate(tree.feature):
+            if f >= 0 and not (i < tree.left[i] < n and i < tree.right[i] < n):
+                raise ValueError(f"node {i}: children must follow it")
+        return tree
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return {
+            "feature": list(self.feature),
+            "threshold": list(self.threshold),
+            "left": list(self.left),
+            "right": list(self.right),
+            "value": list(self.value),
+        }
+
+    def output(self, x: list[float]) -> float:
+        feature, threshold, left, right = self.feature, self.threshold, self.left, self.right
+        i = 0
+        while feature[i] >= 0:
+            i = left[i] if x[feature[i]] <= threshold[i] else right[i]
+        return self.value[i]
+
+    def share(self, x: list[float], into: list[float]) -> float:
+        """The output, with each split's change of value along the path added to its feature in `into`."""
+        feature, threshold, left, right, value = (
+            self.feature,
+            self.threshold,
+            self.left,
+            self.right,
+            self.value,
+        )
+        i = 0
+        while feature[i] >= 0:
+            j = left[i] if x[feature[i]] <= threshold[i] else right[i]
+            into[feature[i]] += value[j] - value[i]
+            i = j
+        return value[i]
+
+
+@dataclass(frozen=True, slots=True)
 class ComplaintModel:
-    """P(formal complaint within 7 days) = σ(a · (b₀ + Σ wᵢ xᵢ) + c), wᵢ ≥ 0, a > 0; the level cut-offs
-    are probabilities (`cutoffs`: medium, high, critical), and the risk score maps them onto 30/60/80."""
+    """P(formal complaint within 7 days) from the log-odds z = b₀ + Σ wᵢ xᵢ + Σ trees(x): σ(a · z + c)
+    (Platt, a > 0), or, when `calibration_knots` are given, the non-decreasing piecewise-linear curve
+    through them (isotonic); the level cut-offs are probabilities (`cutoffs`: medium, high, critical),
+    and the risk score maps them onto 30/60/80. Trees read the features named in `tree_features`."""
 
     version: str
     intercept: float
@@ -48,6 +118,9 @@ class ComplaintModel:
     calibration_intercept: float
     cutoffs: Mapping[str, float]
     horizon_days: float = 7.0
+    tree_features: tuple[str, ...] = ()
+    trees: tuple[Tree, ...] = ()
+    calibration_knots: tuple[tuple[float, float], ...] = ()
 
     @classmethod
     def bundled(cls) -> ComplaintModel:
@@ -70,20 +143,34 @@ class ComplaintModel:
         try:
             weights = {str(k): float(v) for k, v in data["weights"].items()}
             cutoffs = {level: float(data["cutoffs"][level]) for level in _SCORE_AT}
+            calibration = data["calibration"]
             model = cls(
                 version=str(data["version"]),
                 intercept=float(data["intercept"]),
                 weights=weights,
-                calibration_slope=float(data["calibration"]["slope"]),
-                calibration_intercept=float(data["calibration"]["intercept"]),
+                calibration_slope=float(calibration.get("slope", 1.0)),
+                calibration_intercept=float(calibration.get("intercept", 0.0)),
                 cutoffs=cutoffs,
                 horizon_days=float(data.get("horizon_days", 7.0)),
+                tree_features=tuple(str(n) for n in data.get("tree_features", ())),
+                trees=tuple(Tree.from_dict(t) for t in data.get("trees", ())),
+                calibration_knots=tuple((float(x), float(y)) for x, y in calibration.get("knots", ())),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigurationError(f"complaint model from {where} is malformed: {exc!r}") from exc
         problems = [f"weight {k} = {v} < 0" for k, v in weights.items() if v < 0 or math.isnan(v)]
+        problems += [f"weight on soothing input {k}" for k in weights if k in SOOTHING]
         if model.calibration_slope <= 0:
             problems.append("calibration slope must be > 0")
+        knots = model.calibration_knots
+        if any(x1 <= x0 or y1 < y0 for (x0, y0), (x1, y1) in itertools.pairwise(knots)) or any(
+            not 0.0 <= y <= 1.0 for _, y in knots
+        ):
+            problems.append("calibration knots must rise in x, not fall in y, and lie in [0, 1]")
+        if any(f >= len(model.tree_features) for t in model.trees for f in t.feature):
+            problems.append("a tree splits on a feature outside tree_features")
+        if not problems and model.trees:
+            problems += check_monotone(model)
         if not 0.0 < cutoffs["medium"] < cutoffs["high"] < cutoffs["critical"] < 1.0:
             problems.append("cut-offs must satisfy 0 < medium < high < critical < 1")
         if problems:
@@ -91,26 +178,66 @@ class ComplaintModel:
         return model
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        calibration: dict[str, Any] = {
+            "slope": self.calibration_slope,
+            "intercept": self.calibration_intercept,
+        }
+        out: dict[str, Any] = {
             "version": self.version,
             "horizon_days": self.horizon_days,
             "intercept": self.intercept,
             "weights": dict(self.weights),
-            "calibration": {"slope": self.calibration_slope, "intercept": self.calibration_intercept},
+            "calibration": calibration,
             "cutoffs": dict(self.cutoffs),
         }
+        if self.calibration_knots:
+            calibration["knots"] = [list(k) for k in self.calibration_knots]
+        if self.trees:
+            out["tree_features"] = list(self.tree_features)
+            out["trees"] = [t.to_dict() for t in self.trees]
+        return out
 
     def logit(self, features: Mapping[str, float]) -> float:
         """The uncalibrated log-odds (what the fitter calibrates)."""
-        return self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        z = self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        if self.trees:
+            x = [features.get(name, 0.0) for name in self.tree_features]
+            z += sum(t.output(x) for t in self.trees)
+        return z
+
+    def calibrate(self, z: float) -> float:
+        """The probability of the log-odds `z`."""
+        knots = self.calibration_knots
+        if not knots:
+            return _sigmoid(self.calibration_slope * z + self.calibration_intercept)
+        if z <= knots[0][0]:
+            return knots[0][1]
+        if z >= knots[-1][0]:
+            return knots[-1][1]
+        i = bisect.bisect_right(knots, (z, math.inf))
+        (x0, y0), (x1, y1) = knots[i - 1], knots[i]
+        return y0 + (y1 - y0) * (z - x0) / (x1 - x0)
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        """The calibrated probability alone (no shares: cheaper)."""
+        return self.calibrate(self.logit(features))
 
     def predict(self, features: Mapping[str, float]) -> Prediction:
-        a = self.calibration_slope
+        """The probability and each present feature's share of the log-odds (positive shares only
+        explain; a soothing input's share is never positive in a monotone model)."""
+        a = 1.0 if self.calibration_knots else self.calibration_slope
         contributions = {
             name: a * w * features[name] for name, w in self.weights.items() if features.get(name)
         }
-        z = a * self.intercept + sum(contributions.values()) + self.calibration_intercept
-        return Prediction(_sigmoid(z), contributions)
+        z = self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        if self.trees:
+            x = [features.get(name, 0.0) for name in self.tree_features]
+            shares = [0.0] * len(x)
+            z += sum(t.share(x, shares) for t in self.trees)
+            for name, value, share in zip(self.tree_features, x, shares, strict=True):
+                if value and share:
+                    contributions[name] = contributions.get(name, 0.0) + share
+        return Prediction(self.calibrate(z), contributions)
 
     def risk_score(self, probability: float) -> int:
         """The 0–100 risk of a probability: piecewise linear through (0, 0), (medium cut-off, 30),
@@ -124,6 +251,35 @@ class ComplaintModel:
             if p <= p1:
                 return math.floor(s0 + (s1 - s0) * (p - p0) / (p1 - p0))
         return 100
+
+
+def check_monotone(model: ComplaintModel) -> list[str]:
+    """Problems with the trees' direction: at every split the right (larger) side's leaves must all be
+    ≥ (soothing inputs: ≤) the left side's, so raising one input never moves the log-odds the wrong way
+    whatever the other inputs are. A tree is monotone in a feature exactly when this holds at each of
+    that feature's splits (a sufficient check, and the one the fitter's constraints guarantee)."""
+    problems = []
+    for n, tree in enumerate(model.trees):
+        for i, f in enumerate(tree.feature):
+            if f < 0:
+                continue
+            low, high = _leaf_range(tree, tree.left[i]), _leaf_range(tree, tree.right[i])
+            soothing = model.tree_features[f] in SOOTHING
+            if (low[0] < high[1] - 1e-9) if soothing else (high[0] < low[1] - 1e-9):
+                problems.append(f"tree {n} node {i} is not monotone in {model.tree_features[f]}")
+    return problems
+
+
+def _leaf_range(tree: Tree, node: int) -> tuple[float, float]:
+    """(lowest, highest) leaf value under `node`."""
+    stack, low, high = [node], math.inf, -math.inf
+    while stack:
+        i = stack.pop()
+        if tree.feature[i] < 0:
+            low, high = min(low, tree.value[i]), max(high, tree.value[i])
+        else:
+            stack += [tree.left[i], tree.right[i]]
+    return low, high
 
 
 def model_of(weights: ProfileWeights) -> ComplaintModel:

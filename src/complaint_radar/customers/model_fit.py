@@ -1,11 +1,11 @@
 """Fitting the 7-day complaint model on replayed training journeys (offline; never at run time).
 
 Rows are profile computations (one per replayed item) before the customer's filing; the label says
-whether they filed within 7 days. The model is an L2-regularised logistic regression with every weight
-≥ 0 (so R1 holds), its regularisation chosen by cross-validation grouped by customer, calibrated by
-Platt scaling on the out-of-fold log-odds, and its *high* cut-off chosen on the out-of-fold
-probabilities at the customer level: the lowest probability whose precision reaches the target with
-the best early recall of the catchable complainers.
+whether they filed within 7 days. Here: the rows as arrays, the customer-level flag curve and the *high*
+cut-off chosen on out-of-fold probabilities (the best early recall of the catchable complainers at the
+precision target), the per-fold figures, and the earlier model form, an L2-regularised logistic
+regression with every weight ≥ 0 and Platt calibration (kept for comparison: bench/preidentify_misses.py).
+The bundled model's trees are fitted in customers.boosting.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from scipy.optimize import minimize  # type: ignore[import-untyped]
 from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
 
 from complaint_radar.customers.evaluation import HORIZON, probability_report, truthy
-from complaint_radar.customers.likelihood import ComplaintModel
 from complaint_radar.customers.timeline import parse_time
 
 LEAD = timedelta(hours=24)
@@ -214,26 +213,6 @@ def choose_high_cutoff(curve: FlagCurve, precision_target: float) -> float:
         if f1 >= fallback[0]:
             fallback = (f1, float(threshold))
     return best[1] if best is not None else fallback[1]
-
-
-def assemble(
-    version: str,
-    names: Sequence[str],
-    intercept: float,
-    weights: np.ndarray,
-    calibration: tuple[float, float],
-    high: float,
-) -> ComplaintModel:
-    """The model artifact: weights by name (zeros dropped), calibration, and cut-offs around *high*:
-    medium at a third of it, critical halfway from it to certainty."""
-    return ComplaintModel(
-        version=version,
-        intercept=intercept,
-        weights={name: round(float(w), 6) for name, w in zip(names, weights, strict=True) if w > 1e-6},
-        calibration_slope=calibration[0],
-        calibration_intercept=calibration[1],
-        cutoffs={"medium": high / 3.0, "high": high, "critical": (1.0 + high) / 2.0},
-    )
 
 
 def fold_metrics(

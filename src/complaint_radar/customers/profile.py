@@ -22,7 +22,7 @@ from complaint_radar.customers.history import (
     SignalHit,
     effective_rank,
 )
-from complaint_radar.customers.likelihood import ComplaintModel, model_of
+from complaint_radar.customers.likelihood import ComplaintModel, Prediction, model_of
 from complaint_radar.customers.profile_parts import ActionCode, NextAction, OpenCase
 from complaint_radar.customers.signals import CaseSignal, MessageSignal
 from complaint_radar.customers.timeline import BehaviourEvent, EventKind, SkippedEvent
@@ -230,11 +230,11 @@ def _baseline_score(h: History, model: ComplaintModel) -> int:
     """`_score(h, model).score`; an empty timeline (a customer new within the comparison window, the
     common case on a live stream) scores the same at any moment, so it is worked out once."""
     if h.messages or h.events or h.cases:
-        return _score(h, model).score
+        return _score(h, model, explain=False).score
     for known_model, known_weights, score in _EMPTY_SCORES:
         if known_model is model and known_weights is h.weights:
             return score
-    score = _score(h, model).score
+    score = _score(h, model, explain=False).score
     del _EMPTY_SCORES[:-7]  # keep the last few pairs (tests build many weights)
     _EMPTY_SCORES.append((model, h.weights, score))
     return score
@@ -278,10 +278,12 @@ def signal_hits(h: History) -> tuple[list[SignalHit], float]:
     return hits, repeat_count
 
 
-def _score(h: History, model: ComplaintModel) -> _Scored:
+def _score(h: History, model: ComplaintModel, *, explain: bool = True) -> _Scored:
+    """The score and what it rests on; `explain=False` skips the features' shares (the trend's view)."""
     hits, repeat_count = signal_hits(h)
     features = model_inputs(h, {hit.code: hit for hit in hits})
-    prediction = model.predict({name: f.value for name, f in features.items()})
+    values = {name: f.value for name, f in features.items()}
+    prediction = model.predict(values) if explain else Prediction(model.probability(values), {})
     probability = 1.0 if _filed(h, model) else prediction.probability
     stage = parts.current_stage(h, hits, repeat_count)
     if stage.rank >= POTENTIAL and _in_words(h):
