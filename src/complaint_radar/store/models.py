@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -104,6 +105,8 @@ class Message(Base):
         Index(None, "branch", "day"),
         Index(None, "region", "day"),
         Index(None, "agent_id", "day"),
+        # Complaint-stage messages of a period alone (conversion, repurchase), without the other stages.
+        Index("ix_messages_stage_day", "stage", "day", "speaker", "customer_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(big_id(), primary_key=True)
@@ -413,6 +416,42 @@ class MessageCause(Base):
     cause: Mapped[str] = mapped_column(String(32), primary_key=True)
     confidence: Mapped[float | None] = mapped_column(Double)
     day: Mapped[date | None] = mapped_column(Date)
+
+
+class MessageRollup(Base):
+    """Assessed customer messages counted per day and grain (`store.rollups`): what the analysis sums
+    instead of scanning messages. Key columns a grain does not keep, and missing values, are ''."""
+
+    __tablename__ = "message_rollups"
+
+    grain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    """The value of the grain's dimension (product, branch …); '' for the grain without one."""
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    risk_level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    new_or_returning: Mapped[str] = mapped_column(String(16), primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger, default=0)
+    weighted: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Sum of the messages' severity weights."""
+
+
+class CauseRollup(Base):
+    """Message × cause pairs counted like `MessageRollup` (one per message and distinct cause)."""
+
+    __tablename__ = "cause_rollups"
+
+    grain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    cause: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    risk_level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    new_or_returning: Mapped[str] = mapped_column(String(16), primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger, default=0)
+    weighted: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class MetricValue(Base):

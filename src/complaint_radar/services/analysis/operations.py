@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from complaint_radar.analysis.operations import operations_block
 from complaint_radar.cases import load_sla_config, sla_status
 from complaint_radar.cases.model import Milestone, SlaState
-from complaint_radar.services.analysis.cube import scope_conditions
+from complaint_radar.services.analysis.cube import StoreCube, scope_conditions
 from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.services.cases.records import case_from_row
 from complaint_radar.settings import Settings
@@ -153,14 +153,12 @@ def _complainants(session: Session, scope: Scope, as_of: date) -> pd.DataFrame:
 
 
 def _agent_days(session: Session, scope: Scope) -> pd.DataFrame:
-    high = func.count().filter(_M.c.risk_level.in_(("high", "critical")))
-    statement = (
-        select(_M.c.agent_id, _M.c.day, high.label("high_risk"))
-        .where(*scope_conditions(scope), _M.c.agent_id.is_not(None))
-        .group_by(_M.c.agent_id, _M.c.day)
-    )
-    rows = session.execute(statement).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=["agent_id", "day", "high_risk"])
+    """Per agent and day worked (any assessed message), the messages at risk high or critical."""
+    counts = StoreCube(session).message_counts(scope, ["agent_id", "day", "risk_level"])
+    counts = counts[counts["agent_id"].notna()]
+    high = counts["messages"].where(counts["risk_level"].isin(("high", "critical")), 0)
+    frame = counts.assign(high_risk=high).groupby(["agent_id", "day"], as_index=False)["high_risk"].sum()
+    return frame[["agent_id", "day", "high_risk"]]
 
 
 def _utc_start(day: date) -> Any:
