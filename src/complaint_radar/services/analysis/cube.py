@@ -17,7 +17,18 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, Table, and_, exists, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from complaint_radar.services.analysis.filters import Scope
@@ -112,8 +123,9 @@ def rollup_counts(session: Session, scope: Scope, by: Sequence[str], *, causes: 
         conditions.append(table.c.cause.in_(cause_filter))
     groups = [shown(name).label(name) for name in by]
     total = func.sum(table.c.messages)
+    weighted = cast(func.sum(table.c.weighted), BigInteger)  # PostgreSQL sums bigints as numeric
     statement = (
-        select(*groups, total.label("messages"), func.sum(table.c.weighted).label("weighted"))
+        select(*groups, cast(total, BigInteger).label("messages"), weighted.label("weighted"))
         .where(*conditions)
         .group_by(*groups)
         .having(total > 0)
