@@ -423,11 +423,13 @@ class MessageRollup(Base):
     instead of scanning messages. Key columns a grain does not keep, and missing values, are ''."""
 
     __tablename__ = "message_rollups"
+    # SQLite keeps the rows in key order (no rowid): a period of a grain is one contiguous read.
+    __table_args__ = (Index(None, "grain", "value", "day"), {"sqlite_with_rowid": False})
 
     grain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[str] = mapped_column(String(128), primary_key=True)
     """The value of the grain's dimension (product, branch …); '' for the grain without one."""
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     stage: Mapped[str] = mapped_column(String(32), primary_key=True)
     risk_level: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -441,10 +443,11 @@ class CauseRollup(Base):
     """Message × cause pairs counted like `MessageRollup` (one per message and distinct cause)."""
 
     __tablename__ = "cause_rollups"
+    __table_args__ = (Index(None, "grain", "value", "day"), {"sqlite_with_rowid": False})
 
     grain: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[str] = mapped_column(String(128), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), primary_key=True)
     cause: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     stage: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -72,8 +72,8 @@ def grain_for(columns: Iterable[str], *, causes: bool) -> Grain | None:
     return next((g for g in (CAUSE_GRAINS if causes else MESSAGE_GRAINS) if needed <= g.columns()), None)
 
 
-Key = tuple[str, str, date, str, str, str, str]
-"""(grain, value, day, channel, stage, risk_level, new_or_returning)."""
+Key = tuple[str, date, str, str, str, str, str]
+"""(grain, day, value, channel, stage, risk_level, new_or_returning): the tables' key order."""
 
 
 class RollupDelta:
@@ -120,7 +120,7 @@ def _text(value: Any) -> str:
 def _key(grain: Grain, message: Mapping[str, Any]) -> Key:
     kept = [_text(message.get(c)) if c in grain.keeps else MISSING for c in KEY_COLUMNS]
     value = _text(message.get(grain.dimension)) if grain.dimension else MISSING
-    return (grain.name, value, message["day"], kept[0], kept[1], kept[2], kept[3])
+    return (grain.name, message["day"], value, kept[0], kept[1], kept[2], kept[3])
 
 
 def _bump(counts: dict[Any, list[int]], key: Any, messages: int, weighted: int) -> None:
@@ -130,7 +130,7 @@ def _bump(counts: dict[Any, list[int]], key: Any, messages: int, weighted: int) 
 
 
 def _row(key: Key, counts: list[int]) -> dict[str, Any]:
-    grain, value, day, channel, stage, risk_level, new_or_returning = key
+    grain, day, value, channel, stage, risk_level, new_or_returning = key
     return {
         "grain": grain,
         "value": value,
