@@ -16,6 +16,7 @@ from cli_runner import CliRunner
 from complaint_radar import Analyzer
 from complaint_radar.services.analysis.cube import StoreCube, rollup_counts
 from complaint_radar.services.analysis.filters import Scope
+from complaint_radar.services.analysis.operations import _conversion
 from complaint_radar.services.analysis.report import build_report
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.demo_store import load_demo_store
@@ -256,3 +257,37 @@ def test_rebuild_repairs_rollups_of_rows_written_around_ingestion(
     assert code == 0 and "rebuilt" in output, output
     code, output = run_cli("rollups", "check", "--database-url", db_url)
     assert code == 0, output
+
+
+def test_the_conversion_kpi_pairs_each_first_potential_complaint_with_a_later_formal_one(
+    demo: tuple[str, SessionFactory, date],
+) -> None:
+    """The overview's potential→formal conversion (its times parsed as one column) against a plain
+    reading of every complaint message."""
+    _, sessions, last = demo
+    for days in (30, 90, 180):
+        scope = Scope(last - timedelta(days=days - 1), last)
+        with session_scope(sessions) as session:
+            found = _conversion(session, scope)
+            rows = session.execute(
+                select(Message.customer_id, Message.occurred_at, Message.stage, Message.day).where(
+                    Message.speaker == "customer",
+                    Message.customer_id.is_not(None),
+                    Message.stage.in_(("potential_complaint", "formal_complaint")),
+                    Message.day >= scope.start,
+                    Message.day <= scope.end + timedelta(days=31),
+                )
+            ).all()
+        first: dict[str, datetime] = {}
+        for customer, at, stage, day in rows:
+            if stage == "potential_complaint" and day <= scope.end:
+                first[customer] = min(first.get(customer, at), at)
+        converted = {
+            customer
+            for customer, at, stage, _ in rows
+            if stage == "formal_complaint"
+            and customer in first
+            and timedelta(0) < at - first[customer] <= timedelta(days=30)
+        }
+        assert found == (len(first), len(converted))
+        assert len(first) > 10

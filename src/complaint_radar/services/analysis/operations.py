@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from complaint_radar.analysis.operations import operations_block
@@ -58,18 +58,22 @@ def operations_section(
 
 def _conversion(session: Session, scope: Scope) -> tuple[int, int]:
     # Date arithmetic differs between SQLite and PostgreSQL; complaint messages are few, so pair them here.
+    # The times come as the database gives them (SQLite: fixed-width UTC text) and are parsed as one
+    # column: tens of thousands of rows at a million messages, per-row conversion would dominate.
     widened = scope.shifted(scope.start, scope.end + timedelta(days=CONVERSION_DAYS + 1))
-    statement = select(_M.c.customer_id, _M.c.occurred_at, _M.c.stage, _M.c.day).where(
+    in_period = type_coerce(_M.c.day <= scope.end, Integer)
+    statement = select(_M.c.customer_id, type_coerce(_M.c.occurred_at, String), _M.c.stage, in_period).where(
         *scope_conditions(widened),
         _M.c.stage.in_(("potential_complaint", "formal_complaint")),
         _M.c.customer_id.is_not(None),
     )
-    frame = pd.DataFrame(
-        [tuple(r) for r in session.execute(statement)], columns=["customer_id", "at", "stage", "day"]
+    frame = pd.DataFrame.from_records(
+        session.execute(statement).all(), columns=["customer_id", "at", "stage", "in_period"]
     )
     if frame.empty:
         return 0, 0
-    potential = frame[(frame["stage"] == "potential_complaint") & (frame["day"] <= scope.end)]
+    frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
+    potential = frame[(frame["stage"] == "potential_complaint") & frame["in_period"].astype(bool)]
     first = potential.groupby("customer_id")["at"].min().rename("first_at")
     formal = frame[frame["stage"] == "formal_complaint"].join(first, on="customer_id", how="inner")
     gap = formal["at"] - formal["first_at"]
