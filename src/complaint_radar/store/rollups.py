@@ -260,7 +260,7 @@ def _names(table: Table) -> list[str]:
 def _grain_select(grain: Grain) -> tuple[list[ColumnElement[Any]], list[ColumnElement[Any]]]:
     """(grain, value, day and KEY_COLUMNS of a message as the grain stores them; what to group by).
     Constants are inline SQL: PostgreSQL matches grouped expressions by their text, parameters included."""
-    missing = literal_column("''")
+    missing: ColumnElement[Any] = literal_column("''")
     value = func.coalesce(_M.c[grain.dimension], missing) if grain.dimension else missing
     kept = [func.coalesce(_M.c[c], missing) if c in grain.keeps else missing for c in KEY_COLUMNS]
     keys: list[ColumnElement[Any]] = [literal_column(f"'{grain.name}'"), value, _M.c.day, *kept]

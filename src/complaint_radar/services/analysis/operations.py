@@ -161,8 +161,8 @@ def _agent_days(session: Session, scope: Scope) -> pd.DataFrame:
     counts = StoreCube(session).message_counts(scope, ["agent_id", "day", "risk_level"])
     counts = counts[counts["agent_id"].notna()]
     high = counts["messages"].where(counts["risk_level"].isin(("high", "critical")), 0)
-    frame = counts.assign(high_risk=high).groupby(["agent_id", "day"], as_index=False)["high_risk"].sum()
-    return frame[["agent_id", "day", "high_risk"]]
+    grouped = counts.assign(high_risk=high).groupby(["agent_id", "day"], as_index=False)
+    return grouped.agg(high_risk=("high_risk", "sum"))[["agent_id", "day", "high_risk"]]
 
 
 def _utc_start(day: date) -> Any:
