@@ -25,6 +25,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from complaint_radar.store.columns import UTCDateTime, big_id, json_document, utcnow
@@ -58,6 +61,10 @@ ANALYSIS_COLUMNS = (
     "new_or_returning",
 )
 """What the analysis cube reads of a message (the covering index `ix_messages_analysis`)."""
+
+
+COMPLAINT_STAGES_SQL = "stage IN ('potential_complaint', 'formal_complaint')"
+"""The condition of the partial index `ix_messages_complaint_days` (queries repeat it word for word)."""
 
 
 def _empty_dict() -> dict[str, Any]:
@@ -105,8 +112,19 @@ class Message(Base):
         Index(None, "branch", "day"),
         Index(None, "region", "day"),
         Index(None, "agent_id", "day"),
-        # Complaint-stage messages of a period alone (conversion, repurchase), without the other stages.
-        Index("ix_messages_stage_day", "stage", "day", "speaker", "customer_id", "occurred_at"),
+        # Complaint-stage messages of a period alone (conversion), without the other stages. Partial, so
+        # that a newest-first list filtered by stage keeps walking the day index and stops after a page;
+        # a query uses it only when it names exactly these two stages as inline constants.
+        Index(
+            "ix_messages_complaint_days",
+            "day",
+            "customer_id",
+            "occurred_at",
+            "stage",
+            "speaker",
+            sqlite_where=sql_text(COMPLAINT_STAGES_SQL),
+            postgresql_where=sql_text(COMPLAINT_STAGES_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(big_id(), primary_key=True)

@@ -165,7 +165,8 @@ def metric_frame(session: Session, metric: str, scope: Scope) -> pd.DataFrame:
     if names - set(METRIC_DIMENSIONS):
         return pd.DataFrame({"day": [], "value": []})
     # Summed per day and level in the database: rows given per product × branch × … are many.
-    blank: ColumnElement[Any] = literal_column("''")  # inline: PostgreSQL matches grouped expressions by their text
+    # Inline constant: PostgreSQL matches grouped expressions by their text.
+    blank: ColumnElement[Any] = literal_column("''")
     levels = [type_coerce(_TABLE.c[d] != blank, Integer).label(f"has_{d}") for d in METRIC_DIMENSIONS]
     statement = select(_TABLE.c.day, func.sum(_TABLE.c.value), *levels).where(
         _TABLE.c.metric == metric, _TABLE.c.day >= scope.start, _TABLE.c.day <= scope.end

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Integer, String, func, select, type_coerce
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from complaint_radar.analysis.operations import operations_block
@@ -28,6 +29,7 @@ from complaint_radar.services.cases.records import case_from_row
 from complaint_radar.settings import Settings
 from complaint_radar.store import Case, Event, Message
 from complaint_radar.store.analysis_rows import local_day
+from complaint_radar.store.models import COMPLAINT_STAGES_SQL
 
 CONVERSION_DAYS = 30
 FOLLOW_DAYS = 90
@@ -64,7 +66,7 @@ def _conversion(session: Session, scope: Scope) -> tuple[int, int]:
     in_period = type_coerce(_M.c.day <= scope.end, Integer)
     statement = select(_M.c.customer_id, type_coerce(_M.c.occurred_at, String), _M.c.stage, in_period).where(
         *scope_conditions(widened),
-        _M.c.stage.in_(("potential_complaint", "formal_complaint")),
+        sql_text(COMPLAINT_STAGES_SQL),  # word for word: so the partial index of these messages applies
         _M.c.customer_id.is_not(None),
     )
     frame = pd.DataFrame.from_records(

@@ -1,5 +1,5 @@
 """Daily rollups of assessed customer messages (`message_rollups`, `cause_rollups`, see `store.rollups`),
-filled from the stored messages; and an index that reads complaint-stage messages of a period alone.
+filled from the stored messages; and a partial index of the complaint-stage messages by day.
 
 Revision ID: 0007
 Revises: 0006
@@ -56,16 +56,19 @@ def upgrade() -> None:
             sqlite_with_rowid=False,  # rows in key order: a period of a grain is one contiguous read
         )
         op.create_index(op.f(f"ix_{table}_grain_value_day"), table, ["grain", "value", "day"])
+    complaints = sa.text("stage IN ('potential_complaint', 'formal_complaint')")
     op.create_index(
-        op.f("ix_messages_stage_day"),
+        op.f("ix_messages_complaint_days"),
         "messages",
-        ["stage", "day", "speaker", "customer_id", "occurred_at"],
+        ["day", "customer_id", "occurred_at", "stage", "speaker"],
+        sqlite_where=complaints,
+        postgresql_where=complaints,
     )
     rebuild_rollups(op.get_bind())
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_messages_stage_day"), "messages")
+    op.drop_index(op.f("ix_messages_complaint_days"), "messages")
     for table in ("cause_rollups", "message_rollups"):
         op.drop_index(op.f(f"ix_{table}_grain_value_day"), table)
         op.drop_table(table)
