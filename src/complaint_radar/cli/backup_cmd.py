@@ -76,7 +76,7 @@ rollups_app = typer.Typer(
 def rollups_rebuild(database_url: DatabaseUrl = None) -> None:
     """Recompute the rollups from the stored messages, in one transaction (readers see the old ones
     until it commits). Needed only after rows were written to the tables directly (a bulk load that
-    bypassed ingestion) or to repair them; 139 s for a million messages on SQLite (2 shared cores)."""
+    bypassed ingestion) or to repair them; 1–2.5 min for a million messages on SQLite (2 shared cores)."""
     import time
 
     from complaint_radar.store.rollups import rebuild_rollups

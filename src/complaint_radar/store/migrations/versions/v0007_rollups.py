@@ -6,7 +6,7 @@ Revises: 0006
 Create Date: 2026-12-02
 
 The tables are filled by `store.rollups.rebuild_rollups` (the same as `complaint-radar rollups rebuild`):
-139 s for a million stored messages on SQLite (2 shared cores). A later revision that changes these
+1–2.5 min for a million stored messages on SQLite (2 shared cores). A later revision that changes these
 tables must refill them itself.
 """
 
