@@ -116,9 +116,10 @@ def synthetic_rows(n: int, seed: int = 7):  # type: ignore[no-untyped-def]
 
 
 def load(url: str, n: int) -> float:
-    """Bulk-load `n` synthetic assessed messages; seconds taken."""
+    """Bulk-load `n` synthetic assessed messages (then rebuild the rollups); seconds taken."""
     from complaint_radar.store import make_engine
     from complaint_radar.store.migrate import upgrade
+    from complaint_radar.store.rollups import rebuild_rollups
 
     upgrade(url)
     engine = make_engine(url)
@@ -144,6 +145,8 @@ def load(url: str, n: int) -> float:
             flush()
     if batch_m:
         flush()
+    with engine.begin() as connection:  # the rows went in around ingestion: recompute the rollups
+        rebuild_rollups(connection)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.exec_driver_sql(

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from complaint_radar.cli.analysis import actions_app, export, issues_app, report
-from complaint_radar.cli.backup_cmd import backup, restore
+from complaint_radar.cli.backup_cmd import backup, restore, rollups_app
 from complaint_radar.cli.batch_cmd import batch
 from complaint_radar.cli.ingest import db_app, ingest, replay
 from complaint_radar.cli.models_cmd import evaluate, taxonomy_app, train
@@ -259,6 +259,8 @@ app.command()(worker)
 # Backups live in cli/backup_cmd.py.
 app.command()(backup)
 app.command()(restore)
+# The analysis rollups' upkeep lives in cli/backup_cmd.py too.
+app.add_typer(rollups_app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,6 +28,7 @@ from complaint_radar.store.columns import as_utc, utcnow
 from complaint_radar.store.db import dialect_insert
 from complaint_radar.store.models import Customer, Event, Message, MessageCause
 from complaint_radar.store.pg_copy import copy_insert
+from complaint_radar.store.rollups import RollupDelta, stored_delta
 from complaint_radar.types import Assessment
 
 ExternalKey = tuple[str, str]
@@ -102,7 +103,8 @@ def insert_messages(
 ) -> IngestResult:
     """Store messages not seen before; a (source, external id) already stored is left untouched.
 
-    Each new message's causes go to `message_causes` with it (for cause group-bys without a JSON scan).
+    Each new message's causes go to `message_causes` with it (for cause group-bys without a JSON scan),
+    and its counts to the rollups (`store.rollups`); a message already stored changes neither.
     """
     return _ingest(session, _MESSAGES, messages, _message_row, batch_rows, after=_insert_causes)
 
@@ -125,7 +127,9 @@ def ensure_customers(session: Session, customer_ids: Iterable[str]) -> int:
 
 
 def save_assessments(session: Session, assessments: Iterable[tuple[int, Assessment]]) -> int:
-    """Attach (or replace) the Assessment of stored messages, by message row id; returns rows updated."""
+    """Attach (or replace) the Assessment of stored messages, by message row id; returns rows updated.
+
+    The rollups move each message from its old stage, risk and causes to its new ones."""
     statement = (
         update(_MESSAGES)
         .where(_MESSAGES.c.id == bindparam("message_pk"))
@@ -142,8 +146,9 @@ def save_assessments(session: Session, assessments: Iterable[tuple[int, Assessme
     connection = session.connection()
     for chunk in _chunks(assessments, DEFAULT_BATCH_ROWS):
         rows = [{"message_pk": pk, **_assessment_columns(a)} for pk, a in chunk]
-        connection.execute(statement, rows)
         pks = [pk for pk, _ in chunk]
+        delta = stored_delta(connection, pks, -1)
+        connection.execute(statement, rows)
         days = dict(
             connection.execute(select(_MESSAGES.c.id, _MESSAGES.c.day).where(_MESSAGES.c.id.in_(pks))).all()
         )
@@ -155,6 +160,8 @@ def save_assessments(session: Session, assessments: Iterable[tuple[int, Assessme
         ]
         if causes:
             connection.execute(insert(_CAUSES), causes)
+        delta.merge(stored_delta(connection, pks, +1))
+        delta.apply(connection)
         count += len(rows)
     return count
 
@@ -232,14 +239,18 @@ def _insert_new(
 
 
 def _insert_causes(session: Session, rows: list[dict[str, Any]], new: dict[ExternalKey, int]) -> None:
-    causes = [
-        cause
-        for row in rows
-        if (pk := new.get((row["source"], row["external_id"]))) is not None
-        for cause in cause_rows(pk, row["assessment"], row["day"])
-    ]
+    causes: list[dict[str, Any]] = []
+    delta = RollupDelta()
+    for row in rows:
+        pk = new.get((row["source"], row["external_id"]))
+        if pk is None:
+            continue
+        found = list(cause_rows(pk, row["assessment"], row["day"]))
+        causes.extend(found)
+        delta.add(row, (c["cause"] for c in found))
     if causes:
         session.connection().execute(insert(_CAUSES), causes)
+    delta.apply(session.connection())
 
 
 def _dimension_values(dimensions: Mapping[str, Any]) -> dict[str, Any]:

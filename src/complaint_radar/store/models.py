@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -23,6 +24,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+)
+from sqlalchemy import (
+    text as sql_text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,6 +61,10 @@ ANALYSIS_COLUMNS = (
     "new_or_returning",
 )
 """What the analysis cube reads of a message (the covering index `ix_messages_analysis`)."""
+
+
+COMPLAINT_STAGES_SQL = "stage IN ('potential_complaint', 'formal_complaint')"
+"""The condition of the partial index `ix_messages_complaint_days` (queries repeat it word for word)."""
 
 
 def _empty_dict() -> dict[str, Any]:
@@ -104,6 +112,19 @@ class Message(Base):
         Index(None, "branch", "day"),
         Index(None, "region", "day"),
         Index(None, "agent_id", "day"),
+        # Complaint-stage messages of a period alone (conversion), without the other stages. Partial, so
+        # that a newest-first list filtered by stage keeps walking the day index and stops after a page;
+        # a query uses it only when it names exactly these two stages as inline constants.
+        Index(
+            "ix_messages_complaint_days",
+            "day",
+            "customer_id",
+            "occurred_at",
+            "stage",
+            "speaker",
+            sqlite_where=sql_text(COMPLAINT_STAGES_SQL),
+            postgresql_where=sql_text(COMPLAINT_STAGES_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(big_id(), primary_key=True)
@@ -413,6 +434,45 @@ class MessageCause(Base):
     cause: Mapped[str] = mapped_column(String(32), primary_key=True)
     confidence: Mapped[float | None] = mapped_column(Double)
     day: Mapped[date | None] = mapped_column(Date)
+
+
+class MessageRollup(Base):
+    """Assessed customer messages counted per day and grain (`store.rollups`): what the analysis sums
+    instead of scanning messages. Key columns a grain does not keep, and missing values, are ''."""
+
+    __tablename__ = "message_rollups"
+    # SQLite keeps the rows in key order (no rowid): a period of a grain is one contiguous read.
+    __table_args__ = (Index(None, "grain", "value", "day"), {"sqlite_with_rowid": False})
+
+    grain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    """The value of the grain's dimension (product, branch …); '' for the grain without one."""
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    risk_level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    new_or_returning: Mapped[str] = mapped_column(String(16), primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger, default=0)
+    weighted: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Sum of the messages' severity weights."""
+
+
+class CauseRollup(Base):
+    """Message × cause pairs counted like `MessageRollup` (one per message and distinct cause)."""
+
+    __tablename__ = "cause_rollups"
+    __table_args__ = (Index(None, "grain", "value", "day"), {"sqlite_with_rowid": False})
+
+    grain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    cause: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    risk_level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    new_or_returning: Mapped[str] = mapped_column(String(16), primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger, default=0)
+    weighted: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class MetricValue(Base):

@@ -4,6 +4,10 @@ Two grains (docs/analysis.md): messages (`day, channel, stage, risk_level, <dime
 `weighted`) and causes (the same plus `cause` → `messages` counted per message × cause). Every query
 takes a `Scope` and the columns to group by, so only the rollup asked for leaves the database. Only
 assessed customer turns count (agent and system turns are never scored).
+
+A count that the stored daily rollups can give (`store.rollups`: at most one dimension among the
+columns grouped and filtered by, and at most one cause filtered on when messages are counted) sums
+them; any other scans the messages. Both give the same numbers.
 """
 
 from __future__ import annotations
@@ -13,12 +17,24 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.store import Message, MessageCause
 from complaint_radar.store.analysis_rows import DIMENSIONS
+from complaint_radar.store.rollups import CAUSE_ROLLUPS, MESSAGE_ROLLUPS, grain_for
 
 MESSAGE_GROUPS: tuple[str, ...] = ("day", "channel", "stage", "risk_level", *DIMENSIONS, "new_or_returning")
 ITEM_COLUMNS: tuple[str, ...] = ("item_id", "day", "cause", "channel", "stage", "risk_level", *DIMENSIONS)
@@ -79,13 +95,54 @@ def _frame(session: Session, statement: Select[Any], columns: Sequence[str]) -> 
     return frame
 
 
-class StoreCube:
-    """`CubeSource` over the database of `session`."""
+def rollup_counts(session: Session, scope: Scope, by: Sequence[str], *, causes: bool) -> pd.DataFrame | None:
+    """`message_counts` (or with `causes`, `cause_counts`) summed from the rollups; None when no
+    rollup grain keeps every column grouped and filtered by (the caller scans the messages)."""
+    if not causes and "cause" in by:
+        return None
+    filters = dict(scope.filters)
+    cause_filter = filters.pop("cause", None)
+    table: Table = CAUSE_ROLLUPS if causes else MESSAGE_ROLLUPS
+    if not causes and cause_filter is not None:
+        if len(cause_filter) != 1:
+            return None  # a message with two of the causes would count twice
+        table = CAUSE_ROLLUPS  # messages with cause c = message × cause pairs of c
+    grain = grain_for([*by, *filters], causes=table is CAUSE_ROLLUPS)
+    if grain is None:
+        return None
 
-    def __init__(self, session: Session) -> None:
+    def column(name: str) -> ColumnElement[Any]:
+        return table.c.value if name == grain.dimension else table.c[name]
+
+    def shown(name: str) -> ColumnElement[Any]:  # '' (missing) back to NULL, as a scan gives it
+        return column(name) if name == "day" else func.nullif(column(name), literal_column("''"))
+
+    conditions = [table.c.grain == grain.name, table.c.day >= scope.start, table.c.day <= scope.end]
+    conditions += [column(name).in_(values) for name, values in filters.items()]
+    if cause_filter is not None:
+        conditions.append(table.c.cause.in_(cause_filter))
+    groups = [shown(name).label(name) for name in by]
+    total = func.sum(table.c.messages)
+    weighted = cast(func.sum(table.c.weighted), BigInteger)  # PostgreSQL sums bigints as numeric
+    statement = (
+        select(*groups, cast(total, BigInteger).label("messages"), weighted.label("weighted"))
+        .where(*conditions)
+        .group_by(*groups)
+        .having(total > 0)
+    )
+    return _frame(session, statement, [*by, "messages", "weighted"])
+
+
+class StoreCube:
+    """`CubeSource` over the database of `session`; with `rollups` False, every count scans messages."""
+
+    def __init__(self, session: Session, *, rollups: bool = True) -> None:
         self.session = session
+        self.rollups = rollups
 
     def message_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
+        if self.rollups and (found := rollup_counts(self.session, scope, by, causes=False)) is not None:
+            return found
         groups = [_M.c[name] for name in by]
         statement = (
             select(*groups, func.count().label("messages"), func.sum(_M.c.severity_weight).label("weighted"))
@@ -95,6 +152,8 @@ class StoreCube:
         return _frame(self.session, statement, [*by, "messages", "weighted"])
 
     def cause_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
+        if self.rollups and (found := rollup_counts(self.session, scope, by, causes=True)) is not None:
+            return found
         groups = [_C.c.cause if name == "cause" else _M.c[name] for name in by]
         conditions = scope_conditions(scope, skip_cause=True)
         if "cause" in scope.filters:
@@ -120,6 +179,8 @@ class StoreCube:
         return _frame(self.session, statement, ITEM_COLUMNS)
 
     def daily_volume(self, scope: Scope) -> pd.DataFrame:
+        if self.rollups and (found := rollup_counts(self.session, scope, ["day"], causes=False)) is not None:
+            return found[["day", "messages"]]
         statement = (
             select(_M.c.day, func.count().label("messages"))
             .where(*scope_conditions(scope))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from complaint_radar.errors import InputError
@@ -164,16 +164,19 @@ def metric_frame(session: Session, metric: str, scope: Scope) -> pd.DataFrame:
     names = set(scope.filters)
     if names - set(METRIC_DIMENSIONS):
         return pd.DataFrame({"day": [], "value": []})
-    columns = [_TABLE.c[d] for d in METRIC_DIMENSIONS]
-    statement = select(_TABLE.c.day, _TABLE.c.value, *columns).where(
+    # Summed per day and level in the database: rows given per product × branch × … are many.
+    # Inline constant: PostgreSQL matches grouped expressions by their text.
+    blank: ColumnElement[Any] = literal_column("''")
+    levels = [type_coerce(_TABLE.c[d] != blank, Integer).label(f"has_{d}") for d in METRIC_DIMENSIONS]
+    statement = select(_TABLE.c.day, func.sum(_TABLE.c.value), *levels).where(
         _TABLE.c.metric == metric, _TABLE.c.day >= scope.start, _TABLE.c.day <= scope.end
     )
     for name, values in scope.filters.items():
         statement = statement.where(_TABLE.c[name].in_(values))
-    rows = session.execute(statement).all()
+    rows = session.execute(statement.group_by(_TABLE.c.day, *levels)).all()
     by_level: dict[frozenset[str], dict[date, float]] = {}
-    for day, value, *dims in rows:
-        level = frozenset(d for d, v in zip(METRIC_DIMENSIONS, dims, strict=True) if v)
+    for day, value, *flags in rows:
+        level = frozenset(d for d, flag in zip(METRIC_DIMENSIONS, flags, strict=True) if flag)
         daily = by_level.setdefault(level, {})
         daily[day] = daily.get(day, 0.0) + float(value)
     candidates = [level for level in by_level if names <= level]

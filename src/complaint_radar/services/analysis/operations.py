@@ -16,18 +16,20 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, func, select, type_coerce
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from complaint_radar.analysis.operations import operations_block
 from complaint_radar.cases import load_sla_config, sla_status
 from complaint_radar.cases.model import Milestone, SlaState
-from complaint_radar.services.analysis.cube import scope_conditions
+from complaint_radar.services.analysis.cube import StoreCube, scope_conditions
 from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.services.cases.records import case_from_row
 from complaint_radar.settings import Settings
 from complaint_radar.store import Case, Event, Message
 from complaint_radar.store.analysis_rows import local_day
+from complaint_radar.store.models import COMPLAINT_STAGES_SQL
 
 CONVERSION_DAYS = 30
 FOLLOW_DAYS = 90
@@ -58,18 +60,22 @@ def operations_section(
 
 def _conversion(session: Session, scope: Scope) -> tuple[int, int]:
     # Date arithmetic differs between SQLite and PostgreSQL; complaint messages are few, so pair them here.
+    # The times come as the database gives them (SQLite: fixed-width UTC text) and are parsed as one
+    # column: tens of thousands of rows at a million messages, per-row conversion would dominate.
     widened = scope.shifted(scope.start, scope.end + timedelta(days=CONVERSION_DAYS + 1))
-    statement = select(_M.c.customer_id, _M.c.occurred_at, _M.c.stage, _M.c.day).where(
+    in_period = type_coerce(_M.c.day <= scope.end, Integer)
+    statement = select(_M.c.customer_id, type_coerce(_M.c.occurred_at, String), _M.c.stage, in_period).where(
         *scope_conditions(widened),
-        _M.c.stage.in_(("potential_complaint", "formal_complaint")),
+        sql_text(COMPLAINT_STAGES_SQL),  # word for word: so the partial index of these messages applies
         _M.c.customer_id.is_not(None),
     )
-    frame = pd.DataFrame(
-        [tuple(r) for r in session.execute(statement)], columns=["customer_id", "at", "stage", "day"]
+    frame = pd.DataFrame.from_records(
+        session.execute(statement).all(), columns=["customer_id", "at", "stage", "in_period"]
     )
     if frame.empty:
         return 0, 0
-    potential = frame[(frame["stage"] == "potential_complaint") & (frame["day"] <= scope.end)]
+    frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
+    potential = frame[(frame["stage"] == "potential_complaint") & frame["in_period"].astype(bool)]
     first = potential.groupby("customer_id")["at"].min().rename("first_at")
     formal = frame[frame["stage"] == "formal_complaint"].join(first, on="customer_id", how="inner")
     gap = formal["at"] - formal["first_at"]
@@ -153,14 +159,12 @@ def _complainants(session: Session, scope: Scope, as_of: date) -> pd.DataFrame:
 
 
 def _agent_days(session: Session, scope: Scope) -> pd.DataFrame:
-    high = func.count().filter(_M.c.risk_level.in_(("high", "critical")))
-    statement = (
-        select(_M.c.agent_id, _M.c.day, high.label("high_risk"))
-        .where(*scope_conditions(scope), _M.c.agent_id.is_not(None))
-        .group_by(_M.c.agent_id, _M.c.day)
-    )
-    rows = session.execute(statement).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=["agent_id", "day", "high_risk"])
+    """Per agent and day worked (any assessed message), the messages at risk high or critical."""
+    counts = StoreCube(session).message_counts(scope, ["agent_id", "day", "risk_level"])
+    counts = counts[counts["agent_id"].notna()]
+    high = counts["messages"].where(counts["risk_level"].isin(("high", "critical")), 0)
+    grouped = counts.assign(high_risk=high).groupby(["agent_id", "day"], as_index=False)
+    return grouped.agg(high_risk=("high_risk", "sum"))[["agent_id", "day", "high_risk"]]
 
 
 def _utc_start(day: date) -> Any:

@@ -36,13 +36,15 @@ STAGE_COLOURS = {
 
 
 def dimension_values(desk: AnalysisDesk, scope: Scope, names: tuple[str, ...]) -> dict[str, list[str]]:
-    """Values each dimension takes in the period (whatever the filters), most frequent first: one query."""
-    with unit_of_work(desk.sessions) as session:
-        counts = StoreCube(session).message_counts(scope.without(*names), list(names))
+    """Values each dimension takes in the period (whatever the filters), most frequent first: one query
+    per dimension (each summed from its rollup)."""
     values: dict[str, list[str]] = {}
-    for name in names:
-        totals = counts.dropna(subset=[name]).groupby(name)["messages"].sum().sort_values(ascending=False)
-        values[name] = [str(v) for v in totals.index[:100]]
+    with unit_of_work(desk.sessions) as session:
+        cube = StoreCube(session)
+        for name in names:
+            counts = cube.message_counts(scope.without(*names), [name])
+            totals = counts.dropna(subset=[name]).groupby(name)["messages"].sum().sort_values(ascending=False)
+            values[name] = [str(v) for v in totals.index[:100]]
     return values
 
 
