@@ -310,7 +310,7 @@ class Pipeline:
             score = -max(abs(score), 0.3)
         positive_tone = score >= 0.3 and not w.negative_eval
         reading = w.cause or CauseReading({}, {})
-        model_problem, model_grumble = self._model_signals(w, reading, calm)
+        model_problem, model_grumble = self._model_signals(w, reading, calm, _praise(w, positive_tone))
         stage_decision = decide_stage(
             counting,
             StageEvidence(
@@ -457,7 +457,9 @@ class Pipeline:
             extra={"risk_contributions": {k: round(v, 2) for k, v in risk.contributions.items() if v}},
         )
 
-    def _model_signals(self, w: Work, reading: CauseReading, calm: bool) -> tuple[bool, bool]:
+    def _model_signals(
+        self, w: Work, reading: CauseReading, calm: bool, praise: bool = False
+    ) -> tuple[bool, bool]:
         """Whether the learned models read (a problem, an explicit grumble). The cause model's stage
         heads learned both from customer messages labelled by the stage rules (SPEC.md §2.3). In
         English the explicit grumble is the complaint model's (trained on tweets), or, in a message to
@@ -474,6 +476,10 @@ class Pipeline:
             return reading.dissatisfied, complaint or (direct and reading.explicit and named)
         # Exasperated questions (怎么用啊 / 难道 / "。。。") the sentiment model reads as negative.
         rhetorical = w.p_negative >= 0.5 and bool(_RHETORICAL.search(w.norm))
+        if praise:
+            # Plain praise: the heads learned 每次…都 / 一直 as grumbling (每次都这样), and would read
+            # 每次找你们都很顺利 as one.
+            return False, False
         return reading.dissatisfied or rhetorical, reading.explicit
 
     def _sentiment_score(self, w: Work) -> float:
@@ -490,6 +496,20 @@ class Pipeline:
 
 
 _NON_CONTENT = re.compile(r"[\s\W_]+")
+
+
+def _praise(w: Work, positive_tone: bool) -> bool:
+    """A message the sentiment model reads as clearly positive, with no counting cue, no negative
+    evaluation and no negative emotion word: praise or thanks, which the stage heads must not overrule."""
+    negative_words = any(k != Emotion.HAPPINESS and k != Emotion.NEUTRAL for k in w.emotion_lexicon)
+    return (
+        positive_tone
+        and w.p_negative < 0.25
+        and not any(c.counts for c in w.cues)
+        and not w.negative_eval
+        and not w.problem_facts
+        and not negative_words
+    )
 
 
 def _substantive(w: Work) -> bool:

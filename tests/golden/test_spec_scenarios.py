@@ -291,3 +291,21 @@ def test_evidence_spans_point_into_the_original_text(analyzer: Analyzer) -> None
     for item in a.explanation:
         for span in item.spans:
             assert text[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["每次找你们都很顺利", "每次来办业务都很快,工作人员一直很耐心"],
+)
+def test_praise_with_every_time_is_not_a_grumble(analyzer: Analyzer, text: str) -> None:
+    """每次…都 / 一直 is how grumbles are often phrased (每次都这样); in praise it is none (a satisfied
+    heavy user's message read as a grumble lifted their customer risk to high)."""
+    a = analyzer.assess(text, channel="chat")
+    assert a.stage.value == "none", a.stage
+    assert a.risk_level.value == "low"
+
+
+@pytest.mark.parametrize("text", ["每次都这样,烦死了", "每次打客服都要等半小时", "真是太好了,又坏了"])
+def test_every_time_grumbles_stay_grumbles(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) >= 2, a.stage
