@@ -38,19 +38,9 @@ from complaint_radar.store.migrate import upgrade
 from complaint_radar.store.testing import start_cluster
 from complaint_radar.stream import open_source
 from complaint_radar.stream.testing import start_redis
+from stream_speed import RULE_SETS
 
-RULES = {
-    "contract": """rules:
-  - {name: about-to-complain, when: {stage_at_least: potential_complaint}, notify: [bench],
-     cooldown_minutes: 0}
-  - {name: regulator, when: {cue_any: [regulator_threat, external_complaint_filed]}, notify: [bench],
-     cooldown_minutes: 0}
-  - {name: risky-customer, when: {customer_risk_at_least: high}, notify: [bench], cooldown_minutes: 0}
-""",
-    "every": """rules:
-  - {name: every-message, when: {risk_at_least: 0}, notify: [bench], cooldown_minutes: 0}
-""",
-}
+RULES = RULE_SETS  # the same rule sets as bench/stream_speed.py
 
 
 def entry(message_id: str, n: int, texts: list[dict[str, str]], customers: int) -> dict[str, str]:
