@@ -8,7 +8,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import openpyxl
 import pyarrow as pa
@@ -85,12 +85,12 @@ _DAMAGED_XLSX = (
 file cannot be read, and each becomes one clear DecodeError."""
 
 
-def _open_workbook(path: Path, source: str) -> Any:
+def _open_workbook(handle: BinaryIO, source: str) -> Any:
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles / extensions it ignores; they never affect cell values.
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(path, read_only=True, data_only=True)
+            return openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (*_DAMAGED_XLSX, OSError, InvalidFileException) as exc:
         raise DecodeError(
             f"{source} is not a readable .xlsx workbook ({_first_line(exc)}); re-save it in Excel as .xlsx "
@@ -107,12 +107,19 @@ def read_xlsx(
 ) -> Iterator[Chunk]:
     """The first worksheet: first non-empty row is the header; fully empty rows are skipped."""
     try:
-        yield from _read_sheet(_open_workbook(path, source), source, required, chunk_rows, options)
-    except _DAMAGED_XLSX as exc:
-        # read-only workbooks decompress the sheet as it is read: damage shows up mid-way
-        raise DecodeError(
-            f"{source} is a damaged .xlsx workbook ({_first_line(exc)}); re-save it in Excel"
-        ) from None
+        handle = path.open("rb")
+    except OSError as exc:
+        raise DecodeError(f"{source} cannot be opened ({_first_line(exc)})") from None
+    # Our own handle, closed on every path: openpyxl leaves the file open when a damaged workbook
+    # fails half-way through loading.
+    with handle:
+        try:
+            yield from _read_sheet(_open_workbook(handle, source), source, required, chunk_rows, options)
+        except _DAMAGED_XLSX as exc:
+            # read-only workbooks decompress the sheet as it is read: damage shows up mid-way
+            raise DecodeError(
+                f"{source} is a damaged .xlsx workbook ({_first_line(exc)}); re-save it in Excel"
+            ) from None
 
 
 def _read_sheet(
