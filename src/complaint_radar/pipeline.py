@@ -501,22 +501,25 @@ _NON_CONTENT = re.compile(r"[\s\W_]+")
 def _praise(w: Work, positive_tone: bool) -> bool:
     """A message the sentiment model reads as clearly positive, with no counting cue, no negative
     evaluation and no negative emotion word: praise or thanks, which the stage heads must not overrule."""
-    negative_words = any(k != Emotion.HAPPINESS and k != Emotion.NEUTRAL for k in w.emotion_lexicon)
     return (
         positive_tone
         and w.p_negative < 0.25
         and not any(c.counts for c in w.cues)
         and not w.negative_eval
         and not w.problem_facts
-        and not negative_words
+        and not _negative_words(w)
     )
 
 
 def _substantive(w: Work) -> bool:
     """Long enough for a model's negative reading to count as an explicit evaluation (not 嗯/算了)."""
     content = _NON_CONTENT.sub("", w.model_text or w.text)
-    negative_words = any(k != Emotion.HAPPINESS and k != Emotion.NEUTRAL for k in w.emotion_lexicon)
-    return len(content) > 12 or bool(w.negative_eval) or negative_words
+    return len(content) > 12 or bool(w.negative_eval) or _negative_words(w)
+
+
+def _negative_words(w: Work) -> bool:
+    """Whether the emotion lexicon found a word of any emotion but happiness."""
+    return any(k != Emotion.HAPPINESS and k != Emotion.NEUTRAL for k in w.emotion_lexicon)
 
 
 _QUESTION = re.compile(

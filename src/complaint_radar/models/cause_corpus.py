@@ -146,11 +146,7 @@ def without_test_duplicates(records: Sequence[CauseRecord], test: Path) -> tuple
     shown, so a training run can honour the split without anyone reading it."""
     if not test.is_file():
         return list(records), 0
-    test_keys = {
-        dedupe_key(str(json.loads(line).get("text", "")))
-        for line in test.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    }
+    test_keys = {dedupe_key(r.text) for r in load_cause_corpus(test)}
     kept = [r for r in records if dedupe_key(r.text) not in test_keys]
     return kept, len(records) - len(kept)
 
