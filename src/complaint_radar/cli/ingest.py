@@ -109,6 +109,7 @@ def ingest(
                 on_progress=advance,
                 on_problem=problems,
             )
+        _refresh_statistics_after(report.new, database)
     finally:
         database.close()
     problems.print_rest("rerun with COMPLAINT_RADAR_LOG_LEVEL=INFO to log them all")
@@ -142,6 +143,7 @@ def _bulk(
         assessor = Assessor.load(settings)
         messages, events = (rows, ()) if item_kind is ItemKind.MESSAGE else ((), rows)
         report = backfill(database.sessions, assessor, messages, events, settings=settings, source=source)
+        _refresh_statistics_after(report.new, database)
     finally:
         database.close()
     for problem in report.problems[:20]:
@@ -248,6 +250,14 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
         err.print(f"database {url} at revision {revision}", soft_wrap=True)
     finally:
         database.close()
+
+
+def _refresh_statistics_after(new_rows: int, database: Database) -> None:
+    """After a large load, the query planner's statistics (SQLite never gathers them by itself)."""
+    from complaint_radar.store import STATISTICS_MIN_NEW_ROWS, refresh_statistics
+
+    if new_rows >= STATISTICS_MIN_NEW_ROWS:
+        refresh_statistics(database.engine)
 
 
 def open_store(database_url: str | None) -> Database:

@@ -5,9 +5,11 @@ Migrations: `complaint_radar.store.migrate.upgrade(engine_or_url)` (not imported
 """
 
 from complaint_radar.store.db import (
+    STATISTICS_MIN_NEW_ROWS,
     default_database_url,
     make_engine,
     make_session_factory,
+    refresh_statistics,
     session_scope,
 )
 from complaint_radar.store.ingest import (
@@ -68,6 +70,7 @@ from complaint_radar.store.repositories import (
 
 __all__ = [
     "OPEN_CASE_STATES",
+    "STATISTICS_MIN_NEW_ROWS",
     "Alert",
     "AlertDelivery",
     "AlertDeliveryAttempt",
@@ -117,6 +120,7 @@ __all__ = [
     "open_cases",
     "record_alert",
     "record_alerts",
+    "refresh_statistics",
     "save_assessments",
     "save_profile",
     "session_scope",

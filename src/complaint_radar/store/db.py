@@ -110,6 +110,19 @@ def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite
     return sqlite.insert(table)
 
 
+STATISTICS_MIN_NEW_ROWS = 10_000
+"""A run that stores at least this many new items refreshes the planner's statistics afterwards."""
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """ANALYZE: the query planner's statistics of every table and index. SQLite never gathers them by
+    itself, and without them it cannot tell a selective index (a branch) from a coarse one (a region):
+    at a million messages a view filtered by both read the coarse one, 5× slower. About 13 s per
+    million messages on SQLite; PostgreSQL's autovacuum also runs it, this only makes it current now."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
 def dump_json(value: Any) -> str:
     """How JSON columns are written: compact UTF-8 text (Chinese stays readable)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -63,6 +63,23 @@ ANALYSIS_COLUMNS = (
 """What the analysis cube reads of a message (the covering index `ix_messages_analysis`)."""
 
 
+COMPLAINT_INDEX_COLUMNS = (
+    "day",
+    "customer_id",
+    "occurred_at",
+    "stage",
+    "speaker",
+    "channel",
+    "risk_level",
+    "product",
+    "sku",
+    "branch",
+    "region",
+    "team",
+    "agent_id",
+    "segment",
+)
+"""The columns of `ix_messages_complaint_days` (what the conversion and complainant queries read)."""
 COMPLAINT_STAGES_SQL = "stage IN ('potential_complaint', 'formal_complaint')"
 """The condition of the partial index `ix_messages_complaint_days` (queries repeat it word for word)."""
 
@@ -114,14 +131,11 @@ class Message(Base):
         Index(None, "agent_id", "day"),
         # Complaint-stage messages of a period alone (conversion), without the other stages. Partial, so
         # that a newest-first list filtered by stage keeps walking the day index and stops after a page;
-        # a query uses it only when it names exactly these two stages as inline constants.
+        # a query uses it only when it names exactly these two stages as inline constants. It holds every
+        # column a scope filters by, so a filtered conversion never reads the rows themselves.
         Index(
             "ix_messages_complaint_days",
-            "day",
-            "customer_id",
-            "occurred_at",
-            "stage",
-            "speaker",
+            *COMPLAINT_INDEX_COLUMNS,
             sqlite_where=sql_text(COMPLAINT_STAGES_SQL),
             postgresql_where=sql_text(COMPLAINT_STAGES_SQL),
         ),
@@ -442,12 +456,14 @@ class MessageRollup(Base):
 
     __tablename__ = "message_rollups"
     # SQLite keeps the rows in key order (no rowid): a period of a grain is one contiguous read.
-    __table_args__ = (Index(None, "grain", "value", "day"), {"sqlite_with_rowid": False})
+    __table_args__ = (Index(None, "grain", "value", "second_value", "day"), {"sqlite_with_rowid": False})
 
     grain: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[str] = mapped_column(String(128), primary_key=True)
     """The value of the grain's dimension (product, branch …); '' for the grain without one."""
+    second_value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    """The value of the grain's second dimension (a pair grain such as region+segment); else ''."""
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     stage: Mapped[str] = mapped_column(String(32), primary_key=True)
     risk_level: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -461,11 +477,12 @@ class CauseRollup(Base):
     """Message × cause pairs counted like `MessageRollup` (one per message and distinct cause)."""
 
     __tablename__ = "cause_rollups"
-    __table_args__ = (Index(None, "grain", "value", "day"), {"sqlite_with_rowid": False})
+    __table_args__ = (Index(None, "grain", "value", "second_value", "day"), {"sqlite_with_rowid": False})
 
     grain: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    second_value: Mapped[str] = mapped_column(String(128), primary_key=True)
     cause: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     stage: Mapped[str] = mapped_column(String(32), primary_key=True)

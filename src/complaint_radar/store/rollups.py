@@ -2,12 +2,14 @@
 
 Two tables, one row per grain and key: `message_rollups` (messages and the sum of their severity
 weights) and `cause_rollups` (the same per message × distinct cause). A grain keeps the day, some of
-`channel, stage, risk_level, new_or_returning`, and at most one dimension (product, branch …), whose
-value goes to the `value` column:
+`channel, stage, risk_level, new_or_returning`, and at most two dimensions (product, branch …), whose
+values go to the `value` and `second_value` columns:
 
 - `all`: day, channel, stage, risk_level, new_or_returning (no dimension) — the smallest;
 - `<dimension>`: the dimension, day, channel, stage, risk_level — a view filtered or grouped by it;
-- `<dimension>.day` (messages only): the dimension, day, channel — the values a filter offers.
+- `<dimension>.day` (messages only): the dimension, day, channel — the values a filter offers;
+- `<first>+<second>` for each pair of the dashboard's filter dimensions (product, branch, region,
+  segment): both, day, channel, stage — a view filtered by two of them at once.
 
 Only assessed customer turns count (agent and system turns are never scored), as in the analysis.
 Key columns a grain does not keep, and missing values, are stored as ''.
@@ -23,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import combinations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, Table, delete, func, insert, literal_column, select
@@ -44,25 +47,36 @@ _C: Table = MessageCause.metadata.tables[MessageCause.__tablename__]
 @dataclass(frozen=True, slots=True)
 class Grain:
     name: str
-    dimension: str | None
+    dimensions: tuple[str, ...]
+    """None, one or two dimensions: their values go to `value` and `second_value`."""
     keeps: tuple[str, ...]
     """Of KEY_COLUMNS, those this grain keeps (the day always)."""
 
     def columns(self) -> frozenset[str]:
         """What a query may group or filter by to be answered from this grain (besides `cause`)."""
-        return frozenset({"day", *self.keeps, *((self.dimension,) if self.dimension else ())})
+        return frozenset({"day", *self.keeps, *self.dimensions})
+
+    def value_column(self, name: str) -> str:
+        """The table column that holds dimension `name` in this grain."""
+        return VALUE_COLUMNS[self.dimensions.index(name)]
 
 
-ALL = Grain("all", None, KEY_COLUMNS)
+VALUE_COLUMNS: tuple[str, str] = ("value", "second_value")
+PAIRED: tuple[str, ...] = ("product", "branch", "region", "segment")
+"""The dimensions the dashboard filters by: each pair of them has its own grain."""
+PAIRS: tuple[tuple[str, str], ...] = tuple(combinations(PAIRED, 2))
+ALL = Grain("all", (), KEY_COLUMNS)
 MESSAGE_GRAINS: tuple[Grain, ...] = (
     ALL,
-    *(Grain(f"{d}.day", d, ("channel",)) for d in DIMENSIONS),
-    *(Grain(d, d, ("channel", "stage", "risk_level")) for d in DIMENSIONS),
+    *(Grain(f"{d}.day", (d,), ("channel",)) for d in DIMENSIONS),
+    *(Grain(d, (d,), ("channel", "stage", "risk_level")) for d in DIMENSIONS),
+    *(Grain(f"{a}+{b}", (a, b), ("channel", "stage")) for a, b in PAIRS),
 )
 """Smallest first: a query is answered from the first grain that keeps every column it needs."""
 CAUSE_GRAINS: tuple[Grain, ...] = (
     ALL,
-    *(Grain(d, d, ("channel", "stage", "risk_level")) for d in DIMENSIONS),
+    *(Grain(d, (d,), ("channel", "stage", "risk_level")) for d in DIMENSIONS),
+    *(Grain(f"{a}+{b}", (a, b), ("channel", "stage")) for a, b in PAIRS),
 )
 
 
@@ -72,8 +86,8 @@ def grain_for(columns: Iterable[str], *, causes: bool) -> Grain | None:
     return next((g for g in (CAUSE_GRAINS if causes else MESSAGE_GRAINS) if needed <= g.columns()), None)
 
 
-Key = tuple[str, date, str, str, str, str, str]
-"""(grain, day, value, channel, stage, risk_level, new_or_returning): the tables' key order."""
+Key = tuple[str, date, str, str, str, str, str, str]
+"""(grain, day, value, second_value, channel, stage, risk_level, new_or_returning): the key order."""
 
 
 class RollupDelta:
@@ -119,8 +133,8 @@ def _text(value: Any) -> str:
 
 def _key(grain: Grain, message: Mapping[str, Any]) -> Key:
     kept = [_text(message.get(c)) if c in grain.keeps else MISSING for c in KEY_COLUMNS]
-    value = _text(message.get(grain.dimension)) if grain.dimension else MISSING
-    return (grain.name, message["day"], value, kept[0], kept[1], kept[2], kept[3])
+    values = [_text(message.get(d)) for d in grain.dimensions] + [MISSING] * (2 - len(grain.dimensions))
+    return (grain.name, message["day"], values[0], values[1], kept[0], kept[1], kept[2], kept[3])
 
 
 def _bump(counts: dict[Any, list[int]], key: Any, messages: int, weighted: int) -> None:
@@ -130,10 +144,11 @@ def _bump(counts: dict[Any, list[int]], key: Any, messages: int, weighted: int) 
 
 
 def _row(key: Key, counts: list[int]) -> dict[str, Any]:
-    grain, day, value, channel, stage, risk_level, new_or_returning = key
+    grain, day, value, second_value, channel, stage, risk_level, new_or_returning = key
     return {
         "grain": grain,
         "value": value,
+        "second_value": second_value,
         "day": day,
         "channel": channel,
         "stage": stage,
@@ -249,7 +264,7 @@ def _recomputed() -> Iterator[tuple[Table, Select[Any]]]:
         )
 
 
-_KEY_NAMES = ("grain", "value", "day", *KEY_COLUMNS)
+_KEY_NAMES = ("grain", *VALUE_COLUMNS, "day", *KEY_COLUMNS)
 
 
 def _names(table: Table) -> list[str]:
@@ -258,19 +273,17 @@ def _names(table: Table) -> list[str]:
 
 
 def _grain_select(grain: Grain) -> tuple[list[ColumnElement[Any]], list[ColumnElement[Any]]]:
-    """(grain, value, day and KEY_COLUMNS of a message as the grain stores them; what to group by).
-    Constants are inline SQL: PostgreSQL matches grouped expressions by their text, parameters included."""
+    """(grain, value, second_value, day and KEY_COLUMNS of a message as the grain stores them; what to
+    group by). Constants are inline SQL: PostgreSQL matches grouped expressions by their text, parameters
+    included."""
     missing: ColumnElement[Any] = literal_column("''")
-    value = func.coalesce(_M.c[grain.dimension], missing) if grain.dimension else missing
+    values = [func.coalesce(_M.c[d], missing) for d in grain.dimensions]
     kept = [func.coalesce(_M.c[c], missing) if c in grain.keeps else missing for c in KEY_COLUMNS]
-    keys: list[ColumnElement[Any]] = [literal_column(f"'{grain.name}'"), value, _M.c.day, *kept]
+    padded = [*values, *([missing] * (len(VALUE_COLUMNS) - len(values)))]
+    keys: list[ColumnElement[Any]] = [literal_column(f"'{grain.name}'"), *padded, _M.c.day, *kept]
     grouped: list[ColumnElement[Any]] = [
-        e
-        for e, kept_it in zip(
-            keys[1:],
-            (grain.dimension is not None, True, *(c in grain.keeps for c in KEY_COLUMNS)),
-            strict=True,
-        )
-        if kept_it
+        *values,
+        _M.c.day,
+        *(e for e, c in zip(kept, KEY_COLUMNS, strict=True) if c in grain.keeps),
     ]
     return keys, grouped

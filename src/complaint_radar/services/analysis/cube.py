@@ -6,8 +6,9 @@ takes a `Scope` and the columns to group by, so only the rollup asked for leaves
 assessed customer turns count (agent and system turns are never scored).
 
 A count that the stored daily rollups can give (`store.rollups`: at most one dimension among the
-columns grouped and filtered by, and at most one cause filtered on when messages are counted) sums
-them; any other scans the messages. Both give the same numbers.
+columns grouped and filtered by, or two of product, branch, region and segment with only the day, channel
+and stage besides; at most one cause filtered on when messages are counted) sums them; any other scans
+the messages. Both give the same numbers.
 """
 
 from __future__ import annotations
@@ -66,9 +67,14 @@ _M = Message.__table__
 _C = MessageCause.__table__
 
 
-def scope_conditions(scope: Scope, *, skip_cause: bool = False) -> list[ColumnElement[bool]]:
+def scope_conditions(
+    scope: Scope, *, skip_cause: bool = False, day_indexes_only: bool = False
+) -> list[ColumnElement[bool]]:
     """The messages an analysis of `scope` counts (assessed customer turns of its days and dimensions);
-    the dashboard's drill-down lists the same ones."""
+    the dashboard's drill-down lists the same ones. With `day_indexes_only`, the dimension filters are
+    written so that no index of a dimension can serve them (`region || ''`): a query of complaint-stage
+    messages then reads the small partial index of those, which holds every dimension, instead of
+    walking all of a region's messages (SQLite's planner prefers the dimension's index)."""
     conditions: list[ColumnElement[bool]] = [
         _M.c.day >= scope.start,
         _M.c.day <= scope.end,
@@ -80,8 +86,18 @@ def scope_conditions(scope: Scope, *, skip_cause: bool = False) -> list[ColumnEl
             if not skip_cause:
                 conditions.append(exists().where(and_(_C.c.message_id == _M.c.id, _C.c.cause.in_(values))))
         else:
-            conditions.append(_M.c[name].in_(values))
+            column: ColumnElement[Any] = _M.c[name]
+            if day_indexes_only:
+                column = column.op("||")(literal_column("''"))
+            conditions.append(column.in_(values))
     return conditions
+
+
+def _grouped(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A column to GROUP BY in a scan. A dimension is grouped as `agent_id || ''`: grouped plainly, SQLite's
+    planner walks that dimension's index to save a sort and reads every row of the period through it (3 s
+    instead of 0.3 s at a million messages); the expression leaves it the index the filters call for."""
+    return column.op("||")(literal_column("''")).label(column.name) if column.name in DIMENSIONS else column
 
 
 def _frame(session: Session, statement: Select[Any], columns: Sequence[str]) -> pd.DataFrame:
@@ -112,7 +128,7 @@ def rollup_counts(session: Session, scope: Scope, by: Sequence[str], *, causes: 
         return None
 
     def column(name: str) -> ColumnElement[Any]:
-        return table.c.value if name == grain.dimension else table.c[name]
+        return table.c[grain.value_column(name)] if name in grain.dimensions else table.c[name]
 
     def shown(name: str) -> ColumnElement[Any]:  # '' (missing) back to NULL, as a scan gives it
         return column(name) if name == "day" else func.nullif(column(name), literal_column("''"))
@@ -143,7 +159,7 @@ class StoreCube:
     def message_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
         if self.rollups and (found := rollup_counts(self.session, scope, by, causes=False)) is not None:
             return found
-        groups = [_M.c[name] for name in by]
+        groups = [_grouped(_M.c[name]) for name in by]
         statement = (
             select(*groups, func.count().label("messages"), func.sum(_M.c.severity_weight).label("weighted"))
             .where(*scope_conditions(scope))
@@ -154,7 +170,7 @@ class StoreCube:
     def cause_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
         if self.rollups and (found := rollup_counts(self.session, scope, by, causes=True)) is not None:
             return found
-        groups = [_C.c.cause if name == "cause" else _M.c[name] for name in by]
+        groups = [_C.c.cause if name == "cause" else _grouped(_M.c[name]) for name in by]
         conditions = scope_conditions(scope, skip_cause=True)
         if "cause" in scope.filters:
             conditions.append(_C.c.cause.in_(scope.filters["cause"]))

@@ -5,9 +5,9 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02
 
-The tables are filled by `store.rollups.rebuild_rollups` (the same as `complaint-radar rollups rebuild`):
-1–2.5 min for a million stored messages on SQLite (2 shared cores). A later revision that changes these
-tables must refill them itself.
+The tables are created empty: revision 0008 (pair grains) recreates and fills them, with the code of the
+release that runs it (`store.rollups.rebuild_rollups`, whose columns are 0008's). A later revision that
+changes these tables must refill them itself.
 """
 
 from __future__ import annotations
@@ -44,8 +44,6 @@ def _rollup_columns(*, cause: bool) -> list[sa.Column[Any]]:
 
 
 def upgrade() -> None:
-    from complaint_radar.store.rollups import rebuild_rollups
-
     for table, cause in (("message_rollups", False), ("cause_rollups", True)):
         columns = _rollup_columns(cause=cause)
         key = [c.name for c in columns if c.name not in ("messages", "weighted")]
@@ -64,7 +62,6 @@ def upgrade() -> None:
         sqlite_where=complaints,
         postgresql_where=complaints,
     )
-    rebuild_rollups(op.get_bind())
 
 
 def downgrade() -> None:
