@@ -110,10 +110,6 @@ def rss_mib(pid: int) -> float:
     return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")) / 1024
 
 
-ARENA_BYTES = 64 * 2**20
-"""glibc's thread arenas on 64-bit: mmapped heaps of at most 64 MiB, aligned to 64 MiB."""
-
-
 @dataclass
 class Detail:
     """Where one worker's resident memory lies (MiB), its CPU seconds and threads."""
@@ -121,12 +117,13 @@ class Detail:
     cpu_s: float
     threads: int
     heap: float
-    """The main arena (`[heap]`, grown by brk): what the event loop's thread allocates."""
-    arenas: int
-    arena_mib: float
-    """glibc's thread arenas (what threads other than the main one allocate: the request threadpool)."""
-    other_anon: float
-    """Other anonymous memory: large mmapped blocks, Python's own arenas, thread stacks."""
+    """glibc's main arena (`[heap]`, grown by brk): what the event loop's thread allocates."""
+    anon: float
+    """Other anonymous memory (mmapped): glibc's thread arenas (the request threads' allocations),
+    Python's object arenas, large blocks, thread stacks. (Adjacent mappings merge, so the thread
+    arenas cannot be told apart from the rest reliably.)"""
+    files: float
+    """File-backed: the interpreter, shared libraries, mapped model files."""
 
 
 def detail(pid: int) -> Detail | None:
@@ -137,35 +134,21 @@ def detail(pid: int) -> Detail | None:
         smaps = (proc / "smaps").read_text().splitlines()
     except OSError:
         return None
-    ticks = os.sysconf("SC_CLK_TCK")
-    regions: list[tuple[int, int, str, str, int]] = []  # start, end, perms, path, rss kB
+    kib = {"heap": 0, "anon": 0, "files": 0}
+    kind = "anon"
     for line in smaps:
         head = line.split()
-        if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
-            start, end = (int(part, 16) for part in head[0].split("-"))
-            regions.append((start, end, head[1], head[5] if len(head) > 5 else "", 0))
-        elif line.startswith("Rss:") and regions:
-            start, end, perms, path, _ = regions[-1]
-            regions[-1] = (start, end, perms, path, int(head[1]))
-    heap = sum(rss for *_, path, rss in regions if path == "[heap]")
-    arenas = arena_kib = other = 0
-    for n, (start, end, perms, path, rss) in enumerate(regions):
-        if path:
-            continue
-        following = regions[n + 1] if n + 1 < len(regions) else None
-        whole = following[1] if following and following[0] == end and following[2] == "---p" else end
-        if perms == "rw-p" and start % ARENA_BYTES == 0 and whole - start == ARENA_BYTES:
-            arenas += 1
-            arena_kib += rss
-        else:
-            other += rss
+        if head and not head[0].endswith(":"):  # a mapping's first line: range perms offset dev inode [path]
+            path = head[5] if len(head) > 5 else ""
+            kind = "heap" if path == "[heap]" else "files" if path.startswith("/") else "anon"
+        elif head and head[0] == "Rss:":
+            kib[kind] += int(head[1])
     return Detail(
-        cpu_s=(int(stat[11]) + int(stat[12])) / ticks,
+        cpu_s=(int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK"),
         threads=int(stat[17]),
-        heap=heap / 1024,
-        arenas=arenas,
-        arena_mib=arena_kib / 1024,
-        other_anon=other / 1024,
+        heap=kib["heap"] / 1024,
+        anon=kib["anon"] / 1024,
+        files=kib["files"] / 1024,
     )
 
 
@@ -291,7 +274,7 @@ def _soak(base: str, key: str, texts: list[str], pid: int, args: argparse.Namesp
             shown = ", ".join(f"{member}: {mib:.1f}" for member, mib in rss.items())
             inside = "; ".join(
                 f"{member}: cpu {d.cpu_s:.0f} s, {d.threads} threads, heap {d.heap:.1f}, "
-                f"{d.arenas} arenas {d.arena_mib:.1f}, other {d.other_anon:.1f}"
+                f"anon {d.anon:.1f}, files {d.files:.1f}"
                 for member, d in soak.details[-1][1].items()
             )
             print(f"soak {soak.samples[-1][0]:.0f} s: {shown} | {inside}", flush=True)
@@ -380,15 +363,14 @@ def verdict_lines(soak: Soak, warm: float) -> list[str]:
 
 def detail_lines(soak: Soak, warm: float) -> list[str]:
     """Per worker, end of the warm-up → end: CPU used (its share of the traffic), threads, and where its
-    resident memory lies (glibc's main heap, its thread arenas, other anonymous memory)."""
+    resident memory lies (glibc's main heap, other anonymous memory, file-backed)."""
     judged = [(t, found) for t, found in soak.details if t >= warm]
     if not judged:
         return []
     (_, first), (_, last) = judged[0], judged[-1]
     lines = [
-        "| worker | CPU s after warm-up | threads | main heap MiB | thread arenas | arenas' RSS MiB "
-        "| other anonymous MiB |",
-        "|---|---|---|---|---|---|---|",
+        "| worker | CPU s after warm-up | threads | main heap MiB | other anonymous MiB | file-backed MiB |",
+        "|---|---|---|---|---|---|",
     ]
     for n, pid in enumerate(soak.workers, 1):
         a, b = first.get(pid), last.get(pid)
@@ -396,8 +378,7 @@ def detail_lines(soak: Soak, warm: float) -> list[str]:
             continue
         lines.append(
             f"| {n} | {b.cpu_s - a.cpu_s:.0f} | {a.threads} → {b.threads} | {a.heap:.1f} → {b.heap:.1f} "
-            f"| {a.arenas} → {b.arenas} | {a.arena_mib:.1f} → {b.arena_mib:.1f} "
-            f"| {a.other_anon:.1f} → {b.other_anon:.1f} |"
+            f"| {a.anon:.1f} → {b.anon:.1f} | {a.files:.1f} → {b.files:.1f} |"
         )
     return [*lines, ""]
 
