@@ -399,11 +399,15 @@ def write_markdown(args: argparse.Namespace, results: list[Result], soak: Soak) 
         f"{os.getloadavg()[0]:.1f}), Python {platform.python_version()}; server, PostgreSQL and the load "
         "generator on the same machine.",
         "",
-        "| workload | connections | requests | errors | p50 ms | p90 ms | p99 ms | requests/s | messages/s |",
-        "|---|---|---|---|---|---|---|---|---|",
-        *(r.row() for r in results),
-        "",
     ]
+    if results:
+        lines += [
+            "| workload | connections | requests | errors | p50 ms | p90 ms | p99 ms | requests/s "
+            "| messages/s |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *(r.row() for r in results),
+            "",
+        ]
     for name in ("assess", "mixed"):
         rows = [r for r in results if r.scenario == name]
         if not rows:
