@@ -28,11 +28,16 @@ from complaint_radar.api.state import AppState
 from complaint_radar.services.access import key_hasher
 from complaint_radar.services.access.key_cache import KeyCache
 from complaint_radar.services.alerts.alerting import Alerting
+from complaint_radar.services.allocator import release_free_memory
 from complaint_radar.services.assessment.assessing import Analyzer, Assessor
 from complaint_radar.services.runtime import Clock, SessionFactory, open_database, system_clock
 from complaint_radar.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+MALLOC_TRIM_INTERVAL_S = 60.0
+"""How often a server process hands malloc's free memory back (services/allocator.py): without it glibc
+keeps the high-water mark of every burst (docs/reliability.md, memory over the soak)."""
 
 DESCRIPTION = """\
 Spot customer dissatisfaction before it becomes a formal complaint: assess messages, ingest contacts
@@ -72,6 +77,7 @@ def create_app(
             state.sessions = state.owned_database.sessions
         sweeper: asyncio.Task[None] | None = None
         detector: asyncio.Task[None] | None = None
+        trimmer = asyncio.create_task(_every(MALLOC_TRIM_INTERVAL_S, _trim, "releasing free memory"))
         try:
             if state.assessor is None:
                 state.assessor = await run_in_threadpool(Assessor.load, state.settings)
@@ -92,7 +98,7 @@ def create_app(
                 )
             yield
         finally:
-            for task in (sweeper, detector):
+            for task in (sweeper, detector, trimmer):
                 if task is not None:
                     task.cancel()
                     with suppress(asyncio.CancelledError):
@@ -133,6 +139,10 @@ async def _every(interval_s: float, job: Callable[[], str | None], what: str) ->
             continue
         if said:
             log.info("%s: %s", what, said)
+
+
+def _trim() -> None:
+    release_free_memory()
 
 
 def _sweep_sla(state: AppState) -> str | None:

@@ -67,9 +67,11 @@ def serve(
 
     from complaint_radar.logs import server_log_config
     from complaint_radar.services.access import key_hasher
+    from complaint_radar.services.allocator import limit_arenas_for_server
     from complaint_radar.services.runtime import open_database
 
     _check_can_listen(host, port)
+    limit_arenas_for_server()  # before the workers start: they inherit MALLOC_ARENA_MAX
     if demo:
         _prepare_demo(host, port)
     open_database().close()  # migrate once, and fail in one line when the database cannot be used
