@@ -292,6 +292,11 @@ class Pipeline:
         lx = self.lexicon
         counting = [c for c in w.cues if c.counts]
         codes = {c.code for c in counting}
+        if codes & _PRAISE_ASKS and _praise_purpose(w, codes):
+            # Asking for a staff member's name or their manager in order to praise them (工号多少,我要
+            # 表扬他 / "can I speak to a manager? I'd like to compliment your staff") is not escalation.
+            counting = [c for c in counting if c.code not in _PRAISE_ASKS]
+            codes = {c.code for c in counting}
         calm = _calm_inquiry(w, codes)
         if calm:
             # The review-trained sentiment model reads any question as a complaint; a polite
@@ -321,8 +326,11 @@ class Pipeline:
             positive_tone = True
             score = max(score, 0.3)
         reading = w.cause or CauseReading({}, {})
+        # A settled problem, or praise for someone (表扬/点赞/"compliment"): the models' reading of a
+        # negative first half or of a staff request does not count.
+        settled = closing or _praise_purpose(w, codes)
         model_problem, model_grumble = self._model_signals(
-            w, reading, calm, _praise(w, positive_tone), settled=closing
+            w, reading, calm, _praise(w, positive_tone), settled=settled
         )
         stage_decision = decide_stage(
             counting,
@@ -479,7 +487,7 @@ class Pipeline:
         the company, the heads' when the cause model also names a concrete cause: the heads, trained on
         customer-service messages alone, call everyday tweets grumbles."""
         if settled:
-            # A problem settled and thanked (_positive_closing): no model reading of its first half counts.
+            # A problem settled and thanked, or praise for someone: no model reading counts.
             return False, False
         complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
         if w.cause is None:
@@ -557,6 +565,24 @@ _UNSATISFIED = re.compile(
     r"\b(?:not|never|no|nothing|n't|hardly|yet to|still)\b|for nothing|n't\b"
 )
 _SETTLING_BLOCKERS = frozenset({CueCode.SARCASM, CueCode.PROFANITY, CueCode.ACCUSATION})
+
+
+_PRAISE_ASKS = frozenset({CueCode.STAFF_ID_REQUEST, CueCode.ESCALATE_REQUEST})
+_PRAISE_PURPOSE = re.compile(
+    r"表扬|表彰|点赞|点个赞|夸夸|夸一下|感谢信|表扬信|锦旗|好评|\b(?:commend|compliment|praise)"
+)
+
+
+def _praise_purpose(w: Work, codes: set[CueCode]) -> bool:
+    """A message that asks for a name or a manager in order to praise: a praise word (表扬/点赞/
+    "compliment"), no negative evaluation or negative emotion word, and no cue of a stage above a
+    grumble besides the asks themselves."""
+    if w.negative_eval or _negative_words(w) or not _PRAISE_PURPOSE.search(w.norm):
+        return False
+    return not any(
+        CUE_FLOOR.get(code, 0) >= 2 and code not in _PRAISE_ASKS and code not in CONTEXT_DEPENDENT
+        for code in codes
+    )
 
 
 def _positive_closing(w: Work, codes: set[CueCode]) -> bool:
