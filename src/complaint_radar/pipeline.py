@@ -292,6 +292,11 @@ class Pipeline:
         lx = self.lexicon
         counting = [c for c in w.cues if c.counts]
         codes = {c.code for c in counting}
+        if codes & _PRAISE_ASKS and _praise_purpose(w, codes):
+            # Asking for a staff member's name or their manager in order to praise them (工号多少,我要
+            # 表扬他 / "can I speak to a manager? I'd like to compliment your staff") is not escalation.
+            counting = [c for c in counting if c.code not in _PRAISE_ASKS]
+            codes = {c.code for c in counting}
         calm = _calm_inquiry(w, codes)
         if calm:
             # The review-trained sentiment model reads any question as a complaint; a polite
@@ -309,8 +314,24 @@ class Pipeline:
             # 呵呵 is often a friendly laugh; it turns praise into blame only in a negative message.
             score = -max(abs(score), 0.3)
         positive_tone = score >= 0.3 and not w.negative_eval
+        closing = _positive_closing(w, codes)
+        if closing:
+            # A problem mentioned, then settled and thanked (等了一会儿,不过处理得很好,谢谢 / "took a
+            # while but it got fixed, thanks"): satisfaction, not a grumble. The wait or the earlier
+            # contact it mentions carries no stage, and the models' negative reading of the first half
+            # does not count.
+            counting = [c for c in counting if c.code not in _SETTLED_CUES]
+            codes = {c.code for c in counting}
+            negative_context = False
+            positive_tone = True
+            score = max(score, 0.3)
         reading = w.cause or CauseReading({}, {})
-        model_problem, model_grumble = self._model_signals(w, reading, calm, _praise(w, positive_tone))
+        # A settled problem, or praise for someone (表扬/点赞/"compliment"): the models' reading of a
+        # negative first half or of a staff request does not count.
+        settled = closing or _praise_purpose(w, codes)
+        model_problem, model_grumble = self._model_signals(
+            w, reading, calm, _praise(w, positive_tone), settled=settled
+        )
         stage_decision = decide_stage(
             counting,
             StageEvidence(
@@ -458,13 +479,16 @@ class Pipeline:
         )
 
     def _model_signals(
-        self, w: Work, reading: CauseReading, calm: bool, praise: bool = False
+        self, w: Work, reading: CauseReading, calm: bool, praise: bool = False, *, settled: bool = False
     ) -> tuple[bool, bool]:
         """Whether the learned models read (a problem, an explicit grumble). The cause model's stage
         heads learned both from customer messages labelled by the stage rules (SPEC.md §2.3). In
         English the explicit grumble is the complaint model's (trained on tweets), or, in a message to
         the company, the heads' when the cause model also names a concrete cause: the heads, trained on
         customer-service messages alone, call everyday tweets grumbles."""
+        if settled:
+            # A problem settled and thanked, or praise for someone: no model reading counts.
+            return False, False
         complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
         if w.cause is None:
             return w.p_negative >= 0.5 and not calm, complaint
@@ -508,7 +532,77 @@ def _praise(w: Work, positive_tone: bool) -> bool:
         and not w.negative_eval
         and not w.problem_facts
         and not _negative_words(w)
+        and not _turns_after_contrast(w)
     )
+
+
+def _turns_after_contrast(w: Work) -> bool:
+    """Whether the message turns (但/不过/but…) to something that is not praise: "thanks, but this is the
+    third time I call" ends on the problem, whatever the tone of its start."""
+    parts = _CONTRAST.split(w.norm)
+    satisfied = _SATISFIED_EN if w.vader is not None else _SATISFIED_ZH
+    return len(parts) > 1 and not satisfied.search(parts[-1])
+
+
+# Cues a settled, thanked problem may carry without being a grumble: the wait it mentions, the
+# earlier contact it refers to (上次那个问题 / "another call from me").
+_SETTLED_CUES = frozenset({CueCode.LONG_WAIT, CueCode.PRIOR_REFERENCE})
+# A turn in the message (但/不过/还好/but/though): what follows the last one is what the customer ends on.
+_CONTRAST = re.compile(
+    r"(?:但是|但|不过|可是|还好|好在|幸好|幸亏|\bbut\b|\bthough\b|\bhowever\b|\bluckily\b)"
+)
+_SATISFIED_ZH = re.compile(
+    r"谢谢|多谢|感谢|辛苦|点赞|好评|满意|很好|挺好|真好|不错|专业|耐心|热情|给力|顺利|很快|及时|周到|靠谱|"
+    r"解决了|处理好了|搞定|办好了|修好了"
+)
+_SATISFIED_EN = re.compile(
+    r"\b(?:thanks|thank you|cheers|appreciated?|great|lovely|brilliant|excellent|helpful|patient|"
+    r"friendly|quick(?:ly)?|smooth(?:ly)?|sorted|fixed|resolved|nailed it|well done|happy|pleased)\b"
+)
+# A negation or a complaint just before the praise word (没解决 / 不满意 / "not fixed", "thanks for nothing").
+_UNSATISFIED = re.compile(
+    r"[没不未无別别]\w{0,2}(?:解决|处理|满意|专业|耐心|顺利|及时|好)|还没|仍然|依然|依旧|"
+    r"\b(?:not|never|no|nothing|n't|hardly|yet to|still)\b|for nothing|n't\b"
+)
+_SETTLING_BLOCKERS = frozenset({CueCode.SARCASM, CueCode.PROFANITY, CueCode.ACCUSATION})
+
+
+_PRAISE_ASKS = frozenset({CueCode.STAFF_ID_REQUEST, CueCode.ESCALATE_REQUEST})
+_PRAISE_PURPOSE = re.compile(
+    r"表扬|表彰|点赞|点个赞|夸夸|夸一下|感谢信|表扬信|锦旗|好评|\b(?:commend|compliment|praise)"
+)
+
+
+def _praise_purpose(w: Work, codes: set[CueCode]) -> bool:
+    """A message that asks for a name or a manager in order to praise: a praise word (表扬/点赞/
+    "compliment"), no negative evaluation or negative emotion word, and no cue of a stage above a
+    grumble besides the asks themselves."""
+    if w.negative_eval or _negative_words(w) or not _PRAISE_PURPOSE.search(w.norm):
+        return False
+    return not any(
+        CUE_FLOOR.get(code, 0) >= 2 and code not in _PRAISE_ASKS and code not in CONTEXT_DEPENDENT
+        for code in codes
+    )
+
+
+def _positive_closing(w: Work, codes: set[CueCode]) -> bool:
+    """A message that ends satisfied: its last clause (after the last 但/不过/but…) praises, thanks or
+    says the problem is settled, with no negation there, and the whole message has no negative
+    evaluation, negative emotion word or cue stronger than a mentioned wait or earlier contact."""
+    if w.negative_eval or _negative_words(w) or codes & _SETTLING_BLOCKERS:
+        return False
+    if any(CUE_FLOOR.get(code, 0) >= 2 and code not in _SETTLED_CUES for code in codes):
+        return False
+    parts = _CONTRAST.split(w.norm)
+    last = parts[-1]
+    if len(parts) == 1:
+        # No turn: praise beside a stated problem or a wait is often sarcasm or faint praise (等了一个
+        # 小时,真是太感谢了 / "charged twice. Brilliant" / 她很耐心,可她也没法解开).
+        return False
+    if any(c.counts and c.code in _SETTLED_CUES and c.start >= len(w.norm) - len(last) for c in w.cues):
+        return False  # the wait or the earlier contact comes after the turn: that is what they end on
+    satisfied = _SATISFIED_EN if w.vader is not None else _SATISFIED_ZH
+    return bool(satisfied.search(last)) and not _UNSATISFIED.search(last)
 
 
 def _substantive(w: Work) -> bool:

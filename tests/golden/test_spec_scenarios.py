@@ -309,3 +309,68 @@ def test_praise_with_every_time_is_not_a_grumble(analyzer: Analyzer, text: str) 
 def test_every_time_grumbles_stay_grumbles(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
     assert RANK.index(a.stage.value) >= 2, a.stage
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电话转了两次才接通，不过最后那位客服很专业，问题解决了",
+        "等了二十分钟，但办得很顺利，满意",
+        "轉接了幾次，不過最後處理得很好，辛苦了",
+        "The wait was long-ish but everything got fixed, cheers",
+        "I was transferred twice but the last person nailed it, thank you",
+    ],
+)
+def test_a_settled_and_thanked_problem_is_not_a_grumble(analyzer: Analyzer, text: str) -> None:
+    """A wait or a transfer mentioned, then a turn (不过/但/but) to praise or thanks: a satisfied heavy
+    user's message, which the learned models read as a grumble from its first half."""
+    a = analyzer.assess(text, channel="chat")
+    assert a.stage.value == "none", (a.stage, a.stage_evidence)
+    assert a.risk_level.value == "low"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "问题解决了，但是等了一个小时，很不满意",
+        "客服很耐心，不过我的问题还没处理",
+        "等了一个小时，真是太感谢你们了",
+        "It got fixed, but the wait was ridiculous",
+        "Thanks, but this is the third time I've had to call",
+        "Great, another two hours on hold. Thanks a lot.",
+    ],
+)
+def test_praise_that_turns_to_a_problem_or_sarcasm_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) >= 1, a.stage
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问今天接待我的柜员工号是多少，我要表扬他",
+        "我想找你们经理，表扬一下小李，服务太周到了",
+        "Can I speak to a manager? I'd like to compliment your staff",
+        "麻烦转告你们主管，3号窗口的小姐姐特别耐心",
+    ],
+)
+def test_asking_for_a_name_or_a_manager_to_praise_is_not_escalation(analyzer: Analyzer, text: str) -> None:
+    """A frequent customer praising staff by name (工号 / 经理 / 转告) read as a staff-id request,
+    an escalation or a legal threat (告你们 inside 转告你们) made them a potential complaint."""
+    a = analyzer.assess(text, channel="chat")
+    assert a.stage.value == "none", (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你工号多少？态度这么差",
+        "叫你们经理来，这服务太差了",
+        "I want to speak to a manager, your staff were rude",
+        "再不处理我就告你们",
+        "你叫什么名字？我要投诉你",
+    ],
+)
+def test_asking_for_a_name_or_a_manager_in_anger_stays_escalation(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) >= 3, (a.stage, a.stage_evidence)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from complaint_radar.customers.contact_signals import call_friction
 from complaint_radar.customers.history import LATENT, History, SignalHit, evidence_rank, noisy_or
 from complaint_radar.customers.timeline import BehaviourEvent, EventKind
-from complaint_radar.customers.trajectory import NONE, Feature
+from complaint_radar.customers.trajectory import NONE, Feature, contacts, linked
 from complaint_radar.customers.weights import ContextWeights
 
 FRICTION_SIGNALS = ("branch_wait", "call_tone", "online_friction", "service_failure", "staff_observation")
@@ -79,6 +79,8 @@ def context_features(
     # Soothing inputs (customers.features.SOOTHING): good answers and steady buying. The model may only
     # lower risk as they grow; negative evidence never raises them (a bad answer lowers the first).
     out["satisfied_answers"] = Feature(satisfied) if satisfied else NONE
+    out["kind_words"] = _kind_words(h, w)
+    out["issue_weeks"] = _issue_weeks(h, w)
     out["keeps_buying"] = Feature(_keeps_buying(rhythm, w)) if rhythm is not None else NONE
     latent = said.get("latent_now", NONE)
     out["decline_with_words"] = (
@@ -238,3 +240,47 @@ def _is_friction(h: History, e: BehaviourEvent, w: ContextWeights) -> bool:
     if e.kind == EventKind.DELIVERY_DELAYED:
         return e.number >= w.delay_hours
     return not h.resolved(e)
+
+
+def _kind_words(h: History, w: ContextWeights) -> Feature:
+    """Soothing: the share of the customer's messages of the last `w.window_days` that are calm and
+    read as positive (thanks, praise). A grumble or a negative message only adds to the count of all
+    messages, so negative evidence never raises it."""
+    said = h.recent_messages(w.window_days)
+    if not said:
+        return NONE
+    kind = sum(1 for m in said if evidence_rank(m) < LATENT and m.sentiment_score > 0.0)
+    return Feature(kind / len(said)) if kind else NONE
+
+
+def _issue_weeks(h: History, w: ContextWeights) -> Feature:
+    """A slow burn: one issue raised again and again over weeks. For each dissatisfied contact of the
+    last week, the contacts of the slow-burn window surely about the same issue (linkage
+    `trajectory.linked` = 1: shared order, thread, cause, wording or an explicit reference), counted
+    as contacts at least `w.issue_gap_days` apart; (count − 1) / 4, at most 1. More contacts only add
+    members, so the value never falls with added negative evidence."""
+    tw = h.weights.trajectory
+    found = contacts(h, w.slow_days)
+    best = NONE
+    for anchor in found:
+        if anchor.age > tw.anchor_days:
+            continue
+        sure = [c for c in found if c is anchor or linked(anchor, c, tw) >= 1.0]
+        count = _spaced(sorted(c.age for c in sure), w.issue_gap_days)
+        value = min(1.0, (count - 1) / 4.0)
+        if value > best.value:
+            best = Feature(
+                value,
+                tuple(c.ref for c in sure[-5:]),
+                (("count", count), ("days", int(w.slow_days))),
+            )
+    return best
+
+
+def _spaced(ages: list[float], gap: float) -> int:
+    """The most ages pairwise at least `gap` apart (greedy from the oldest is optimal on a line)."""
+    count, last = 0, float("inf")
+    for age in sorted(ages, reverse=True):
+        if last - age >= gap:
+            count, last = count + 1, age
+    return count

@@ -60,10 +60,12 @@ REASON_OF: dict[str, str] = {
     "trouble_kinds": "slow_burn",
     "low_surveys": "low_surveys",
     "grumble_days": "negative_trend",
+    "issue_weeks": "issue_over_weeks",
 }
 
-SOOTHING = ("satisfied_answers", "keeps_buying")
-"""Inputs that may only lower the probability (good survey answers, steady buying): the model is
+SOOTHING = ("satisfied_answers", "keeps_buying", "kind_words")
+"""Inputs that may only lower the probability (good survey answers, steady buying, calm positive
+messages): the model is
 monotone decreasing in them, and they are never a reason."""
 
 

@@ -160,6 +160,7 @@ class ContextWeights(_Section):
     wait_minutes: Positive
     delay_hours: Positive
     slow_days: Positive
+    issue_gap_days: Positive
 
 
 class ActionWeights(_Section):

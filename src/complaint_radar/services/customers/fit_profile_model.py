@@ -137,12 +137,20 @@ def fit(rows: Sequence[ProfileRow], truth: Sequence[dict[str, object]]) -> Fit:
     return Fit(replace(model, version=f"trees-{digest}"), data, cv, probability, figures)
 
 
-def artifact(result: Fit, seeds: Sequence[int], customers: int, rounds: int) -> dict[str, object]:
+def artifact(
+    result: Fit, seeds: Sequence[int], customers: int, rounds: int, started: str = "neutral"
+) -> dict[str, object]:
     """The model file: the parameters, and how they were fitted with the cross-validated figures
     (mean ± sd over folds; the benchmark prints them beside the held-out ones)."""
     return {
         **result.model.to_dict(),
-        "fitted_on": {"split": "train", "seeds": list(seeds), "customers": customers, "rounds": rounds},
+        "fitted_on": {
+            "split": "train",
+            "seeds": list(seeds),
+            "customers": customers,
+            "rounds": rounds,
+            "round_one_model": started,
+        },
         "cross_validation": {
             "folds": FOLDS,
             **{name: [round(m, 6), round(sd, 6)] for name, (m, sd) in result.fold_figures.items()},
@@ -150,7 +158,7 @@ def artifact(result: Fit, seeds: Sequence[int], customers: int, rounds: int) -> 
     }
 
 
-def report(result: Fit, seeds: Sequence[int], customers: int, rounds: int) -> str:
+def report(result: Fit, seeds: Sequence[int], customers: int, rounds: int, started: str = "neutral") -> str:
     """The fit as Markdown: data, cross-validation, calibration, cut-offs, what the trees use."""
     m, data = result.model, result.data
     curve = flag_curve(data, result.oof_probability)
@@ -167,8 +175,15 @@ def report(result: Fit, seeds: Sequence[int], customers: int, rounds: int) -> st
         "# Model card: 7-day complaint probability (customer profile)",
         "",
         "Fitted by `python -m complaint_radar.services.customers.fit_profile_model "
-        f"--customers {customers} --seeds {seed_list} --rounds {rounds}` (also `make models`); "
-        f"version `{m.version}`.",
+        f"--customers {customers} --seeds {seed_list} --rounds {rounds}"
+        + ("" if started == "neutral" else " --start-model <the model bundled before>")
+        + f"` (also `make models`); version `{m.version}`."
+        + (
+            ""
+            if started == "neutral"
+            else f" Round one replayed with the model bundled before (`{started}`) deciding levels and "
+            "cases, not the neutral one `make models` starts from (time on a loaded machine)."
+        ),
         "",
         "Data: synthetic training journeys (split `train`: training phrase bank and tempo), seeds "
         f"{seed_list}, {customers} customers each, replayed through `complaint-radar replay`'s code; "
@@ -227,6 +242,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--out", type=Path, default=ROOT / "src/complaint_radar/customers/data/complaint_model.json"
     )
     parser.add_argument("--report", type=Path, default=ROOT / "docs/model_cards/complaint_probability_7d.md")
+    parser.add_argument(
+        "--start-model",
+        type=Path,
+        default=None,
+        help="the model deciding levels (and so cases) in round one (default: a neutral one that raises "
+        "no level); with the bundled model, one round gives rows like a second round's",
+    )
     args = parser.parse_args(argv)
     if args.customers < 10 or args.rounds < 1:
         parser.error("--customers must be ≥ 10 and --rounds ≥ 1")
@@ -237,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     truth = [t for j in journeys for t in j.truth]
     with tempfile.TemporaryDirectory(prefix="complaint-model-") as tmp:
         model_file = Path(tmp, "model-r0.json")
-        model_file.write_text(json.dumps(NEUTRAL.to_dict()), "utf-8")
+        start = NEUTRAL if args.start_model is None else ComplaintModel.load(args.start_model)
+        model_file.write_text(json.dumps(start.to_dict()), "utf-8")
         for round_ in range(1, args.rounds + 1):
             rows: list[ProfileRow] = []
             for seed, j in zip(args.seeds, journeys, strict=True):
@@ -249,10 +272,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             model_file = Path(tmp, f"model-r{round_}.json")
             model_file.write_text(json.dumps(result.model.to_dict(), indent=2) + "\n", "utf-8")
             print(f"round {round_}: {result.cv.setting.label()}, cut-offs {result.model.cutoffs}", flush=True)
-    text = json.dumps(artifact(result, args.seeds, args.customers, args.rounds), ensure_ascii=False)
+    started = "neutral" if args.start_model is None else start.version
+    text = json.dumps(artifact(result, args.seeds, args.customers, args.rounds, started), ensure_ascii=False)
     args.out.write_text(text + "\n", "utf-8")
     args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(report(result, args.seeds, args.customers, args.rounds), "utf-8")
+    args.report.write_text(report(result, args.seeds, args.customers, args.rounds, started), "utf-8")
     print(f"wrote {args.out} and {args.report}")
 
 
