@@ -28,7 +28,7 @@ def _is_word_char(text: str, i: int) -> bool:
     c = text[i]
     if c in "'’":
         return 0 < i < len(text) - 1 and _is_word_char(text, i - 1) and _is_word_char(text, i + 1)
-    return c.isalnum() and not "\u2e80" <= c
+    return c.isalnum() and c < "\u2e80"
 
 
 def _in_word(text: str, at: int) -> bool:
