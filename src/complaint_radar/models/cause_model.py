@@ -26,7 +26,7 @@ import scipy.sparse as sp  # type: ignore[import-untyped]
 
 from complaint_radar.errors import ModelError
 from complaint_radar.models.features import HashingConfig, spans_and_columns
-from complaint_radar.models.serving import _counts, _tfidf, strongest_spans
+from complaint_radar.models.serving import _counts, _tfidf, cuts_word, strongest_spans
 
 FORMAT_VERSION = 1
 KIND = "complaint_radar.CauseModel"
@@ -127,25 +127,10 @@ class LanguageModel:
             at = order[np.minimum(np.searchsorted(x.indices, cols, sorter=order), len(order) - 1)]
             value = np.where(x.indices[at] == cols, per_count[at], np.float32(0.0))
             # A character n-gram inside a Latin word ("ale" of "alert") is no evidence a person can read.
-            value = (value * ~_cuts_word(text, starts, ends)).astype(np.float32)
+            value = (value * ~cuts_word(text, starts, ends)).astype(np.float32)
             parts = (starts, ends, cols, value)
         self._last = (text, parts)
         return parts
-
-
-def _cuts_word(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Per [start, end): whether text[start:end] begins or ends in the middle of a Latin word or number."""
-    n = len(text)
-    latin = np.fromiter((c.isascii() and c.isalnum() for c in text), dtype=bool, count=n)
-
-    def inside(at: np.ndarray) -> np.ndarray:
-        within = (at > 0) & (at < n)
-        out: np.ndarray = (
-            within & latin[np.clip(at - 1, 0, max(n - 1, 0))] & latin[np.clip(at, 0, max(n - 1, 0))]
-        )
-        return out
-
-    return np.asarray(inside(starts) | inside(ends))
 
 
 def hits_of(scan: Mapping[str, Sized]) -> frozenset[str]:

@@ -221,11 +221,12 @@ def strongest_spans(
 ) -> list[tuple[int, int, float]]:
     """The `top_k` strongest non-overlapping spans of `text`, given every n-gram occurrence's
     `[start, end)` and contribution. A candidate span's weight is the summed contribution of every
-    occurrence inside it, so "太差" outranks its parts "太" and "差"."""
+    occurrence inside it, so "太差" outranks its parts "太" and "差". Candidates start and end on word
+    boundaries in space-delimited scripts (`cuts_word`), so English evidence is whole words."""
     cand = np.unique(np.stack([starts, ends], axis=1), axis=0)
     if cand.size:
         ok = np.fromiter((_edge_ok(ch) for ch in text), dtype=bool, count=len(text))
-        cand = cand[ok[cand[:, 0]] & ok[cand[:, 1] - 1]]
+        cand = cand[ok[cand[:, 0]] & ok[cand[:, 1] - 1] & ~cuts_word(text, cand[:, 0], cand[:, 1])]
     if cand.size == 0:
         return []
     inside = (starts[None, :] >= cand[:, :1]) & (ends[None, :] <= cand[:, 1:])
@@ -240,6 +241,33 @@ def strongest_spans(
             chosen.append((s, e, round(float(weight[i]), 4)))
             seen.add(text[s:e])
     return chosen
+
+
+def _word_chars(text: str) -> np.ndarray:
+    """Per character: whether it belongs to a word of a space-delimited script (letters and digits
+    outside the CJK blocks, and an apostrophe between two of them, as in "didn't")."""
+    word = np.fromiter((c.isalnum() and ord(c) < 0x2E80 for c in text), dtype=bool, count=len(text))
+    for i in range(1, len(text) - 1):
+        if text[i] in "'’" and word[i - 1] and word[i + 1]:
+            word[i] = True
+    return word
+
+
+def cuts_word(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per [start, end): whether text[start:end] begins or ends in the middle of a word of a
+    space-delimited script ("d, r" of "closed, refund"); Chinese text has no such boundaries."""
+    n = len(text)
+    if n == 0:
+        return np.zeros(len(starts), dtype=bool)
+    word = _word_chars(text)
+
+    def inside(at: np.ndarray) -> np.ndarray:
+        within = (at > 0) & (at < n)
+        left = word[np.clip(at - 1, 0, n - 1)]
+        right = word[np.clip(at, 0, n - 1)]
+        return np.asarray(within & left & right)
+
+    return np.asarray(inside(np.asarray(starts)) | inside(np.asarray(ends)))
 
 
 def _edge_ok(ch: str) -> bool:
