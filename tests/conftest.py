@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,11 @@ from complaint_radar.store import make_engine, make_session_factory
 from complaint_radar.store.migrate import upgrade
 from complaint_radar.store.testing import PostgresCluster, PostgresUnavailableError, start_cluster
 from complaint_radar.stream.testing import RedisServer, RedisUnavailableError, start_redis
+
+# No per-example time limit: speed is measured in bench/, and on a shared 2-core machine a first example
+# that loads the lexicons can pass Hypothesis' default 200 ms deadline (a failure that says nothing).
+settings.register_profile("complaint_radar", deadline=None)
+settings.load_profile("complaint_radar")
 
 
 @pytest.fixture(scope="session")
