@@ -3,8 +3,8 @@ overview is computed once and then served to everyone who opens it until it is t
 
 An analysis section sums the daily rollups (tens of milliseconds to a few hundred at 1M messages), or
 scans the messages of its period when the rollups cannot answer it (a view filtered by three dimensions:
-about half a second at 1M messages); the figures of a management view may lag new messages by `ttl_s`, the live
-radar, lists and cases never do (they are not cached). The server also recomputes the default views
+about half a second at 1M messages); the figures of a management view may lag new messages by `ttl_s`,
+the live radar, lists and cases never do (they are not cached). The server also recomputes the default views
 in the background, so the first visitor after a refresh does not wait (see `web.app`).
 """
 
