@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from served import free_port, wait_until_ready
 
 PII = {
     "phone": "13912345678",
@@ -25,13 +24,6 @@ TEXT = (
     f"电话{PII['phone']} 身份证{PII['id card']} 卡号{PII['bank card']} 邮箱{PII['e-mail']} 再不退款我就投诉!"
 )
 CLI = [sys.executable, "-m", "complaint_radar.cli.main"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.mark.slow
@@ -65,7 +57,7 @@ def test_logs_of_a_full_run_hold_no_pii_and_no_api_keys(tmp_path: Path) -> None:
     logs.append(ingested.stdout)
     assert ingested.returncode == 0 and "1 new" in ingested.stderr, ingested.stderr
 
-    port = _free_port()
+    port = free_port()
     out, err = tmp_path / "server.out", tmp_path / "server.err"
     with out.open("w") as stdout, err.open("w") as stderr:
         server = subprocess.Popen(
@@ -76,7 +68,7 @@ def test_logs_of_a_full_run_hold_no_pii_and_no_api_keys(tmp_path: Path) -> None:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_until_ready(base, server)
+            wait_until_ready(base, server, where_output="; see server.err")
             wrong_key = "cr_" + "x" * 43
             with httpx.Client(base_url=base, timeout=60) as client:
                 auth = {"X-API-Key": admin_key}
@@ -108,16 +100,3 @@ def test_logs_of_a_full_run_hold_no_pii_and_no_api_keys(tmp_path: Path) -> None:
     leaked = [kind for kind, value in PII.items() if value in captured]
     assert not leaked, f"logs hold raw {leaked}"
     assert admin_key not in captured and wrong_key not in captured, "a raw API key reached the logs"
-
-
-def _wait_until_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "the server exited; see server.err"
-        try:
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError("the server did not become ready within 180 s")

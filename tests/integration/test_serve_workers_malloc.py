@@ -6,38 +6,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+from served import free_port, wait_until_ready
 
 from complaint_radar.services import allocator
 
 CLI = [sys.executable, "-m", "complaint_radar.cli.main"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "the server exited"
-        try:
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError("the server did not become ready within 180 s")
 
 
 def _environ(pid: int) -> dict[str, str]:
@@ -67,7 +45,7 @@ def test_serve_workers_start_with_capped_arenas(tmp_path: Path, operator: str | 
     env["COMPLAINT_RADAR_DATA_DIR"] = str(tmp_path / "data")
     if operator is not None:
         env["MALLOC_ARENA_MAX"] = operator
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), "--workers", "2", "--log-level", "warning"],
         env=env,
@@ -75,7 +53,7 @@ def test_serve_workers_start_with_capped_arenas(tmp_path: Path, operator: str | 
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_until_ready(f"http://127.0.0.1:{port}", server)
+        wait_until_ready(f"http://127.0.0.1:{port}", server)
         workers = _workers(server.pid)
         assert len(workers) == 2, workers
         assert [_environ(pid).get("MALLOC_ARENA_MAX") for pid in workers] == [expected, expected]
