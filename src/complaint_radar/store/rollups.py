@@ -133,7 +133,8 @@ def _text(value: Any) -> str:
 
 def _key(grain: Grain, message: Mapping[str, Any]) -> Key:
     kept = [_text(message.get(c)) if c in grain.keeps else MISSING for c in KEY_COLUMNS]
-    values = [_text(message.get(d)) for d in grain.dimensions] + [MISSING] * (2 - len(grain.dimensions))
+    values = [_text(message.get(d)) for d in grain.dimensions]
+    values += [MISSING] * (len(VALUE_COLUMNS) - len(values))
     return (grain.name, message["day"], values[0], values[1], kept[0], kept[1], kept[2], kept[3])
 
 
