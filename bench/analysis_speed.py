@@ -61,11 +61,12 @@ WEIGHT = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 CHANNELS = ("chat", "phone_transcript", "email", "review", "ticket")
 
 
-def synthetic_rows(n: int, seed: int = 7):  # type: ignore[no-untyped-def]
-    """(message row, cause rows) over the quarter plus the 10 weeks before it (the detector's look-back)."""
+def synthetic_rows(n: int, seed: int = 7, span: tuple[date, date] | None = None):  # type: ignore[no-untyped-def]
+    """(message row, cause rows) over `span` (default: the quarter plus the 10 weeks before it, the
+    detector's look-back)."""
     rng = random.Random(seed)
-    first = QUARTER[0] - timedelta(days=70)
-    days = (QUARTER[1] - first).days + 1
+    first, last = span or (QUARTER[0] - timedelta(days=70), QUARTER[1])
+    days = (last - first).days + 1
     stage_names, stage_weights = zip(*STAGES, strict=True)
     cause_weights = [1 / (i + 1) for i in range(len(CAUSES))]
     for i in range(n):
@@ -115,8 +116,8 @@ def synthetic_rows(n: int, seed: int = 7):  # type: ignore[no-untyped-def]
         yield message, [{"message_id": i + 1, "cause": c, "confidence": 0.8, "day": day} for c in causes]
 
 
-def load(url: str, n: int) -> float:
-    """Bulk-load `n` synthetic assessed messages (then rebuild the rollups); seconds taken."""
+def load(url: str, n: int, span: tuple[date, date] | None = None) -> float:
+    """Bulk-load `n` synthetic assessed messages over `span` (then rebuild the rollups); seconds taken."""
     from complaint_radar.store import make_engine
     from complaint_radar.store.migrate import upgrade
     from complaint_radar.store.rollups import rebuild_rollups
@@ -138,7 +139,7 @@ def load(url: str, n: int) -> float:
         batch_m.clear()
         batch_c.clear()
 
-    for message, causes in synthetic_rows(n):
+    for message, causes in synthetic_rows(n, span=span):
         batch_m.append(message)
         batch_c.extend(causes)
         if len(batch_m) >= 50_000:

@@ -17,6 +17,7 @@ MiB per minute) and the growth from the end of the warm-up (minute 2 by default)
 Run: .venv/bin/python bench/load.py [--workers 2] [--duration 10] [--concurrency 1,4,16,32]
                                     [--soak 600] [--soak-warmup 120] [--sample-s 15]
                                     [--soak-customers 10000] [--soak-only]
+                                    [--preload 0] [--preload-days 180]
                                     [--out docs/benchmarks_load.md]
 """
 
@@ -31,9 +32,11 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from analysis_speed import load as preload
 from api_latency import Result, cli, closed_loop, customer_texts, free_port, start_server
 from complaint_radar.store.migrate import upgrade
 from complaint_radar.store.testing import running_cluster
@@ -218,6 +221,14 @@ def main() -> None:
         help="the server's signal_cache_rows (default: its own, 50,000); small: the cache is full "
         "within the warm-up, so what grows after it is something else",
     )
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        help="bulk-load this many synthetic assessed messages over the last --preload-days days first "
+        "(a store with history, so the dashboard's default windows do not grow several-fold in the soak)",
+    )
+    parser.add_argument("--preload-days", type=int, default=180)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_load.md")
     parser.add_argument("--data", type=Path, help="unused (bench/run_all.py passes it to every script)")
     args = parser.parse_args()
@@ -226,6 +237,12 @@ def main() -> None:
     with running_cluster() as cluster, tempfile.TemporaryDirectory() as data_dir:
         url = cluster.url(cluster.create_database())
         upgrade(url)
+        if args.preload:
+            today = datetime.now(UTC).date()
+            span = (today - timedelta(days=args.preload_days - 1), today)
+            print(
+                f"preloaded {args.preload:,} messages in {preload(url, args.preload, span):.0f} s", flush=True
+            )
         env = {
             **os.environ,
             "COMPLAINT_RADAR_DATABASE_URL": url,
@@ -394,6 +411,7 @@ def write_markdown(args: argparse.Namespace, results: list[Result], soak: Soak) 
         f"--sample-s {args.sample_s:g} --soak-customers {args.soak_customers}"
         + (" --soak-only" if args.soak_only else "")
         + (f" --signal-cache-rows {args.signal_cache_rows}" if args.signal_cache_rows is not None else "")
+        + (f" --preload {args.preload} --preload-days {args.preload_days}" if args.preload else "")
         + f"`; machine: {cpu_model()}, "
         f"{os.cpu_count()} CPUs shared with other work (load average at the end "
         f"{os.getloadavg()[0]:.1f}), Python {platform.python_version()}; server, PostgreSQL and the load "
