@@ -178,3 +178,14 @@ def test_signatures_are_introspectable() -> None:
     """The walk reads each command's type hints; a command whose hints cannot be resolved is a bug here."""
     for command in COMMANDS.values():
         assert inspect.signature(command.callback)
+
+
+def test_every_command_lists_with_a_one_paragraph_summary() -> None:
+    """The command listings show each command's first paragraph as flowing text: a docstring's hard line
+    breaks would otherwise cut the summary mid-sentence in `complaint-radar --help`."""
+    for path, command in _leaves(ROOT):
+        summary = command.short_help
+        assert summary, path
+        assert "\n" not in summary, path
+        first = inspect.cleandoc(command.help or "").split("\n\n")[0]
+        assert summary == " ".join(first.split()), path

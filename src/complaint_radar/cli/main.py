@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -261,6 +262,21 @@ app.command()(backup)
 app.command()(restore)
 # The analysis rollups' upkeep lives in cli/backup_cmd.py too.
 app.add_typer(rollups_app)
+
+
+def _one_line_summaries(typer_app: typer.Typer) -> None:
+    """Give every command a one-line `short_help` (its docstring's first paragraph, lines joined): the
+    command listings otherwise keep the docstring's hard line breaks, mid-sentence."""
+    for info in typer_app.registered_commands:
+        text = info.help or inspect.getdoc(info.callback) or ""
+        if info.short_help is None and text:
+            info.short_help = " ".join(text.split("\n\n")[0].split())
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _one_line_summaries(group.typer_instance)
+
+
+_one_line_summaries(app)
 
 
 def main(argv: list[str] | None = None) -> None:
