@@ -166,6 +166,34 @@ def test_the_report_from_the_rollups_equals_the_report_from_a_scan(
     assert reports[0]["volumes"]["totals"]["messages"] > 0
 
 
+@pytest.mark.parametrize("filters", [{}, {"region": ("华东",)}])
+def test_high_risk_contacts_per_agent_day_are_counted_over_the_agent_days_worked(
+    demo: tuple[str, SessionFactory, date], filters: dict[str, tuple[str, ...]]
+) -> None:
+    """Summed in the database from the rollups (and from a scan): the same as counting the messages here."""
+    _, sessions, last = demo
+    scope = Scope(last - timedelta(days=89), last, filters)
+    with session_scope(sessions) as session:
+        rows = session.execute(
+            select(Message.agent_id, Message.day, Message.risk_level).where(
+                Message.day >= scope.start,
+                Message.day <= scope.end,
+                Message.speaker == "customer",
+                Message.stage.is_not(None),
+                Message.agent_id.is_not(None),
+                *(getattr(Message, name).in_(values) for name, values in filters.items()),
+            )
+        ).all()
+        worked = {(agent, day) for agent, day, _ in rows}
+        high = sum(level in ("high", "critical") for _, _, level in rows)
+        assert len(worked) > 10 and high > 0
+        for rollups in (True, False):
+            report = build_report(StoreCube(session, rollups=rollups), session, scope, settings=Settings())
+            operations = report["operations"]
+            assert operations["counts"]["agent_days"] == len(worked)
+            assert operations["high_risk_contacts_per_agent_per_day"] == round(high / len(worked), 3)
+
+
 def _message(n: int, text: str, analyzer: Analyzer, *, speaker: str = "customer", **dims: str) -> NewMessage:
     at = datetime(2026, 9, 1 + n % 20, 3, n % 60, tzinfo=UTC)
     return NewMessage(

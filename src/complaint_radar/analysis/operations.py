@@ -7,6 +7,7 @@ denominator is 0, never 0).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -50,11 +51,20 @@ def after_complaint(complainants: pd.DataFrame) -> dict[str, float | None]:
     }
 
 
-def per_agent_day(agent_days: pd.DataFrame) -> float | None:
-    """`agent_days`: one row per agent and day with any contact, `high_risk` contacts that day."""
-    if agent_days.empty:
+@dataclass(frozen=True)
+class AgentDays:
+    """Agent-days worked in the period (an agent with any contact that day) and the high-risk contacts
+    (risk high or critical) on them."""
+
+    days: int
+    high_risk: int
+
+
+def per_agent_day(agent_days: AgentDays) -> float | None:
+    """High-risk contacts per agent per day worked."""
+    if not agent_days.days:
         return None
-    return round(float(agent_days["high_risk"].mean()), 3)
+    return round(agent_days.high_risk / agent_days.days, 3)
 
 
 def operations_block(
@@ -65,7 +75,7 @@ def operations_block(
     converted_customers: int,
     cases: pd.DataFrame,
     complainants: pd.DataFrame,
-    agent_days: pd.DataFrame,
+    agent_days: AgentDays,
 ) -> dict[str, Any]:
     """The report's `operations` object."""
     return {
@@ -81,6 +91,6 @@ def operations_block(
             "converted_customers": converted_customers,
             "cases_resolved": len(cases),
             "complainants_followed": len(complainants),
-            "agent_days": len(agent_days),
+            "agent_days": agent_days.days,
         },
     }

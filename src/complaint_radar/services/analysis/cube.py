@@ -117,6 +117,12 @@ def _frame(session: Session, statement: Select[Any], columns: Sequence[str]) -> 
 def rollup_counts(session: Session, scope: Scope, by: Sequence[str], *, causes: bool) -> pd.DataFrame | None:
     """`message_counts` (or with `causes`, `cause_counts`) summed from the rollups; None when no
     rollup grain keeps every column grouped and filtered by (the caller scans the messages)."""
+    statement = rollup_statement(scope, by, causes=causes)
+    return None if statement is None else _frame(session, statement, [*by, "messages", "weighted"])
+
+
+def rollup_statement(scope: Scope, by: Sequence[str], *, causes: bool) -> Select[Any] | None:
+    """The query behind `rollup_counts`: columns `by`, `messages` and `weighted`."""
     if not causes and "cause" in by:
         return None
     filters = dict(scope.filters)
@@ -143,13 +149,12 @@ def rollup_counts(session: Session, scope: Scope, by: Sequence[str], *, causes: 
     groups = [shown(name).label(name) for name in by]
     total = func.sum(table.c.messages)
     weighted = cast(func.sum(table.c.weighted), BigInteger)  # PostgreSQL sums bigints as numeric
-    statement = (
+    return (
         select(*groups, cast(total, BigInteger).label("messages"), weighted.label("weighted"))
         .where(*conditions)
         .group_by(*groups)
         .having(total > 0)
     )
-    return _frame(session, statement, [*by, "messages", "weighted"])
 
 
 class StoreCube:
@@ -160,15 +165,19 @@ class StoreCube:
         self.rollups = rollups
 
     def message_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
-        if self.rollups and (found := rollup_counts(self.session, scope, by, causes=False)) is not None:
+        return _frame(self.session, self.message_count_query(scope, by), [*by, "messages", "weighted"])
+
+    def message_count_query(self, scope: Scope, by: Sequence[str]) -> Select[Any]:
+        """The query behind `message_counts` (from the rollups where a grain serves it), for callers that
+        aggregate it further in the database instead of reading every group."""
+        if self.rollups and (found := rollup_statement(scope, by, causes=False)) is not None:
             return found
         groups = [_grouped(_M.c[name]) for name in by]
-        statement = (
+        return (
             select(*groups, func.count().label("messages"), func.sum(_M.c.severity_weight).label("weighted"))
             .where(*scope_conditions(scope))
             .group_by(*groups)
         )
-        return _frame(self.session, statement, [*by, "messages", "weighted"])
 
     def cause_counts(self, scope: Scope, by: Sequence[str]) -> pd.DataFrame:
         if self.rollups and (found := rollup_counts(self.session, scope, by, causes=True)) is not None:

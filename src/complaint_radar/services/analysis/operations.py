@@ -16,11 +16,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, String, func, select, type_coerce
+from sqlalchemy import Integer, String, case, func, select, type_coerce
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from complaint_radar.analysis.operations import operations_block
+from complaint_radar.analysis.operations import AgentDays, operations_block
 from complaint_radar.cases import load_sla_config, sla_status
 from complaint_radar.cases.model import Milestone, SlaState
 from complaint_radar.services.analysis.cube import StoreCube, scope_conditions
@@ -157,13 +157,20 @@ def _complainants(session: Session, scope: Scope, as_of: date) -> pd.DataFrame:
     return pd.DataFrame(rows_out, columns=["bought_before", "bought_after"]).astype(bool)
 
 
-def _agent_days(session: Session, scope: Scope) -> pd.DataFrame:
-    """Per agent and day worked (any assessed message), the messages at risk high or critical."""
-    counts = StoreCube(session).message_counts(scope, ["agent_id", "day", "risk_level"])
-    counts = counts[counts["agent_id"].notna()]
-    high = counts["messages"].where(counts["risk_level"].isin(("high", "critical")), 0)
-    grouped = counts.assign(high_risk=high).groupby(["agent_id", "day"], as_index=False)
-    return grouped.agg(high_risk=("high_risk", "sum"))[["agent_id", "day", "high_risk"]]
+def _agent_days(session: Session, scope: Scope) -> AgentDays:
+    """The agent-days worked (an agent with any assessed message that day) and the messages at risk high
+    or critical among them, summed in the database: the groups (agents × days × levels, ~70,000 over a
+    quarter of 200 agents) never come back to Python."""
+    counts = StoreCube(session).message_count_query(scope, ["agent_id", "day", "risk_level"]).subquery()
+    high = case((counts.c.risk_level.in_(("high", "critical")), counts.c.messages), else_=0)
+    per_day = (
+        select(func.sum(high).label("high_risk"))
+        .where(counts.c.agent_id.is_not(None))
+        .group_by(counts.c.agent_id, counts.c.day)
+        .subquery()
+    )
+    days, high_risk = session.execute(select(func.count(), func.sum(per_day.c.high_risk))).one()
+    return AgentDays(days=int(days), high_risk=int(high_risk or 0))
 
 
 def _utc_start(day: date) -> Any:
