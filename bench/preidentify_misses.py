@@ -51,7 +51,7 @@ def rows_of(
 ) -> tuple[list[ProfileRow], list[dict[str, object]]]:
     path = cache / f"rows-{seed}-{customers}.pkl" if cache else None
     if path is not None and path.exists():
-        rows, truth = pickle.loads(path.read_bytes())
+        rows, truth = pickle.loads(path.read_bytes())[:2]
         return rows, truth
     journeys = generate_journeys(customers, seed, START, split="train")
     with tempfile.TemporaryDirectory(prefix="misses-") as tmp:
@@ -59,7 +59,7 @@ def rows_of(
         rows = replay_rows(journeys, Assessor.load(Settings()), model, Path(tmp))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pickle.dumps((rows, journeys.truth)))
+        path.write_bytes(pickle.dumps((rows, journeys.truth, journeys.messages, journeys.events)))
     return rows, journeys.truth
 
 
