@@ -575,11 +575,12 @@ _CONTRAST = re.compile(
 )
 _SATISFIED_ZH = re.compile(
     r"谢谢|多谢|感谢|辛苦|点赞|好评|满意|很好|挺好|真好|不错|专业|耐心|热情|给力|顺利|很快|及时|周到|靠谱|"
-    r"解决了|处理好了|搞定|办好了|修好了"
+    r"解决了|处理好了|搞定|办好了|修好了|没话说|无可挑剔"
 )
 _SATISFIED_EN = re.compile(
     r"\b(?:thanks|thank you|cheers|appreciated?|great|lovely|brilliant|excellent|helpful|patient|"
-    r"friendly|quick(?:ly)?|smooth(?:ly)?|sorted|fixed|resolved|nailed it|well done|happy|pleased)\b"
+    r"friendly|quick(?:ly)?|smooth(?:ly)?|sorted|fixed|resolved|nailed it|well done|happy|pleased|"
+    r"fantastic|amazing|wonderful|superb|professional|kind)\b"
 )
 # A negation or a complaint just before the praise word (没解决 / 不满意 / "not fixed", "thanks for nothing").
 _UNSATISFIED = re.compile(
@@ -630,38 +631,74 @@ def _positive_closing(w: Work, codes: set[CueCode]) -> bool:
 # Cues a praise frame may carry: the count of contacts (第三次 / 两次都 / "every time") it praises.
 _COUNT_CUES = frozenset({CueCode.REPEAT_CONTACT, CueCode.PRIOR_REFERENCE, CueCode.ABSOLUTE_LANGUAGE})
 _COUNTING = frozenset({CueCode.REPEAT_CONTACT, CueCode.ABSOLUTE_LANGUAGE})
-# Each contact of the count is praised (每次都 / 两次都 / "every time", "each one"), not just the last.
+# Each contact of the count is praised (每次都 / 两次都 / 一直 / "every time", "always"), not the last.
 _EACH_CONTACT = re.compile(
-    r"每次|每回|每一次|[两兩二三四五六七八九十几幾]次都|[两兩二三四五六七八九十几幾]回都|"
+    r"每次|每回|每一次|一直|总是|總是|向来|向來|[两兩二三四五六七八九十几幾]次都|[两兩二三四五六七八九十几幾]回都|"
+    r"\balways\b|"
     r"\b(?:every (?:time|one|call|visit)|each (?:time|one|call|visit)|both times|all of them|"
     r"all \w+ times)\b"
 )
 # Praise of how the contacts went (thanks alone is not: 第三次打电话了，谢谢你们 is as often sarcasm).
 _PRAISE_ZH = re.compile(
-    r"耐心|贴心|周到|亲切|专业|热情|顺利|很快|好快|快捷|及时|靠谱|给力|满意|不错|很好|挺好|真好|搞掂|"
-    r"细心|用心|到位|友好|客气|温柔|高效|效率高|服务好|态度好"
+    r"耐心|贴心|貼心|周到|亲切|親切|专业|專業|热情|熱情|顺利|順利|很快|好快|快捷|及时|及時|靠谱|靠譜|给力|"
+    r"給力|满意|滿意|不错|不錯|很好|挺好|真好|搞掂|细心|細心|用心|到位|友好|客气|客氣|温柔|溫柔|高效|"
+    r"效率\w{0,3}高|服务好|服務好|态度好|態度好|漂亮|窝心|窩心|感动|感動|记得我|記得我|"
+    r"谢谢|謝謝|感谢|感謝|唔该|唔該|多谢|多謝"
 )
 _PRAISE_EN = re.compile(
     r"\b(?:great|helpful|patient|friendly|perfect(?:ly)?|excellent|brilliant|lovely|smooth(?:ly)?|"
-    r"quick(?:ly)?|kind|professional|amazing|wonderful|fantastic|spot on|a pleasure)\b"
+    r"quick(?:ly)?|kind|professional|amazing|wonderful|fantastic|spot on|a pleasure|sort(?:s|ed)? me out|"
+    r"in no time|remembered my name|thanks|thank you|cheers|appreciate\w*)\b"
 )
 
 
 def _praise_frame(w: Work, codes: set[CueCode]) -> bool:
-    """Praise around a count of contacts: the only cues are the count's (a repeat contact, an earlier
-    contact, 每次都), each contact is praised (每次/都/"every time") with a word of praise, and nothing in
-    the message is negative, negated (没那么耐心 / "not great") or turned (但/but)."""
-    if not codes & _COUNTING or codes - _COUNT_CUES - INTENSITY_ONLY_CUES:
-        return False  # an earlier contact alone (上次那位很耐心，这次…) is a comparison, not a count
-    if w.negative_eval or w.problem_facts or _negative_words(w) or CueCode.SARCASM in codes:
+    """Praise of a frequent customer: the only cues are a count of contacts (第五次 / 每次都 / "always"),
+    with a word of praise or a complaint denied (一直没让我失望过 / "never let me down"), or a denied
+    complaint alone; nothing else in the message is negative, negated (没那么耐心 / "not great"), turned
+    (但/but) or set against the past (以前 / "used to"). A counted repeat contact (第三次) needs each
+    contact praised (每次/都/一直/"every time"): "third call, you're so professional" is as often
+    sarcasm. The learned models read 又/每次/"again" and denied complaints as grumbling."""
+    if codes - _COUNT_CUES - INTENSITY_ONLY_CUES or CueCode.SARCASM in codes:
         return False
+    denied = [m.span() for m in _LITOTES.finditer(w.norm)]
+    if not (codes & _COUNTING or denied) or _PAST.search(w.norm) or _WORSE.search(w.norm):
+        return False  # an earlier contact alone (上次那位很耐心，这次…) is a comparison, not a count
+    excused = denied + [m.span() for m in _NEGATED_IDIOMS.finditer(w.norm)]
+
+    def outside(spans: Iterable[Span]) -> bool:
+        return any(not any(a <= sp.start and sp.end <= b for a, b in excused) for sp in spans)
+
+    if outside(w.negative_eval) or outside(w.problem_facts):
+        return False
+    if any(outside(spans) for k, (_, spans) in w.emotion_lexicon.items() if k not in _NOT_NEGATIVE):
+        return False
+    rest = _NEGATED_IDIOMS.sub(" ", _LITOTES.sub(" ", w.norm))
     praise = _PRAISE_EN if w.vader is not None else _PRAISE_ZH
-    return (
-        bool(_EACH_CONTACT.search(w.norm))
-        and bool(praise.search(w.norm))
-        and not _UNSATISFIED.search(w.norm)
-        and not _turns_after_contrast(w)
-    )
+    if not (denied or praise.search(rest)) or _UNSATISFIED.search(rest) or _turns_after_contrast(w):
+        return False
+    return CueCode.REPEAT_CONTACT not in codes or bool(_EACH_CONTACT.search(w.norm))
+
+
+_NOT_NEGATIVE = frozenset({Emotion.HAPPINESS, Emotion.NEUTRAL})
+# One thing praised against another that is worse (午市很好，晚市完全换了个水平 / "weekends are great,
+# weekdays always a mess").
+_WORSE = re.compile(
+    r"更差|变差|變差|差多了|换了个水平|換了個水平|不如|退步|"
+    r"\b(?:worse|worst|mess|awful|terrible|horrible|rubbish|shambles|chaos|disaster)\b"
+)
+_PAST = re.compile(r"以前|以往|之前|过去|原来|本来|\b(?:until|used to|before|anymore|any more)\b")
+# A complaint denied as praise: 一直没让我失望过 / 从来没出过问题 / 没话说 / "never let me down" (not 从来没
+# 这么失望过 / "never been so disappointed").
+_LITOTES = re.compile(
+    r"(?:从来|從來|一直|向来|向來|从|從)?(?:没有|沒有|没|沒|不曾|未)(?:让我|讓我|让人|讓人)?"
+    r"(?:失望|出过问题|出過問題|出过错|出過錯|不耐烦|不耐煩|嫌烦|嫌煩|让人操心)过?|"
+    r"没话说|沒話說|无可挑剔|無可挑剔|"
+    r"\bnever (?:once |ever )?(?:let (?:me|us) down|disappoint(?:s|ed)?(?: me)?|had (?:a|any) (?:reason|cause) to complain|"
+    r"(?:make|made) me feel like a nuisance|had (?:a|any) (?:problem|issue)s?)\b|\bno complaints\b"
+)
+# Negated words inside praise idioms ("in no time", "no problem", 没问题): no complaint, no praise either.
+_NEGATED_IDIOMS = re.compile(r"\bin no time\b|\bno (?:problem|trouble|hassle|fuss)\b|没问题|沒問題")
 
 
 # Complaint cues a joke may take back (我要投诉——开玩笑的).

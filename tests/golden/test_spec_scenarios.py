@@ -480,3 +480,33 @@ def test_a_plain_request_is_not_a_grumble(analyzer: Analyzer, text: str) -> None
 def test_a_request_about_a_problem_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
     assert RANK.index(a.stage.value) >= 1, (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在你們這裡辦了十幾年業務，從來沒出過錯",
+        "这个月第三次来了，每次柜台都处理得很及时",
+        "You have never once let me down in all these years",
+        "I am always back here and you always sort things out quickly",
+    ],
+)
+def test_a_loyal_customers_praise_or_denied_complaint_is_not_a_grumble(analyzer: Analyzer, text: str) -> None:
+    """从来没出过错 / "never let me down" deny a complaint, and "always" / 每次 praise every contact; the
+    learned models read both as grumbling (a satisfied heavy user's profile lifted to high)."""
+    a = analyzer.assess(text, channel="chat")
+    assert a.stage.value == "none", (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以前从来没出过问题，这个月已经错了两次",
+        "Weekends are always great here, weekdays are a shambles",
+        "Never had a problem with you until this month, now two failed payments",
+        "每次來都很滿意，這次等了一個小時沒人管",
+    ],
+)
+def test_praise_of_the_past_against_the_present_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) >= 1, (a.stage, a.stage_evidence)
