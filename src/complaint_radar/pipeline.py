@@ -694,7 +694,8 @@ _LITOTES = re.compile(
     r"(?:从来|從來|一直|向来|向來|从|從)?(?:没有|沒有|没|沒|不曾|未)(?:让我|讓我|让人|讓人)?"
     r"(?:失望|出过问题|出過問題|出过错|出過錯|不耐烦|不耐煩|嫌烦|嫌煩|让人操心)过?|"
     r"没话说|沒話說|无可挑剔|無可挑剔|"
-    r"\bnever (?:once |ever )?(?:let (?:me|us) down|disappoint(?:s|ed)?(?: me)?|had (?:a|any) (?:reason|cause) to complain|"
+    r"\bnever (?:once |ever )?(?:let (?:me|us) down|disappoint(?:s|ed)?(?: me)?|"
+    r"had (?:a|any) (?:reason|cause) to complain|"
     r"(?:make|made) me feel like a nuisance|had (?:a|any) (?:problem|issue)s?)\b|\bno complaints\b"
 )
 # Negated words inside praise idioms ("in no time", "no problem", 没问题): no complaint, no praise either.
