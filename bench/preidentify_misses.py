@@ -26,7 +26,7 @@ import numpy as np
 
 from complaint_radar.customers.boosting import Boosting, cross_validate_trees, isotonic_knots
 from complaint_radar.customers.journeys import TRAIN_SEEDS, generate_journeys
-from complaint_radar.customers.likelihood import MODEL_FILE
+from complaint_radar.customers.likelihood import MODEL_FILE, ComplaintModel
 from complaint_radar.customers.model_fit import (
     LEAD,
     Dataset,
@@ -51,7 +51,7 @@ def rows_of(
 ) -> tuple[list[ProfileRow], list[dict[str, object]]]:
     path = cache / f"rows-{seed}-{customers}.pkl" if cache else None
     if path is not None and path.exists():
-        rows, truth = pickle.loads(path.read_bytes())
+        rows, truth = pickle.loads(path.read_bytes())[:2]
         return rows, truth
     journeys = generate_journeys(customers, seed, START, split="train")
     with tempfile.TemporaryDirectory(prefix="misses-") as tmp:
@@ -59,7 +59,7 @@ def rows_of(
         rows = replay_rows(journeys, Assessor.load(Settings()), model, Path(tmp))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pickle.dumps((rows, journeys.truth)))
+        path.write_bytes(pickle.dumps((rows, journeys.truth, journeys.messages, journeys.events)))
     return rows, journeys.truth
 
 
@@ -132,6 +132,45 @@ def main() -> None:
         shares = " / ".join(f"{np.mean(np.array(values[n]) >= cut[n]):.2f}" for n in models)
         q = " / ".join(f"{np.quantile(t, k):.2f}" for k in (0.1, 0.5, 0.9))
         print(f"| {archetype} | {len(t)} | {shares} | {q} |")
+    live_levels(rows, data)
+
+
+def live_levels(rows: list[ProfileRow], data: Dataset) -> None:
+    """Per archetype, the levels the replay itself showed (the bundled model, in sample on these seeds,
+    with the SPEC R2/R3 stage floor and the filed rule): catchable complainers at *high* ≥ 24 h before
+    filing, and customers who never file ever at *high*, with how many of those the floor lifted (the
+    bundled model alone below *high* at that moment)."""
+    model = ComplaintModel.load(ROOT / "src/complaint_radar/customers" / MODEL_FILE)
+    high = model.cutoffs["high"]
+    filed = {
+        c: parse_time(str(t["complaint_filed_at"]), what="filed").timestamp()
+        for c, t in data.truth.items()
+        if t["complained"]
+    }
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    flagged: set[str] = set()
+    for r in sorted(rows, key=lambda r: r.at):
+        t = data.truth.get(r.customer_id)
+        if t is None or r.live_probability is None or r.customer_id in flagged:
+            continue
+        if t["complained"] and (not t["catchable"] or r.at > filed[r.customer_id] - LEAD.total_seconds()):
+            continue
+        if r.live_probability >= high:
+            flagged.add(r.customer_id)
+            floor = not t["complained"] and model.probability(r.features) < high
+            counts[str(t["archetype"])][1 if t["complained"] else 2] += 1
+            counts[str(t["archetype"])][3] += int(floor)
+    for t in data.truth.values():
+        if not t["complained"] or t["catchable"]:
+            counts[str(t["archetype"])][0] += 1
+    print(f"\nLevels as replayed (bundled model `{model.version}`, in sample; *high* at p ≥ {high:.3f})\n")
+    print(
+        "| archetype | customers | catchable at high ≥ 24 h early | never file, ever high "
+        "| lifted by the floor |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for archetype, (n, hits, alarms, floor) in sorted(counts.items()):
+        print(f"| {archetype} | {n} | {hits or '—'} | {alarms or '—'} | {floor or '—'} |")
 
 
 if __name__ == "__main__":

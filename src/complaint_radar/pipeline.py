@@ -29,7 +29,9 @@ from complaint_radar.text.cues import (
     contact_count,
     modifiers_at,
     read_lexically,
+    retracted,
     spans_of,
+    third_party_complaints,
 )
 from complaint_radar.text.language import detect_language
 from complaint_radar.text.lexicon import Lexicon, load_lexicon
@@ -39,6 +41,7 @@ from complaint_radar.text.tokenize import tokenize
 from complaint_radar.types import (
     INTENSITY_ONLY_CUES,
     PUBLIC_CHANNELS,
+    THREAT_CUES,
     Assessment,
     CueCode,
     CueHit,
@@ -297,7 +300,17 @@ class Pipeline:
             # 表扬他 / "can I speak to a manager? I'd like to compliment your staff") is not escalation.
             counting = [c for c in counting if c.code not in _PRAISE_ASKS]
             codes = {c.code for c in counting}
-        calm = _calm_inquiry(w, codes)
+        frame = _praise_frame(w, codes)
+        if frame:
+            # Praise that counts the contacts (我打了三次电话都是同一个客服接的，每次都很耐心 / "third time
+            # calling this week, and every time you've been great"): the count is what is praised, not a
+            # repeat contact.
+            counting = [c for c in counting if c.code not in _COUNT_CUES]
+            codes = {c.code for c in counting}
+        repeat_contacts = 0 if frame else w.repeat_contacts
+        joked = _joked(w, codes)
+        request = _plain_request(w, codes)
+        calm = request or _calm_inquiry(w, codes)
         if calm:
             # The review-trained sentiment model reads any question as a complaint; a polite
             # question (请问/想咨询/could you) with no negative word or cue is not one.
@@ -325,13 +338,22 @@ class Pipeline:
             negative_context = False
             positive_tone = True
             score = max(score, 0.3)
+        if frame or joked:
+            negative_context = False
+            positive_tone = True
+            score = max(score, 0.3)
         reading = w.cause or CauseReading({}, {})
-        # A settled problem, or praise for someone (表扬/点赞/"compliment"): the models' reading of a
-        # negative first half or of a staff request does not count.
-        settled = closing or _praise_purpose(w, codes)
+        # A settled problem, praise for someone (表扬/点赞/"compliment") or for every contact, or a
+        # complaint taken back as a joke: the models' reading of a negative first half, of a staff
+        # request or of the complaint word does not count.
+        settled = closing or frame or joked or request or _praise_purpose(w, codes)
         model_problem, model_grumble = self._model_signals(
             w, reading, calm, _praise(w, positive_tone), settled=settled
         )
+        if model_grumble and _about_others(w, codes):
+            # A complaint about a third party (不然我真要去投诉那个商家了): the models read the complaint
+            # word as a grumble about the company; only what the message says of the company counts.
+            model_grumble = False
         stage_decision = decide_stage(
             counting,
             StageEvidence(
@@ -342,7 +364,7 @@ class Pipeline:
                 model_grumble=model_grumble,
                 model_problem=model_problem,
                 concrete_causes=concrete_cause_count(reading),
-                repeat_contacts=w.repeat_contacts,
+                repeat_contacts=repeat_contacts,
                 channel=w.channel,
             ),
         )
@@ -363,7 +385,7 @@ class Pipeline:
                     c,
                     negative_context=negative_context,
                     positive_tone=positive_tone,
-                    repeat_contacts=w.repeat_contacts,
+                    repeat_contacts=repeat_contacts,
                 )
                 for c in counting
             ),
@@ -409,7 +431,7 @@ class Pipeline:
                 sadness=emotions[Emotion.DISAPPOINTMENT_SADNESS] if negative_context else 0.0,
                 anxiety=emotions[Emotion.ANXIETY_FEAR] if negative_context else 0.0,
                 cues=frozenset(codes) if stage.rank >= 1 else frozenset(),
-                repeat_contacts=w.repeat_contacts,
+                repeat_contacts=repeat_contacts,
                 n_causes=len(causes),
                 public_channel=w.channel in PUBLIC_CHANNELS and stage.rank >= 1,
             )
@@ -487,7 +509,7 @@ class Pipeline:
         the company, the heads' when the cause model also names a concrete cause: the heads, trained on
         customer-service messages alone, call everyday tweets grumbles."""
         if settled:
-            # A problem settled and thanked, or praise for someone: no model reading counts.
+            # A problem settled and thanked, praise, or a plain request: no model reading counts.
             return False, False
         complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
         if w.cause is None:
@@ -553,11 +575,12 @@ _CONTRAST = re.compile(
 )
 _SATISFIED_ZH = re.compile(
     r"谢谢|多谢|感谢|辛苦|点赞|好评|满意|很好|挺好|真好|不错|专业|耐心|热情|给力|顺利|很快|及时|周到|靠谱|"
-    r"解决了|处理好了|搞定|办好了|修好了"
+    r"解决了|处理好了|搞定|办好了|修好了|没话说|无可挑剔"
 )
 _SATISFIED_EN = re.compile(
     r"\b(?:thanks|thank you|cheers|appreciated?|great|lovely|brilliant|excellent|helpful|patient|"
-    r"friendly|quick(?:ly)?|smooth(?:ly)?|sorted|fixed|resolved|nailed it|well done|happy|pleased)\b"
+    r"friendly|quick(?:ly)?|smooth(?:ly)?|sorted|fixed|resolved|nailed it|well done|happy|pleased|"
+    r"fantastic|amazing|wonderful|superb|professional|kind)\b"
 )
 # A negation or a complaint just before the praise word (没解决 / 不满意 / "not fixed", "thanks for nothing").
 _UNSATISFIED = re.compile(
@@ -605,6 +628,105 @@ def _positive_closing(w: Work, codes: set[CueCode]) -> bool:
     return bool(satisfied.search(last)) and not _UNSATISFIED.search(last)
 
 
+# Cues a praise frame may carry: the count of contacts (第三次 / 两次都 / "every time") it praises.
+_COUNT_CUES = frozenset({CueCode.REPEAT_CONTACT, CueCode.PRIOR_REFERENCE, CueCode.ABSOLUTE_LANGUAGE})
+_COUNTING = frozenset({CueCode.REPEAT_CONTACT, CueCode.ABSOLUTE_LANGUAGE})
+# Each contact of the count is praised (每次都 / 两次都 / 一直 / "every time", "always"), not the last.
+_EACH_CONTACT = re.compile(
+    r"每次|每回|每一次|一直|总是|總是|向来|向來|[两兩二三四五六七八九十几幾]次都|[两兩二三四五六七八九十几幾]回都|"
+    r"\balways\b|"
+    r"\b(?:every (?:time|one|call|visit)|each (?:time|one|call|visit)|both times|all of them|"
+    r"all \w+ times)\b"
+)
+# Praise of how the contacts went (thanks alone is not: 第三次打电话了，谢谢你们 is as often sarcasm).
+_PRAISE_ZH = re.compile(
+    r"耐心|贴心|貼心|周到|亲切|親切|专业|專業|热情|熱情|顺利|順利|很快|好快|快捷|及时|及時|靠谱|靠譜|给力|"
+    r"給力|满意|滿意|不错|不錯|很好|挺好|真好|搞掂|细心|細心|用心|到位|友好|客气|客氣|温柔|溫柔|高效|"
+    r"效率\w{0,3}高|服务好|服務好|态度好|態度好|漂亮|窝心|窩心|感动|感動|记得我|記得我|"
+    r"谢谢|謝謝|感谢|感謝|唔该|唔該|多谢|多謝"
+)
+_PRAISE_EN = re.compile(
+    r"\b(?:great|helpful|patient|friendly|perfect(?:ly)?|excellent|brilliant|lovely|smooth(?:ly)?|"
+    r"quick(?:ly)?|kind|professional|amazing|wonderful|fantastic|spot on|a pleasure|sort(?:s|ed)? me out|"
+    r"in no time|remembered my name|thanks|thank you|cheers|appreciate\w*)\b"
+)
+
+
+def _praise_frame(w: Work, codes: set[CueCode]) -> bool:
+    """Praise of a frequent customer: the only cues are a count of contacts (第五次 / 每次都 / "always"),
+    with a word of praise or a complaint denied (一直没让我失望过 / "never let me down"), or a denied
+    complaint alone; nothing else in the message is negative, negated (没那么耐心 / "not great"), turned
+    (但/but) or set against the past (以前 / "used to"). A counted repeat contact (第三次) needs each
+    contact praised (每次/都/一直/"every time"): "third call, you're so professional" is as often
+    sarcasm. The learned models read 又/每次/"again" and denied complaints as grumbling."""
+    if codes - _COUNT_CUES - INTENSITY_ONLY_CUES or CueCode.SARCASM in codes:
+        return False
+    denied = [m.span() for m in _LITOTES.finditer(w.norm)]
+    if not (codes & _COUNTING or denied) or _PAST.search(w.norm) or _WORSE.search(w.norm):
+        return False  # an earlier contact alone (上次那位很耐心，这次…) is a comparison, not a count
+    excused = denied + [m.span() for m in _NEGATED_IDIOMS.finditer(w.norm)]
+
+    def outside(spans: Iterable[Span]) -> bool:
+        return any(not any(a <= sp.start and sp.end <= b for a, b in excused) for sp in spans)
+
+    if outside(w.negative_eval) or outside(w.problem_facts):
+        return False
+    if any(outside(spans) for k, (_, spans) in w.emotion_lexicon.items() if k not in _NOT_NEGATIVE):
+        return False
+    rest = _NEGATED_IDIOMS.sub(" ", _LITOTES.sub(" ", w.norm))
+    praise = _PRAISE_EN if w.vader is not None else _PRAISE_ZH
+    if not (denied or praise.search(rest)) or _UNSATISFIED.search(rest) or _turns_after_contrast(w):
+        return False
+    return CueCode.REPEAT_CONTACT not in codes or bool(_EACH_CONTACT.search(w.norm))
+
+
+_NOT_NEGATIVE = frozenset({Emotion.HAPPINESS, Emotion.NEUTRAL})
+# One thing praised against another that is worse (午市很好，晚市完全换了个水平 / "weekends are great,
+# weekdays always a mess").
+_WORSE = re.compile(
+    r"更差|变差|變差|差多了|换了个水平|換了個水平|不如|退步|"
+    r"\b(?:worse|worst|mess|awful|terrible|horrible|rubbish|shambles|chaos|disaster)\b"
+)
+_PAST = re.compile(r"以前|以往|之前|过去|原来|本来|\b(?:until|used to|before|anymore|any more)\b")
+# A complaint denied as praise: 一直没让我失望过 / 从来没出过问题 / 没话说 / "never let me down" (not 从来没
+# 这么失望过 / "never been so disappointed").
+_LITOTES = re.compile(
+    r"(?:从来|從來|一直|向来|向來|从|從)?(?:没有|沒有|没|沒|不曾|未)(?:让我|讓我|让人|讓人)?"
+    r"(?:失望|出过问题|出過問題|出过错|出過錯|不耐烦|不耐煩|嫌烦|嫌煩|让人操心)过?|"
+    r"没话说|沒話說|无可挑剔|無可挑剔|"
+    r"\bnever (?:once |ever )?(?:let (?:me|us) down|disappoint(?:s|ed)?(?: me)?|"
+    r"had (?:a|any) (?:reason|cause) to complain|"
+    r"(?:make|made) me feel like a nuisance|had (?:a|any) (?:problem|issue)s?)\b|\bno complaints\b"
+)
+# Negated words inside praise idioms ("in no time", "no problem", 没问题): no complaint, no praise either.
+_NEGATED_IDIOMS = re.compile(r"\bin no time\b|\bno (?:problem|trouble|hassle|fuss)\b|没问题|沒問題")
+
+
+# Complaint cues a joke may take back (我要投诉——开玩笑的).
+_TAKEN_BACK = frozenset({CueCode.COMPLAINT_INTENT, *THREAT_CUES})
+
+
+def _joked(w: Work, codes: set[CueCode]) -> bool:
+    """A complaint or threat taken back as a joke (我要投訴你們……開玩笑啦 / "just kidding"), with
+    nothing else negative in the message."""
+    if not any(c.code in _TAKEN_BACK and c.negated and retracted(w.norm, c) for c in w.cues):
+        return False
+    stronger = any(CUE_FLOOR.get(code, 0) >= 1 for code in codes - INTENSITY_ONLY_CUES)
+    return not (stronger or w.negative_eval or w.problem_facts or _negative_words(w))
+
+
+def _about_others(w: Work, codes: set[CueCode]) -> bool:
+    """A message whose complaint is about a third party (投诉那个商家 / "report that shop"), with no
+    complaint cue aimed at the company and no negative evaluation of its own."""
+    spans = third_party_complaints(w.norm)
+    if not spans or CueCode.COMPLAINT_INTENT in codes or w.problem_facts:
+        return False
+    # The complaint word itself (要投诉) is a negative evaluation in the lexicon: only others count.
+    return not any(
+        not any(start <= e.start and e.end <= end for start, end in spans) for e in w.negative_eval
+    )
+
+
 def _substantive(w: Work) -> bool:
     """Long enough for a model's negative reading to count as an explicit evaluation (not 嗯/算了)."""
     content = _NON_CONTENT.sub("", w.model_text or w.text)
@@ -621,6 +743,21 @@ _QUESTION = re.compile(
 )
 
 
+# How a plain request or question opens (想查一下 / 麻烦帮我 / "could you", "I'd like to").
+_REQUEST_OPENING = re.compile(
+    r"^(?:(?:你好|您好|hi|hello)[,\s]*)?(?:"
+    r"请问|請問|想查|想问|想問|想了解|想咨询|想諮詢|麻烦|麻煩|请帮|請幫|帮我|幫我|帮忙|幫忙|"
+    r"我想(?:查|问|問|了解|咨询|諮詢|办|辦|开通|開通|改|换|換|预约|預約)|"
+    r"(?:could|can|would|will) you\b|(?:could|can|may) i\b|please\b|i(?:'d| would) like to\b|"
+    r"(?:when|what|where|which|how) (?:is|are|will|does|do|can|time)\b)"
+)
+# A question about why something happened (为什么又扣费 / "why was I charged"), or about a fix, an
+# earlier report or something still not done, reports a problem.
+_WHY = re.compile(
+    r"为什么|為什麼|为啥|為啥|怎么又|怎麼又|还没|還沒|修好|修理|坏了|壞了|退款|投诉|投訴|"
+    r"\b(?:why|how come|fix(?:ed)?|repair(?:ed)?|broken|reported|refund\w*|still|yet|again|complain\w*)\b"
+)
+_INNER_BREAK = re.compile(r"[.!?;。！？；\n]|[,，、](?=.)")
 _RHETORICAL = re.compile(r"怎么.{0,12}[啊呀]|[啊呀][?!]*$|难道|凭什么|\.{3}|。。|……")
 _WORD_CACHE_SIZE = 200_000
 _WORDLIKE = re.compile(r"[\u3400-\u9fffA-Za-z]")
@@ -647,6 +784,21 @@ def _calm_inquiry(w: Work, codes: set[CueCode]) -> bool:
         return False
     negative_words = any(k not in (Emotion.NEUTRAL, Emotion.HAPPINESS) for k in w.emotion_lexicon)
     return not (w.negative_eval or w.problem_facts or (codes - INTENSITY_ONLY_CUES) or negative_words)
+
+
+def _plain_request(w: Work, codes: set[CueCode]) -> bool:
+    """One sentence that opens as a request or a question (想查一下上个月的账单 / "could you check when my
+    next bill is due?") and says nothing negative: no cue, negative or problem word, no why, no
+    negative tone. The learned models read many such requests as grumbles."""
+    # What the message says outside negated or hypothetical clauses (我不是要投诉,想查一下…).
+    body = normalize(w.model_text or w.text).strip(" ,，、?？.。!！~～")
+    if not _REQUEST_OPENING.search(body) or _WHY.search(body) or _RHETORICAL.search(w.norm):
+        return False
+    if _INNER_BREAK.search(body if w.vader is None else re.sub(r",", " ", body)):
+        return False
+    if w.vader is not None and w.vader < 0.0:
+        return False
+    return not (w.negative_eval or w.problem_facts or (codes - INTENSITY_ONLY_CUES) or _negative_words(w))
 
 
 def _polarity(score: float, neutral_band: float) -> Polarity:

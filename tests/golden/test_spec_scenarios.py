@@ -374,3 +374,139 @@ def test_asking_for_a_name_or_a_manager_to_praise_is_not_escalation(analyzer: An
 def test_asking_for_a_name_or_a_manager_in_anger_stays_escalation(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
     assert RANK.index(a.stage.value) >= 3, (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个月来了四次网点，每次柜员都特别细心，点赞",
+        "這禮拜第二次打客服了，兩次都處理得很順利，感謝",
+        "Third call this month and every time your team has been brilliant",
+    ],
+)
+def test_praise_that_counts_the_contacts_is_not_a_repeat_contact(analyzer: Analyzer, text: str) -> None:
+    """A heavy user praising every one of several contacts: the count (第四次 / "fifth time") is what is
+    praised, not a repeat contact (it made them a potential complaint, lifting the profile to high)."""
+    a = analyzer.assess(text, channel="chat")
+    assert a.stage.value == "none", (a.stage, a.stage_evidence)
+    assert a.risk_level.value == "low"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个月来了四次网点，每次都说系统故障，太差了",
+        "第三次打電話了，每次都說在處理，到現在還沒好",
+        "Fifth time I've rung you this year and every call ended with nothing fixed",
+        "第三次打电话了，你们真是太专业了",
+    ],
+)
+def test_counted_contacts_without_praise_stay_repeat_contacts(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) >= 2, (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "再这样我就投诉你们了，哈哈开玩笑的，谢谢小张",
+        "要投訴你們啦——開個玩笑的，辦得很快",
+        "I'll file a complaint about this... only joking, you sorted it in minutes",
+    ],
+)
+def test_a_complaint_taken_back_as_a_joke_is_not_one(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert a.stage.value == "none", (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "开什么玩笑，我要投诉你们",
+        "開什麼玩笑？我要投訴你們經理",
+        "Are you kidding me? I want to file a complaint",
+    ],
+)
+def test_a_complaint_in_exasperation_is_still_one(analyzer: Analyzer, text: str) -> None:
+    """开什么玩笑 / "are you kidding me" before a complaint is anger, not a joke."""
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) >= 3, (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我打算去投诉那个商家，你们这边能帮我出个证明吗",
+        "我準備去投訴那間商店，你們可以幫我調一下交易紀錄嗎",
+        "I'm going to report that merchant, can you send me the transaction details?",
+    ],
+)
+def test_a_complaint_about_a_third_party_is_not_one_about_the_company(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) <= 1, (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我要投诉你们那个客服", "我要投訴這個經理", "I want to file a complaint about your branch manager"],
+)
+def test_a_complaint_about_the_company_staff_stays_one(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) >= 3, (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "麻烦帮我看一下下个月的还款日",
+        "想了解一下信用卡年費怎麼算",
+        "Could you let me know when my new card will arrive?",
+        "I'd like to change the phone number on my account please",
+    ],
+)
+def test_a_plain_request_is_not_a_grumble(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert a.stage.value == "none", (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "麻烦查一下为什么又扣了我两次钱，太离谱了",
+        "請幫我查一下，為什麼這個月又多扣了一百塊",
+        "Could you explain why I was charged twice? This is ridiculous",
+    ],
+)
+def test_a_request_about_a_problem_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) >= 1, (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在你們這裡辦了十幾年業務，從來沒出過錯",
+        "这个月第三次来了，每次柜台都处理得很及时",
+        "You have never once let me down in all these years",
+        "I am always back here and you always sort things out quickly",
+    ],
+)
+def test_a_loyal_customers_praise_or_denied_complaint_is_not_a_grumble(analyzer: Analyzer, text: str) -> None:
+    """从来没出过错 / "never let me down" deny a complaint, and "always" / 每次 praise every contact; the
+    learned models read both as grumbling (a satisfied heavy user's profile lifted to high)."""
+    a = analyzer.assess(text, channel="chat")
+    assert a.stage.value == "none", (a.stage, a.stage_evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以前从来没出过问题，这个月已经错了两次",
+        "Weekends are always great here, weekdays are a shambles",
+        "Never had a problem with you until this month, now two failed payments",
+        "每次來都很滿意，這次等了一個小時沒人管",
+    ],
+)
+def test_praise_of_the_past_against_the_present_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert RANK.index(a.stage.value) >= 1, (a.stage, a.stage_evidence)

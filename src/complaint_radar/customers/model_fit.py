@@ -27,13 +27,16 @@ LEAD = timedelta(hours=24)
 
 @dataclass(frozen=True, slots=True)
 class ProfileRow:
-    """One profile computation of a replay: who, when (POSIX seconds), its features, and whether the
-    filed-complaint rule set its probability to 1 (those rows are flags, but not fitted on)."""
+    """One profile computation of a replay: who, when (POSIX seconds), its features, whether the
+    filed-complaint rule set its probability to 1 (those rows are flags, but not fitted on), and the
+    probability the profile showed."""
 
     customer_id: str
     at: float
     features: Mapping[str, float]
     filed_rule: bool = False
+    live_probability: float | None = None
+    """The probability the replayed profile showed (stage floor and filed rule included); diagnostics."""
 
 
 @dataclass

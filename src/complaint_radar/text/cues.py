@@ -18,6 +18,24 @@ _SHOUT = re.compile(r"\b[A-Z]{2,}\b")
 _EN_WORD = re.compile(r"[a-z']+")
 _ZH_NUMBERS = {"二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _SINGLE_NEGATORS = frozenset("不没别无非")
+# A statement taken back right after it is made (我要投诉——开玩笑的 / "I'll file a complaint, just
+# kidding"): the cue before it is negated. 开什么玩笑 / "are you kidding me" is exasperation, not one.
+_RETRACTION = re.compile(
+    r"(?<!什么)(?<!什麼)(?:开|開)(?:个|個)?玩笑(?:的|啦|呢|而已|哈|嘛|喇|咋)|逗你(?:的|玩)|说着玩|說著玩|"
+    r"\b(?:just|only) (?:kidding|joking)\b|\bjk\b|\bkidding!|\bnot really\b"
+)
+_RETRACTION_REACH = 32
+"""Characters after a cue within which a retraction takes it back."""
+# Whom a complaint is about: a third party the company does not answer for (那个商家 / 那家店 / 对方 /
+# "that seller"). Such a cue is not the customer's intent to complain about the company.
+_THIRD_PARTY = re.compile(
+    r"(?:投诉|投訴|举报|舉報|complain(?:t)? about|report)\s*(?:一下)?\s*"
+    r"(?:(?:那|这|這)(?:个|個|家|间|間|位)?|(?:that|this) )\s*"
+    r"(?:商家|商户|商戶|卖家|賣家|店家|店铺|店鋪|店|商店|餐厅|餐廳|饭店|飯店|房东|房東|司机|司機|"
+    r"seller|shop|store|merchant|vendor|restaurant|landlord)|"
+    r"(?:投诉|投訴|举报|舉報)(?:一下)?(?:对方|對方)"
+)
+_THIRD_PARTY_CUES = frozenset({CueCode.COMPLAINT_INTENT})
 _ACRONYMS = frozenset(
     {"ATM", "APP", "VIP", "WIFI", "CEO", "USA", "HTTP", "HTTPS", "NPS", "CSAT", "SIM", "PIN"}
 )
@@ -91,17 +109,18 @@ def detect_cues(text: str, norm: str, lexicon: Lexicon, scan: Scan) -> list[CueH
         if spec is None:
             continue
         for start, end, _ in found:
+            if spec.code in _THIRD_PARTY_CUES and _about_third_party(norm, start, end):
+                continue
             mods = modifiers_at(norm, start, end, lexicon, negatable=spec.negatable)
-            inquiry = spec.code is CueCode.COMPLAINT_INTENT and bool(
-                lexicon.inquiry.search(norm[max(0, start - 4) : end + 4])
-            )
+            retracted = spec.negatable and bool(_RETRACTION.search(norm, end, end + _RETRACTION_REACH))
+            inquiry = spec.code is CueCode.COMPLAINT_INTENT and _asks_how(norm, start, end, lexicon)
             hits.append(
                 CueHit(
                     code=spec.code,
                     start=start,
                     end=end,
                     text=text[start:end],
-                    negated=mods.negated,
+                    negated=mods.negated or retracted,
                     hypothetical=mods.hypothetical if spec.negatable else False,
                     reported=mods.reported if spec.negatable else False,
                     conditional=mods.conditional,
@@ -113,6 +132,31 @@ def detect_cues(text: str, norm: str, lexicon: Lexicon, scan: Scan) -> list[CueH
         hits.extend(_scattered_exclamations(text, norm))
     hits.sort(key=lambda h: (h.start, -h.end, h.code))
     return _drop_overlaps(hits)
+
+
+def retracted(norm: str, cue: CueHit) -> bool:
+    """Whether `cue` is taken back right after it is said (我要投诉——开玩笑的)."""
+    return bool(_RETRACTION.search(norm, cue.end, cue.end + _RETRACTION_REACH))
+
+
+def third_party_complaints(norm: str) -> list[tuple[int, int]]:
+    """Where the text speaks of complaining about a third party (投诉那个商家 / "report that shop")."""
+    return [m.span() for m in _THIRD_PARTY.finditer(norm)]
+
+
+def _about_third_party(norm: str, start: int, end: int) -> bool:
+    """Whether the complaint cue at `[start, end)` names a third party as its target (投诉那个商家)."""
+    return any(m.start() < end and m.end() > start for m in _THIRD_PARTY.finditer(norm, max(0, start - 12)))
+
+
+def _asks_how(norm: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """Whether the complaint cue at `[start, end)` sits in a question about how to complain (an inquiry
+    phrase overlapping it or just around it: 怎么投诉 / "how do I file a complaint")."""
+    offset = max(0, start - 24)
+    return any(
+        offset + m.start() < end + 4 and offset + m.end() > start - 4
+        for m in lexicon.inquiry.finditer(norm[offset : end + 24])
+    )
 
 
 def _shouting(text: str, lexicon: Lexicon) -> list[CueHit]:

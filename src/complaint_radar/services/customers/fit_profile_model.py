@@ -87,7 +87,13 @@ def replay_rows(
             if o.profile is not None and o.customer_id is not None:
                 p = o.profile
                 found.append(
-                    ProfileRow(o.customer_id, o.at.timestamp(), p.features, p.complaint_probability_7d >= 1.0)
+                    ProfileRow(
+                        o.customer_id,
+                        o.at.timestamp(),
+                        p.features,
+                        p.complaint_probability_7d >= 1.0,
+                        p.complaint_probability_7d,
+                    )
                 )
 
     replay_files(
