@@ -5,12 +5,17 @@ docs/benchmarks_causes.md.
 
 Run: .venv/bin/python bench/causes.py   (needs git history for the lexicon-only reference)
      .venv/bin/python bench/causes.py --cv-only   (model selection: cross-validation only, no test split)
+     .venv/bin/python bench/causes.py --cv-only --extra-train 'corpus/causes/train/*_f.jsonl'
+         (the folds and held-out messages of the corpus WITHOUT the extra files; the extra files only ever
+         join the training side, so before/after figures are scored on the same held-out messages)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import glob
+import json
 import os
 import platform
 import subprocess
@@ -37,6 +42,8 @@ from complaint_radar.models.cause_corpus import (
     load_cause_corpus,
     without_test_duplicates,
 )
+from complaint_radar.models.cause_model import CauseModel
+from complaint_radar.models.cause_training import fit_cause_model
 from complaint_radar.services.training.cause_evaluation import (
     Prediction,
     assess_records,
@@ -44,6 +51,7 @@ from complaint_radar.services.training.cause_evaluation import (
     fold_scores,
     score,
 )
+from complaint_radar.text.lexicon import load_lexicon
 from machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +145,59 @@ def baseline_cv(records: Sequence[CauseRecord], folds: int = 5, seed: int = 13) 
         for i, p in zip(held, predict([records[i] for i in held]), strict=True):
             predictions[i] = p
     return fold_scores(records, [p for p in predictions if p is not None], fold_of)
+
+
+def cross_validate_extra(
+    records: Sequence[CauseRecord], extra: Sequence[CauseRecord], folds: int = 5, seed: int = 13
+) -> tuple[list[Prediction], list[int]]:
+    """Out-of-fold predictions for `records` (their own grouped folds, as `cross_validate`), each fold's
+    model fitted on the other folds plus every `extra` record (never held out, never scored)."""
+    fold_of = cv_folds(records, folds, seed)
+    predictions: list[Prediction | None] = [None] * len(records)
+    lexicon = load_lexicon()
+    for k in range(folds):
+        train = [r for r, f in zip(records, fold_of, strict=True) if f != k] + list(extra)
+        held = [i for i, f in enumerate(fold_of) if f == k]
+        labels, models = fit_cause_model(train, lexicon)
+        model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
+        for i, p in zip(held, assess_records([records[i] for i in held], model), strict=True):
+            predictions[i] = p
+        print(f"fold {k + 1}/{folds}: {len(train):,} training ({len(extra):,} extra), {len(held):,} held-out",
+              flush=True)  # fmt: skip
+    return [p for p in predictions if p is not None], fold_of
+
+
+def baseline_cv_extra(
+    records: Sequence[CauseRecord], extra: Sequence[CauseRecord], folds: int = 5, seed: int = 13
+) -> list[dict[str, Any]]:
+    """`baseline_cv` with `extra` records added to every fold's training side."""
+    fold_of = cv_folds(records, folds, seed)
+    predictions: list[Prediction | None] = [None] * len(records)
+    for k in range(folds):
+        predict = fit_baseline([r for r, f in zip(records, fold_of, strict=True) if f != k] + list(extra))
+        held = [i for i, f in enumerate(fold_of) if f == k]
+        for i, p in zip(held, predict([records[i] for i in held]), strict=True):
+            predictions[i] = p
+    return fold_scores(records, [p for p in predictions if p is not None], fold_of)
+
+
+def dump_oof(path: Path, records: Sequence[CauseRecord], predictions: Sequence[Prediction]) -> None:
+    """Write each training record's out-of-fold prediction beside its labels (JSONL, for error analysis)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for r, p in zip(records, predictions, strict=True):
+            row = {
+                "id": r.id,
+                "script": r.script,
+                "industry": r.industry,
+                "text": r.text,
+                "gold": sorted(r.causes),
+                "pred": sorted(p.causes),
+                "gold_stage": r.stage.value,
+                "pred_stage": p.stage,
+                "gold_demands": sorted(r.demands),
+                "pred_demands": sorted(p.demands),
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _ms(folds: Sequence[dict[str, Any]], get: Callable[[dict[str, Any]], float]) -> str:
@@ -267,6 +328,14 @@ def main() -> None:
         action="store_true",
         help="cross-validate on the training corpus and print the table; never reads the test split",
     )
+    parser.add_argument(
+        "--extra-train",
+        metavar="GLOB",
+        help="with --cv-only: corpus files (glob) left out of the folds and added to every fold's training "
+        "side, so that the held-out messages are the same as without them",
+    )
+    parser.add_argument("--dump-oof", type=Path, help="with --cv-only: write out-of-fold predictions here")
+    parser.add_argument("--no-baseline", action="store_true", help="with --cv-only: skip TF-IDF + LR")
     args = parser.parse_args()
     wall, cpu = time.perf_counter(), time.process_time()
     try:
@@ -275,9 +344,36 @@ def main() -> None:
         test = [] if args.cv_only else load_cause_corpus(args.test)
     except ConfigurationError as exc:
         raise SystemExit(f"bench/causes.py: {exc}") from None
+    if args.extra_train:
+        if not args.cv_only:
+            raise SystemExit("bench/causes.py: --extra-train goes with --cv-only")
+        extra_files = {Path(f).resolve() for f in glob.glob(args.extra_train)}
+        if not extra_files:
+            raise SystemExit(f"bench/causes.py: no file matches {args.extra_train}")
+        with tempfile.TemporaryDirectory() as tmp:
+            base_dir = Path(tmp)
+            for f in sorted(args.train.glob("*.jsonl")):
+                if f.resolve() not in extra_files:
+                    (base_dir / f.name).symlink_to(f.resolve())
+            base = load_cause_corpus(base_dir)
+        base_ids = {r.id for r in base}
+        base, extra = [r for r in train if r.id in base_ids], [r for r in train if r.id not in base_ids]
+        print(f"{len(base):,} messages held out in turn; {len(extra):,} extra training messages", flush=True)
+        predictions, fold_of = cross_validate_extra(base, extra)
+        cv = {"cause model": fold_scores(base, predictions, fold_of)}
+        if not args.no_baseline:
+            cv = {"TF-IDF + LR": baseline_cv_extra(base, extra), **cv}
+        if args.dump_oof:
+            dump_oof(args.dump_oof, base, predictions)
+        print("\n".join(render_cv(cv)))
+        return
     predictions, fold_of = cross_validate(train, progress=lambda m: print(m, flush=True))
-    cv = {"TF-IDF + LR": baseline_cv(train), "cause model": fold_scores(train, predictions, fold_of)}
+    cv = {"cause model": fold_scores(train, predictions, fold_of)}
+    if not (args.cv_only and args.no_baseline):
+        cv = {"TF-IDF + LR": baseline_cv(train), **cv}
     if args.cv_only:
+        if args.dump_oof:
+            dump_oof(args.dump_oof, train, predictions)
         print("\n".join(render_cv(cv)))
         return
     with tempfile.TemporaryDirectory() as tmp:
