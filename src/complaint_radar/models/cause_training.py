@@ -4,7 +4,8 @@ Per language: one binary `TextClassifier` per label on hashed n-grams (one-vs-re
 logits of the corpus texts (`stack_folds`-fold, grouped as in `cause_corpus.cv_folds`) feed a small
 logistic stacker per label with the label's lexicon hits; each label's threshold maximises its F1 on
 the stacked out-of-fold probabilities. Weakly labelled texts, when given, join the n-gram training only:
-the stacker and thresholds are fitted on hand-labelled texts alone.
+the stacker and thresholds are fitted on hand-labelled texts alone. The gate (models/cause_model.py)
+is fitted on the stacked out-of-fold probabilities of the hand-labelled texts.
 """
 
 from __future__ import annotations
@@ -31,7 +32,16 @@ from complaint_radar.models.cause_corpus import (
     load_cause_corpus,
     without_test_duplicates,
 )
-from complaint_radar.models.cause_model import FORMAT_VERSION, KIND, MANIFEST, LanguageModel, hits_of
+from complaint_radar.models.cause_model import (
+    FORMAT_VERSION,
+    GATE_FEATURES,
+    KIND,
+    MANIFEST,
+    LanguageModel,
+    gate_features,
+    hits_of,
+    problem_evidence,
+)
 from complaint_radar.models.features import HashingConfig
 from complaint_radar.models.linear import TextClassifier, _fit_idf
 from complaint_radar.models.serving import _counts, _tfidf
@@ -69,6 +79,7 @@ class LanguageParams:
     stack_C: float = 1.0
     min_positives: int = 6
     use_lexicon: bool = True
+    gate: bool = True
     seed: int = 13
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -99,6 +110,8 @@ class TrainingSet:
     hits: list[frozenset[str]]
     gold: list[bool]
     groups: list[str]
+    lexical: list[bool] | None = None  # lexicon problem evidence (gate input); None: none known
+    tone: list[float] | None = None  # VADER compound of English texts (gate input); None: 0
 
 
 def _fit_ngrams(
@@ -180,6 +193,7 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
     keys = [lexicon_keys(lb, params.use_lexicon) for lb in label_names]
     stack: list[tuple[float, ...]] = []
     thresholds: list[float] = []
+    stacked = np.zeros((int(gold.sum()), len(label_names)))  # out-of-fold stacked probabilities
     for j, label_keys in enumerate(keys):
         y = targets[gold, j]
         trained = bool(np.any(coef[:, j]))
@@ -191,11 +205,14 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
         if y.sum() == 0 or y.all():
             weights: tuple[float, ...] = (0.0, *[0.0] * len(label_keys), -10.0 if y.sum() == 0 else 10.0)
             thresholds.append(0.5)
+            stacked[:, j] = 0.0 if y.sum() == 0 else 1.0
         else:
             lr = LogisticRegression(C=params.stack_C, max_iter=1000).fit(X, y)
             weights = (*(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]))
-            thresholds.append(best_threshold(y, lr.predict_proba(X)[:, 1]))
+            stacked[:, j] = lr.predict_proba(X)[:, 1]
+            thresholds.append(best_threshold(y, stacked[:, j]))
         stack.append(weights)
+    gate, gate_threshold = _fit_gate(data, gold, targets, label_names, stacked, params)
     used = np.flatnonzero(np.abs(coef).max(axis=1) > 0)
     values = coef[used].astype(np.float16).astype(np.float32)
     return LanguageModel(
@@ -207,7 +224,41 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
         keys=keys,
         stack=stack,
         thresholds=np.array(thresholds),
+        gate=gate,
+        gate_threshold=gate_threshold,
     )
+
+
+def _fit_gate(
+    data: TrainingSet,
+    gold: np.ndarray,
+    targets: np.ndarray,
+    label_names: Sequence[str],
+    stacked: np.ndarray,
+    params: LanguageParams,
+) -> tuple[tuple[float, ...] | None, float]:
+    """The gate's weights (GATE_FEATURES, then the bias) and the threshold maximising its accuracy on
+    the out-of-fold stacked probabilities of the hand-labelled texts; (None, 0.5) when not fitted."""
+    if not params.gate or data.lexical is None:
+        return None, 0.5
+    y = targets[gold, list(label_names).index(DISSATISFIED)]
+    if y.all() or not y.any():
+        return None, 0.5
+    idx = np.flatnonzero(gold)
+    tone = data.tone if data.tone is not None else [0.0] * len(data.texts)
+    X = gate_features(
+        stacked,
+        label_names,
+        [data.texts[i] for i in idx],
+        [data.lexical[i] for i in idx],
+        [tone[i] for i in idx],
+    )
+    lr = LogisticRegression(C=params.stack_C, max_iter=1000).fit(X, y)
+    p = lr.predict_proba(X)[:, 1]
+    accuracy = np.array([np.mean((p >= t) == y) for t in GRID])
+    smooth = np.convolve(accuracy, np.ones(5) / 5, mode="same")
+    threshold = float(GRID[int(np.argmax(smooth[2:-2])) + 2])
+    return (*(float(v) for v in lr.coef_[0]), float(lr.intercept_[0])), threshold
 
 
 def save_cause_model(
@@ -243,6 +294,13 @@ def save_cause_model(
             "stack": {lb: [round(v, 6) for v in w] for lb, w in zip(labels, model.stack, strict=True)},
             "thresholds": {lb: float(t) for lb, t in zip(labels, model.thresholds, strict=True)},
         }
+        if model.gate is not None:
+            languages[language]["gate"] = {
+                "features": list(GATE_FEATURES),
+                "weights": [round(v, 6) for v in model.gate[:-1]],
+                "bias": round(model.gate[-1], 6),
+                "threshold": model.gate_threshold,
+            }
     doc = {
         "format_version": FORMAT_VERSION,
         "kind": KIND,
@@ -272,14 +330,25 @@ def training_sets(
     for language in languages:
         chosen = [r for r in records if r.language == language]
         readings = [read_lexically(r.text, lexicon) for r in chosen]
+        texts = [rd.model_text for rd in readings]
         out[language] = TrainingSet(
-            texts=[rd.model_text for rd in readings],
+            texts=texts,
             labels=[frozenset(r.labels()) for r in chosen],
             hits=[hits_of(rd.scan) for rd in readings],
             gold=[True] * len(chosen),
             groups=[r.group for r in chosen],
+            lexical=[problem_evidence(r.text, rd, lexicon) for r, rd in zip(chosen, readings, strict=True)],
+            tone=_tones(texts) if language == "en" else None,
         )
     return out
+
+
+def _tones(texts: Sequence[str]) -> list[float]:
+    """VADER compound of each text, as the pipeline computes it for English messages."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ignore[import-untyped]
+
+    vader = SentimentIntensityAnalyzer()
+    return [float(vader.polarity_scores(t)["compound"]) for t in texts]
 
 
 def label_names() -> list[str]:
