@@ -22,6 +22,7 @@ from complaint_radar.scoring.causes import (
     decide_causes,
     decide_demands,
     gate_decides,
+    gate_vetoes_grumble,
 )
 from complaint_radar.scoring.emotions import dominant_emotion, fuse_emotions, lexicon_emotions
 from complaint_radar.scoring.explain import build_explanation
@@ -508,21 +509,26 @@ class Pipeline:
         if w.cause is None:
             return w.p_negative >= 0.5 and not calm, complaint
         # The gate (learned on the corpus's customer messages) decides whether a message from a known
-        # channel states a problem at all; messages of unknown origin keep the heads' reading.
+        # channel states a problem; messages of unknown origin keep the heads' reading.
         gate = reading.gated if w.channel is not None and gate_decides(w.cause_language) else None
-        if gate is False:
-            return False, False
-        problem = reading.dissatisfied if gate is None else True
         if w.vader is not None:
-            if gate is not None:
-                # The gate read a problem in a message from a known channel (reviews included): the
-                # heads, trained on such messages, say whether it is negatively evaluated.
-                return True, complaint or reading.explicit
             # The heads read messages to the company (a known, non-public channel) with a named problem;
             # posts and messages of unknown origin stay with the tweet-trained complaint model.
             direct = w.channel is not None and w.channel not in PUBLIC_CHANNELS
             named = concrete_cause_count(reading) > 0
-            return problem, complaint or (direct and reading.explicit and named)
+            grumble = complaint or (direct and reading.explicit and named)
+            if gate is None:
+                return reading.dissatisfied, grumble
+            if gate:
+                # A problem in a message from a known channel (reviews included): the heads, trained on
+                # such messages, also say whether it is negatively evaluated.
+                return True, complaint or reading.explicit
+            # No problem by the gate: the heads' problem reading does not count; an explicit reading
+            # still does unless the rules let the gate veto it too.
+            return False, grumble and not gate_vetoes_grumble()
+        if gate is False:
+            return False, False
+        problem = reading.dissatisfied if gate is None else True
         # Exasperated questions (怎么用啊 / 难道 / "。。。") the sentiment model reads as negative.
         rhetorical = w.p_negative >= 0.5 and bool(_RHETORICAL.search(w.norm))
         if praise:

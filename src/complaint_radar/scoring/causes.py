@@ -46,9 +46,17 @@ class CauseRules:
     # Languages whose messages from a known channel have the cause model's gate decide whether the
     # learned models' reading (and a lexicon problem fact) counts (pipeline `_model_signals`).
     gate_languages: frozenset[str] = frozenset({"en"})
+    # Whether a gate reading no problem also overrules an explicit reading (the English complaint model's,
+    # or the heads' explicit grumble with a named cause); when not, it overrules the problem readings only.
+    gate_vetoes_grumble: bool = False
 
 
 RULES = CauseRules()
+
+
+def gate_vetoes_grumble() -> bool:
+    """Whether a gate reading no problem overrules the learned models' explicit reading too."""
+    return RULES.gate_vetoes_grumble
 
 
 def gate_decides(language: str) -> bool:
