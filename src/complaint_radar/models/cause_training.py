@@ -112,14 +112,38 @@ class TrainingSet:
     groups: list[str]
     lexical: list[bool] | None = None  # lexicon problem evidence (gate input); None: none known
     tone: list[float] | None = None  # VADER compound of English texts (gate input); None: 0
+    weights: list[float] | None = None  # per text (weak texts below 1); None: all 1
+    known: list[frozenset[str]] | None = None  # per weak text, the label families it is labelled for
+
+
+def join_sets(gold: TrainingSet, weak: TrainingSet) -> TrainingSet:
+    """The hand-labelled set followed by a weakly labelled one (its `gold` entries False)."""
+    n, m = len(gold.texts), len(weak.texts)
+    return TrainingSet(
+        texts=gold.texts + weak.texts,
+        labels=gold.labels + weak.labels,
+        hits=gold.hits + weak.hits,
+        gold=gold.gold + [False] * m,
+        groups=gold.groups + weak.groups,
+        lexical=None if gold.lexical is None else gold.lexical + [False] * m,
+        tone=None if gold.tone is None else gold.tone + [0.0] * m,
+        weights=(gold.weights or [1.0] * n) + (weak.weights or [1.0] * m),
+        known=(gold.known or [frozenset({"cause", "demand", "stage"})] * n)
+        + (weak.known or [frozenset({"cause", "demand", "stage"})] * m),
+    )
 
 
 def _fit_ngrams(
-    texts: list[str], targets: np.ndarray, params: LanguageParams
+    texts: list[str],
+    targets: np.ndarray,
+    params: LanguageParams,
+    weights: np.ndarray | None = None,
+    known: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(idf, coef (features × labels), intercept) of one binary model per target column (the mean of
     the `heads`, uncalibrated: the stacker calibrates the margins); a column with too few positives or
-    negatives gets zero weights. The TF-IDF matrix is computed once for every column."""
+    negatives gets zero weights. The TF-IDF matrix is computed once for every column. `weights` scale
+    each row's weight; `known` (rows × labels) says which rows a column is fitted on (all by default)."""
     counts = _counts(texts, params.hashing, max(len(texts), 1))
     idf = _fit_idf(counts)
     X = _tfidf(counts, idf)
@@ -128,10 +152,12 @@ def _fit_ngrams(
     coef = np.zeros((params.n_features, n_labels), dtype=np.float32)
     intercept = np.zeros(n_labels, dtype=np.float32)
     for j in range(n_labels):
-        y = targets[:, j]
+        rows = np.ones(len(texts), dtype=bool) if known is None else known[:, j]
+        y = targets[rows, j]
         if y.sum() < params.min_positives or len(y) - y.sum() < params.min_positives:
             continue
-        W, c = heads._fit_heads(X, y.astype(np.int64))
+        w = None if weights is None else weights[rows]
+        W, c = heads._fit_heads(X if known is None else X[rows], y.astype(np.int64), w)
         column = W.mean(axis=1)
         scale = float(np.abs(column).max()) or 1.0
         column[np.abs(column) < params.prune * scale] = 0.0  # as TextClassifier prunes: smaller artifacts
@@ -177,7 +203,13 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
     """Fit one language's cause model on `data` (see the module docstring)."""
     targets = np.array([[lb in s for lb in label_names] for s in data.labels], dtype=bool)
     gold = np.array(data.gold, dtype=bool)
-    idf, coef, intercept = _fit_ngrams(data.texts, targets, params)
+    weights = None if data.weights is None else np.asarray(data.weights, dtype=np.float64)
+    known = (
+        None
+        if data.known is None
+        else np.array([[lb.partition(":")[0] in k for lb in label_names] for k in data.known], dtype=bool)
+    )
+    idf, coef, intercept = _fit_ngrams(data.texts, targets, params, weights, known)
     # Out-of-fold logits of the hand-labelled texts (weak texts always stay in the training part).
     fold = group_folds(data.groups, params.stack_folds, params.seed)
     oof = np.zeros((len(data.texts), len(label_names)), dtype=np.float64)
@@ -187,7 +219,11 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
             continue
         train = ~held
         f_idf, f_coef, f_int = _fit_ngrams(
-            [data.texts[i] for i in np.flatnonzero(train)], targets[train], params
+            [data.texts[i] for i in np.flatnonzero(train)],
+            targets[train],
+            params,
+            None if weights is None else weights[train],
+            None if known is None else known[train],
         )
         oof[held] = _logits([data.texts[i] for i in np.flatnonzero(held)], f_idf, f_coef, f_int, params)
     keys = [lexicon_keys(lb, params.use_lexicon) for lb in label_names]
@@ -362,11 +398,16 @@ def fit_cause_model(
     records: Sequence[CauseRecord],
     lexicon: Lexicon,
     params: dict[str, LanguageParams] | None = None,
+    weak: dict[str, TrainingSet] | None = None,
 ) -> tuple[list[str], dict[str, tuple[LanguageModel, LanguageParams]]]:
-    """Fit both languages' models on `records` (the labels and each language's model with its params)."""
+    """Fit both languages' models on `records` (the labels and each language's model with its params);
+    `weak`: per language, weakly labelled texts that join the n-gram fit."""
     chosen = params or BUNDLED_PARAMS
     labels = label_names()
     sets = training_sets(records, lexicon, list(chosen))
+    for language, extra in (weak or {}).items():
+        if language in sets and extra.texts:
+            sets[language] = join_sets(sets[language], extra)
     return labels, {lang: (fit_language(sets[lang], labels, chosen[lang]), chosen[lang]) for lang in chosen}
 
 
