@@ -203,13 +203,13 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
     """Fit one language's cause model on `data` (see the module docstring)."""
     targets = np.array([[lb in s for lb in label_names] for s in data.labels], dtype=bool)
     gold = np.array(data.gold, dtype=bool)
-    weights = None if data.weights is None else np.asarray(data.weights, dtype=np.float64)
+    row_weights = None if data.weights is None else np.asarray(data.weights, dtype=np.float64)
     known = (
         None
         if data.known is None
         else np.array([[lb.partition(":")[0] in k for lb in label_names] for k in data.known], dtype=bool)
     )
-    idf, coef, intercept = _fit_ngrams(data.texts, targets, params, weights, known)
+    idf, coef, intercept = _fit_ngrams(data.texts, targets, params, row_weights, known)
     # Out-of-fold logits of the hand-labelled texts (weak texts always stay in the training part).
     fold = group_folds(data.groups, params.stack_folds, params.seed)
     oof = np.zeros((len(data.texts), len(label_names)), dtype=np.float64)
@@ -222,7 +222,7 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
             [data.texts[i] for i in np.flatnonzero(train)],
             targets[train],
             params,
-            None if weights is None else weights[train],
+            None if row_weights is None else row_weights[train],
             None if known is None else known[train],
         )
         oof[held] = _logits([data.texts[i] for i in np.flatnonzero(held)], f_idf, f_coef, f_int, params)
@@ -381,7 +381,7 @@ def training_sets(
 
 def _tones(texts: Sequence[str]) -> list[float]:
     """VADER compound of each text, as the pipeline computes it for English messages."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ignore[import-untyped]
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer()
     return [float(vader.polarity_scores(t)["compound"]) for t in texts]
