@@ -1,5 +1,6 @@
 """The cause model's gate (models/cause_model.py): fitted on out-of-fold probabilities, saved and loaded
-unchanged, and deciding in the pipeline whether an English message from a known channel states a problem."""
+unchanged, and deciding in the pipeline whether an English message from a known channel states a problem;
+and weakly labelled rows, fitted only for the label families they are labelled for."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from complaint_radar.models.cause_training import (
     DISSATISFIED,
     LanguageParams,
     TrainingSet,
+    _fit_ngrams,
     fit_language,
+    join_sets,
     label_names,
     save_cause_model,
 )
@@ -175,3 +178,23 @@ def test_a_gate_reading_a_problem_gives_at_least_a_latent_grumble_and_cues_still
     assert (
         _stage(closed, "I want to file a formal complaint about your branch.", "chat") == "formal_complaint"
     )
+
+
+def test_weak_rows_are_fitted_only_for_the_labels_they_are_labelled_for() -> None:
+    data = _training_set()
+    labels = label_names()
+    targets = np.array([[lb in s for lb in labels] for s in data.labels], dtype=bool)
+    j = labels.index("cause:product_quality")
+    weak = np.arange(len(data.texts)) % 4 == 0  # every fourth text plays a weak row
+    known = np.ones_like(targets)
+    known[weak, j] = False
+    flipped = targets.copy()
+    flipped[weak, j] = ~flipped[weak, j]
+    _, coef, _ = _fit_ngrams(data.texts, targets, PARAMS, known=known)
+    _, coef_flipped, _ = _fit_ngrams(data.texts, flipped, PARAMS, known=known)
+    np.testing.assert_array_equal(coef[:, j], coef_flipped[:, j])  # rows not known for `j` do not count
+    _, unmasked, _ = _fit_ngrams(data.texts, flipped, PARAMS)
+    assert not np.array_equal(unmasked[:, j], coef[:, j])
+    joined = join_sets(data, dataclasses.replace(data, gold=[False] * len(data.texts), known=None))
+    assert joined.gold == [True] * len(data.texts) + [False] * len(data.texts)
+    assert joined.known is not None and len(joined.known) == 2 * len(data.texts)
