@@ -184,12 +184,16 @@ class LearnedModels(Component):
         proba = self.causes.predict_proba(language, texts, [hits_of(w.scan) for w in batch])
         model = self.causes.models[language]
         thresholds = dict(zip(self.causes.labels, model.thresholds.tolist(), strict=True))
-        gate = self.causes.gate(
-            language,
-            proba,
-            texts,
-            [_problem_evidence(w) for w in batch],
-            [w.vader or 0.0 for w in batch],
+        gate = (
+            self.causes.gate(
+                language,
+                proba,
+                texts,
+                [_problem_evidence(w) for w in batch],
+                [w.vader or 0.0 for w in batch],
+            )
+            if gate_decides(language)
+            else None
         )
         gates = [None] * len(batch) if gate is None else gate.tolist()
         for w, row, g in zip(batch, proba.tolist(), gates, strict=True):
