@@ -16,7 +16,14 @@ from complaint_radar.errors import InputError
 from complaint_radar.models.cause_model import CauseModel, hits_of
 from complaint_radar.models.registry import bundled_model_version, load_cause_model, load_model
 from complaint_radar.models.serving import LinearScorer
-from complaint_radar.scoring.causes import CauseReading, concrete_cause_count, decide_causes, decide_demands
+from complaint_radar.scoring.causes import (
+    CauseReading,
+    concrete_cause_count,
+    decide_causes,
+    decide_demands,
+    gate_decides,
+    gate_vetoes_grumble,
+)
 from complaint_radar.scoring.emotions import dominant_emotion, fuse_emotions, lexicon_emotions
 from complaint_radar.scoring.explain import build_explanation
 from complaint_radar.scoring.labels import decide_customer_type, detect_forms
@@ -178,12 +185,25 @@ class LearnedModels(Component):
         """The cause model's label probabilities (same texts and features as the models just run, so
         the batch's n-gram counts are reused)."""
         proba = self.causes.predict_proba(language, texts, [hits_of(w.scan) for w in batch])
-        thresholds = dict(
-            zip(self.causes.labels, self.causes.models[language].thresholds.tolist(), strict=True)
+        model = self.causes.models[language]
+        thresholds = dict(zip(self.causes.labels, model.thresholds.tolist(), strict=True))
+        gate = (
+            self.causes.gate(
+                language,
+                proba,
+                texts,
+                [_problem_evidence(w) for w in batch],
+                [w.vader or 0.0 for w in batch],
+            )
+            if gate_decides(language)
+            else None
         )
-        for w, row in zip(batch, proba.tolist(), strict=True):
+        gates = [None] * len(batch) if gate is None else gate.tolist()
+        for w, row, g in zip(batch, proba.tolist(), gates, strict=True):
             w.cause_language = language
-            w.cause = CauseReading(dict(zip(self.causes.labels, row, strict=True)), thresholds)
+            w.cause = CauseReading(
+                dict(zip(self.causes.labels, row, strict=True)), thresholds, g, model.gate_threshold
+            )
 
     def cause_evidence(self, w: Work) -> Callable[[str], list[Span]]:
         """The n-grams of `w` that push the cause model towards a label, as spans of the original text."""
@@ -360,7 +380,7 @@ class Pipeline:
                 negative_context=negative_context,
                 positive_tone=positive_tone,
                 negative_evaluation=bool(w.negative_eval),
-                problem_fact=bool(w.problem_facts),
+                problem_fact=bool(w.problem_facts) and not _gate_says_none(w, reading),
                 model_grumble=model_grumble,
                 model_problem=model_problem,
                 concrete_causes=concrete_cause_count(reading),
@@ -514,19 +534,34 @@ class Pipeline:
         complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
         if w.cause is None:
             return w.p_negative >= 0.5 and not calm, complaint
+        # The gate (learned on the corpus's customer messages) decides whether a message from a known
+        # channel states a problem; messages of unknown origin keep the heads' reading.
+        gate = reading.gated if w.channel is not None and gate_decides(w.cause_language) else None
         if w.vader is not None:
             # The heads read messages to the company (a known, non-public channel) with a named problem;
             # posts and messages of unknown origin stay with the tweet-trained complaint model.
             direct = w.channel is not None and w.channel not in PUBLIC_CHANNELS
             named = concrete_cause_count(reading) > 0
-            return reading.dissatisfied, complaint or (direct and reading.explicit and named)
+            grumble = complaint or (direct and reading.explicit and named)
+            if gate is None:
+                return reading.dissatisfied, grumble
+            if gate:
+                # A problem in a message from a known channel (reviews included): the heads, trained on
+                # such messages, also say whether it is negatively evaluated.
+                return True, complaint or reading.explicit
+            # No problem by the gate: the heads' problem reading does not count; an explicit reading
+            # still does unless the rules let the gate veto it too.
+            return False, grumble and not gate_vetoes_grumble()
+        if gate is False:
+            return False, False
+        problem = reading.dissatisfied if gate is None else True
         # Exasperated questions (怎么用啊 / 难道 / "。。。") the sentiment model reads as negative.
         rhetorical = w.p_negative >= 0.5 and bool(_RHETORICAL.search(w.norm))
         if praise:
             # Plain praise: the heads learned 每次…都 / 一直 as grumbling (每次都这样), and would read
             # 每次找你们都很顺利 as one.
             return False, False
-        return reading.dissatisfied or rhetorical, reading.explicit
+        return problem or rhetorical, reading.explicit
 
     def _sentiment_score(self, w: Work) -> float:
         if w.vader is not None:
@@ -542,6 +577,19 @@ class Pipeline:
 
 
 _NON_CONTENT = re.compile(r"[\s\W_]+")
+
+
+def _problem_evidence(w: Work) -> bool:
+    """The lexicon's problem evidence, a gate input (as `cause_model.problem_evidence` in training)."""
+    counting = any(c.counts and c.code not in INTENSITY_ONLY_CUES for c in w.cues)
+    return counting or bool(w.problem_facts or w.negative_eval)
+
+
+def _gate_says_none(w: Work, reading: CauseReading) -> bool:
+    """The cause model's gate reads no problem in a message from a known channel, in a language the
+    gate decides for (`scoring.causes.gate_decides`): the learned models' readings and a problem fact do not
+    count. Messages of unknown origin (posts, tweets) keep the models' readings."""
+    return w.channel is not None and gate_decides(w.cause_language) and reading.gated is False
 
 
 def _praise(w: Work, positive_tone: bool) -> bool:

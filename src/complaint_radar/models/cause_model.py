@@ -10,12 +10,18 @@ sentiment models, so a batch is featurised once), `W`, `b` the one-vs-rest linea
 and `hit(key)` whether a lexicon family (`cause:<code>`, `composition:<code>`, `demand:<code>`) matched
 outside negated or hypothetical clauses. The stacker (`a`, `c`, `d`) and each label's decision
 threshold were fitted on out-of-fold scores of the training corpus (models/cause_training.py).
+
+A language may also carry a *gate*: a logistic model of "the message states a problem" (stage ≥
+latent_grumble, i.e. it has a cause) over `GATE_FEATURES` — the stacked stage and cause probabilities,
+whether the text asks a question, whether the lexicon found problem evidence, and the VADER tone (English)
+— fitted on the same out-of-fold probabilities, with the threshold that maximises its accuracy there.
 Saved as `model.json` + one `<language>.npz` of plain arrays per language; no pickle.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +33,60 @@ import scipy.sparse as sp  # type: ignore[import-untyped]
 from complaint_radar.errors import ModelError
 from complaint_radar.models.features import HashingConfig, spans_and_columns
 from complaint_radar.models.serving import _counts, _tfidf, cuts_word, strongest_spans
+from complaint_radar.text.cues import LexicalReading, modifiers_at, spans_of
+from complaint_radar.text.lexicon import Lexicon
+from complaint_radar.types import INTENSITY_ONLY_CUES
 
 FORMAT_VERSION = 1
 KIND = "complaint_radar.CauseModel"
 LANGUAGES = ("zh", "en")
 MANIFEST = "model.json"
+# The inputs of the gate, in order (see `gate_features`).
+GATE_FEATURES = ("dissatisfied", "explicit", "max_cause", "sum_cause", "question", "lexical", "tone")
+_QUESTION = re.compile(r"[?？]")
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1.0 - 1e-6)
+    return np.asarray(np.log(q / (1.0 - q)))
+
+
+def problem_evidence(text: str, reading: LexicalReading, lexicon: Lexicon) -> bool:
+    """Whether the lexicon finds a problem in `text`: a counting cue other than an intensity-only one, a
+    problem fact, or a negative evaluation outside a negated clause (the pipeline's `Work` fields)."""
+    if any(c.counts and c.code not in INTENSITY_ONLY_CUES for c in reading.cues):
+        return True
+    if spans_of(reading.scan, "problem_facts", text):
+        return True
+    return any(
+        not modifiers_at(reading.norm, s.start, s.end, lexicon, negatable=True).negated
+        for s in spans_of(reading.scan, "negative_evaluation", text)
+    )
+
+
+def gate_features(
+    proba: np.ndarray,
+    labels: Sequence[str],
+    texts: Sequence[str],
+    lexical: Sequence[bool],
+    tone: Sequence[float],
+) -> np.ndarray:
+    """(n, len(GATE_FEATURES)) gate inputs: the logits of the stage heads and of the most probable cause,
+    the sum of the cause probabilities, a question mark, lexicon problem evidence (a counting cue, a
+    negative evaluation or a problem fact) and the tone in [-1, 1] (0 where there is none)."""
+    index = {label: i for i, label in enumerate(labels)}
+    causes = [i for i, label in enumerate(labels) if label.startswith("cause:")]
+    return np.column_stack(
+        [
+            _logit(proba[:, index["stage:dissatisfied"]]),
+            _logit(proba[:, index["stage:explicit"]]),
+            _logit(proba[:, causes].max(axis=1)),
+            proba[:, causes].sum(axis=1),
+            np.array([bool(_QUESTION.search(t)) for t in texts], dtype=np.float64),
+            np.asarray(lexical, dtype=np.float64),
+            np.asarray(tone, dtype=np.float64),
+        ]
+    )
 
 
 @dataclass
@@ -47,6 +102,8 @@ class LanguageModel:
     keys: list[tuple[str, ...]]  # per label: the lexicon keys stacked with its logit
     stack: list[tuple[float, ...]]  # per label: (a, c_1 … c_k, d)
     thresholds: np.ndarray  # (labels,)
+    gate: tuple[float, ...] | None = None  # weights of GATE_FEATURES, then the bias
+    gate_threshold: float = 0.5
     batch_size: int = 4096
 
     def __post_init__(self) -> None:
@@ -94,6 +151,13 @@ class LanguageModel:
             z += present @ self._key_weights
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
+    def gate_proba(self, features: np.ndarray) -> np.ndarray | None:
+        """(n,) probability that each message states a problem, from `gate_features`; None without a gate."""
+        if self.gate is None:
+            return None
+        z = features @ np.asarray(self.gate[:-1]) + self.gate[-1]
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
     def evidence(self, text: str, label: int, top_k: int = 3) -> list[tuple[int, int, float]]:
         """Spans of `text` whose n-grams push hardest towards `label`, strongest first."""
         parts = self._occurrences(text)
@@ -133,6 +197,18 @@ class LanguageModel:
         return parts
 
 
+def _gate_of(spec: Mapping[str, Any]) -> dict[str, Any]:
+    gate = spec.get("gate")
+    if gate is None:
+        return {}
+    if tuple(gate["features"]) != GATE_FEATURES:
+        raise ValueError(f"gate features {gate['features']} are not {list(GATE_FEATURES)}")
+    return {
+        "gate": tuple(float(v) for v in (*gate["weights"], gate["bias"])),
+        "gate_threshold": float(gate["threshold"]),
+    }
+
+
 def hits_of(scan: Mapping[str, Sized]) -> frozenset[str]:
     """The lexicon keys with at least one hit in a scan (`read_lexically(...).scan`)."""
     return frozenset(key for key, found in scan.items() if len(found))
@@ -158,6 +234,20 @@ class CauseModel:
         """(n, labels) probability of each label for texts of `language` (`zh` or `en`)."""
         model = self.models[language]
         return model.stacked(model.logits(texts), hits)
+
+    def gate(
+        self,
+        language: str,
+        proba: np.ndarray,
+        texts: Sequence[str],
+        lexical: Sequence[bool],
+        tone: Sequence[float],
+    ) -> np.ndarray | None:
+        """(n,) gate probability of texts whose label probabilities are `proba` (None: no gate)."""
+        model = self.models[language]
+        if model.gate is None:
+            return None
+        return model.gate_proba(gate_features(proba, self.labels, texts, lexical, tone))
 
     def threshold(self, language: str, label: str) -> float:
         return float(self.models[language].thresholds[self.index[label]])
@@ -196,6 +286,7 @@ class CauseModel:
                     thresholds=np.array(
                         [spec["thresholds"][label] for label in doc["labels"]], dtype=np.float64
                     ),
+                    **_gate_of(spec),
                 )
         except FileNotFoundError as exc:
             raise ModelError(f"cause model file missing: {exc.filename}; {hint}") from exc

@@ -4,7 +4,8 @@ Per language: one binary `TextClassifier` per label on hashed n-grams (one-vs-re
 logits of the corpus texts (`stack_folds`-fold, grouped as in `cause_corpus.cv_folds`) feed a small
 logistic stacker per label with the label's lexicon hits; each label's threshold maximises its F1 on
 the stacked out-of-fold probabilities. Weakly labelled texts, when given, join the n-gram training only:
-the stacker and thresholds are fitted on hand-labelled texts alone.
+the stacker and thresholds are fitted on hand-labelled texts alone. The gate (models/cause_model.py)
+is fitted on the stacked out-of-fold probabilities of the hand-labelled texts.
 """
 
 from __future__ import annotations
@@ -31,7 +32,16 @@ from complaint_radar.models.cause_corpus import (
     load_cause_corpus,
     without_test_duplicates,
 )
-from complaint_radar.models.cause_model import FORMAT_VERSION, KIND, MANIFEST, LanguageModel, hits_of
+from complaint_radar.models.cause_model import (
+    FORMAT_VERSION,
+    GATE_FEATURES,
+    KIND,
+    MANIFEST,
+    LanguageModel,
+    gate_features,
+    hits_of,
+    problem_evidence,
+)
 from complaint_radar.models.features import HashingConfig
 from complaint_radar.models.linear import TextClassifier, _fit_idf
 from complaint_radar.models.serving import _counts, _tfidf
@@ -69,6 +79,7 @@ class LanguageParams:
     stack_C: float = 1.0
     min_positives: int = 6
     use_lexicon: bool = True
+    gate: bool = True
     seed: int = 13
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -99,14 +110,40 @@ class TrainingSet:
     hits: list[frozenset[str]]
     gold: list[bool]
     groups: list[str]
+    lexical: list[bool] | None = None  # lexicon problem evidence (gate input); None: none known
+    tone: list[float] | None = None  # VADER compound of English texts (gate input); None: 0
+    weights: list[float] | None = None  # per text (weak texts below 1); None: all 1
+    known: list[frozenset[str]] | None = None  # per weak text, the label families it is labelled for
+
+
+def join_sets(gold: TrainingSet, weak: TrainingSet) -> TrainingSet:
+    """The hand-labelled set followed by a weakly labelled one (its `gold` entries False)."""
+    n, m = len(gold.texts), len(weak.texts)
+    return TrainingSet(
+        texts=gold.texts + weak.texts,
+        labels=gold.labels + weak.labels,
+        hits=gold.hits + weak.hits,
+        gold=gold.gold + [False] * m,
+        groups=gold.groups + weak.groups,
+        lexical=None if gold.lexical is None else gold.lexical + [False] * m,
+        tone=None if gold.tone is None else gold.tone + [0.0] * m,
+        weights=(gold.weights or [1.0] * n) + (weak.weights or [1.0] * m),
+        known=(gold.known or [frozenset({"cause", "demand", "stage"})] * n)
+        + (weak.known or [frozenset({"cause", "demand", "stage"})] * m),
+    )
 
 
 def _fit_ngrams(
-    texts: list[str], targets: np.ndarray, params: LanguageParams
+    texts: list[str],
+    targets: np.ndarray,
+    params: LanguageParams,
+    weights: np.ndarray | None = None,
+    known: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(idf, coef (features × labels), intercept) of one binary model per target column (the mean of
     the `heads`, uncalibrated: the stacker calibrates the margins); a column with too few positives or
-    negatives gets zero weights. The TF-IDF matrix is computed once for every column."""
+    negatives gets zero weights. The TF-IDF matrix is computed once for every column. `weights` scale
+    each row's weight; `known` (rows × labels) says which rows a column is fitted on (all by default)."""
     counts = _counts(texts, params.hashing, max(len(texts), 1))
     idf = _fit_idf(counts)
     X = _tfidf(counts, idf)
@@ -115,10 +152,12 @@ def _fit_ngrams(
     coef = np.zeros((params.n_features, n_labels), dtype=np.float32)
     intercept = np.zeros(n_labels, dtype=np.float32)
     for j in range(n_labels):
-        y = targets[:, j]
+        rows = np.ones(len(texts), dtype=bool) if known is None else known[:, j]
+        y = targets[rows, j]
         if y.sum() < params.min_positives or len(y) - y.sum() < params.min_positives:
             continue
-        W, c = heads._fit_heads(X, y.astype(np.int64))
+        w = None if weights is None else weights[rows]
+        W, c = heads._fit_heads(X if known is None else X[rows], y.astype(np.int64), w)
         column = W.mean(axis=1)
         scale = float(np.abs(column).max()) or 1.0
         column[np.abs(column) < params.prune * scale] = 0.0  # as TextClassifier prunes: smaller artifacts
@@ -164,7 +203,13 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
     """Fit one language's cause model on `data` (see the module docstring)."""
     targets = np.array([[lb in s for lb in label_names] for s in data.labels], dtype=bool)
     gold = np.array(data.gold, dtype=bool)
-    idf, coef, intercept = _fit_ngrams(data.texts, targets, params)
+    row_weights = None if data.weights is None else np.asarray(data.weights, dtype=np.float64)
+    known = (
+        None
+        if data.known is None
+        else np.array([[lb.partition(":")[0] in k for lb in label_names] for k in data.known], dtype=bool)
+    )
+    idf, coef, intercept = _fit_ngrams(data.texts, targets, params, row_weights, known)
     # Out-of-fold logits of the hand-labelled texts (weak texts always stay in the training part).
     fold = group_folds(data.groups, params.stack_folds, params.seed)
     oof = np.zeros((len(data.texts), len(label_names)), dtype=np.float64)
@@ -174,12 +219,17 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
             continue
         train = ~held
         f_idf, f_coef, f_int = _fit_ngrams(
-            [data.texts[i] for i in np.flatnonzero(train)], targets[train], params
+            [data.texts[i] for i in np.flatnonzero(train)],
+            targets[train],
+            params,
+            None if row_weights is None else row_weights[train],
+            None if known is None else known[train],
         )
         oof[held] = _logits([data.texts[i] for i in np.flatnonzero(held)], f_idf, f_coef, f_int, params)
     keys = [lexicon_keys(lb, params.use_lexicon) for lb in label_names]
     stack: list[tuple[float, ...]] = []
     thresholds: list[float] = []
+    stacked = np.zeros((int(gold.sum()), len(label_names)))  # out-of-fold stacked probabilities
     for j, label_keys in enumerate(keys):
         y = targets[gold, j]
         trained = bool(np.any(coef[:, j]))
@@ -191,11 +241,14 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
         if y.sum() == 0 or y.all():
             weights: tuple[float, ...] = (0.0, *[0.0] * len(label_keys), -10.0 if y.sum() == 0 else 10.0)
             thresholds.append(0.5)
+            stacked[:, j] = 0.0 if y.sum() == 0 else 1.0
         else:
             lr = LogisticRegression(C=params.stack_C, max_iter=1000).fit(X, y)
             weights = (*(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]))
-            thresholds.append(best_threshold(y, lr.predict_proba(X)[:, 1]))
+            stacked[:, j] = lr.predict_proba(X)[:, 1]
+            thresholds.append(best_threshold(y, stacked[:, j]))
         stack.append(weights)
+    gate, gate_threshold = _fit_gate(data, gold, targets, label_names, stacked, params)
     used = np.flatnonzero(np.abs(coef).max(axis=1) > 0)
     values = coef[used].astype(np.float16).astype(np.float32)
     return LanguageModel(
@@ -207,7 +260,41 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
         keys=keys,
         stack=stack,
         thresholds=np.array(thresholds),
+        gate=gate,
+        gate_threshold=gate_threshold,
     )
+
+
+def _fit_gate(
+    data: TrainingSet,
+    gold: np.ndarray,
+    targets: np.ndarray,
+    label_names: Sequence[str],
+    stacked: np.ndarray,
+    params: LanguageParams,
+) -> tuple[tuple[float, ...] | None, float]:
+    """The gate's weights (GATE_FEATURES, then the bias) and the threshold maximising its accuracy on
+    the out-of-fold stacked probabilities of the hand-labelled texts; (None, 0.5) when not fitted."""
+    if not params.gate or data.lexical is None:
+        return None, 0.5
+    y = targets[gold, list(label_names).index(DISSATISFIED)]
+    if y.all() or not y.any():
+        return None, 0.5
+    idx = np.flatnonzero(gold)
+    tone = data.tone if data.tone is not None else [0.0] * len(data.texts)
+    X = gate_features(
+        stacked,
+        label_names,
+        [data.texts[i] for i in idx],
+        [data.lexical[i] for i in idx],
+        [tone[i] for i in idx],
+    )
+    lr = LogisticRegression(C=params.stack_C, max_iter=1000).fit(X, y)
+    p = lr.predict_proba(X)[:, 1]
+    accuracy = np.array([np.mean((p >= t) == y) for t in GRID])
+    smooth = np.convolve(accuracy, np.ones(5) / 5, mode="same")
+    threshold = float(GRID[int(np.argmax(smooth[2:-2])) + 2])
+    return (*(float(v) for v in lr.coef_[0]), float(lr.intercept_[0])), threshold
 
 
 def save_cause_model(
@@ -243,6 +330,13 @@ def save_cause_model(
             "stack": {lb: [round(v, 6) for v in w] for lb, w in zip(labels, model.stack, strict=True)},
             "thresholds": {lb: float(t) for lb, t in zip(labels, model.thresholds, strict=True)},
         }
+        if model.gate is not None:
+            languages[language]["gate"] = {
+                "features": list(GATE_FEATURES),
+                "weights": [round(v, 6) for v in model.gate[:-1]],
+                "bias": round(model.gate[-1], 6),
+                "threshold": model.gate_threshold,
+            }
     doc = {
         "format_version": FORMAT_VERSION,
         "kind": KIND,
@@ -272,14 +366,25 @@ def training_sets(
     for language in languages:
         chosen = [r for r in records if r.language == language]
         readings = [read_lexically(r.text, lexicon) for r in chosen]
+        texts = [rd.model_text for rd in readings]
         out[language] = TrainingSet(
-            texts=[rd.model_text for rd in readings],
+            texts=texts,
             labels=[frozenset(r.labels()) for r in chosen],
             hits=[hits_of(rd.scan) for rd in readings],
             gold=[True] * len(chosen),
             groups=[r.group for r in chosen],
+            lexical=[problem_evidence(r.text, rd, lexicon) for r, rd in zip(chosen, readings, strict=True)],
+            tone=_tones(texts) if language == "en" else None,
         )
     return out
+
+
+def _tones(texts: Sequence[str]) -> list[float]:
+    """VADER compound of each text, as the pipeline computes it for English messages."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    return [float(vader.polarity_scores(t)["compound"]) for t in texts]
 
 
 def label_names() -> list[str]:
@@ -293,11 +398,16 @@ def fit_cause_model(
     records: Sequence[CauseRecord],
     lexicon: Lexicon,
     params: dict[str, LanguageParams] | None = None,
+    weak: dict[str, TrainingSet] | None = None,
 ) -> tuple[list[str], dict[str, tuple[LanguageModel, LanguageParams]]]:
-    """Fit both languages' models on `records` (the labels and each language's model with its params)."""
+    """Fit both languages' models on `records` (the labels and each language's model with its params);
+    `weak`: per language, weakly labelled texts that join the n-gram fit."""
     chosen = params or BUNDLED_PARAMS
     labels = label_names()
     sets = training_sets(records, lexicon, list(chosen))
+    for language, extra in (weak or {}).items():
+        if language in sets and extra.texts:
+            sets[language] = join_sets(sets[language], extra)
     return labels, {lang: (fit_language(sets[lang], labels, chosen[lang]), chosen[lang]) for lang in chosen}
 
 

@@ -154,8 +154,11 @@ class TextClassifier(LinearScorer, BaseEstimator, ClassifierMixin):  # type: ign
         smooth = np.convolve(f1, np.ones(5) / 5, mode="same")
         return float(grid[int(np.argmax(smooth[2:-2])) + 2])
 
-    def _fit_heads(self, X: sp.csr_matrix, y_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Weights (n_features, heads × outputs) and intercepts of every head, one-vs-rest."""
+    def _fit_heads(
+        self, X: sp.csr_matrix, y_idx: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Weights (n_features, heads × outputs) and intercepts of every head, one-vs-rest; `sample_weight`
+        scales each row's (class-balanced) weight."""
         n_classes = int(y_idx.max()) + 1
         targets = [y_idx == 1] if n_classes == 2 else [y_idx == k for k in range(n_classes)]
         columns: list[np.ndarray] = []
@@ -163,6 +166,8 @@ class TextClassifier(LinearScorer, BaseEstimator, ClassifierMixin):  # type: ign
         for head in self.heads:
             for target in targets:
                 weights = self._balanced(target)
+                if sample_weight is not None:
+                    weights = sample_weight if weights is None else weights * sample_weight
                 if head == "nbsvm":
                     r = self._nb_ratio(X, target)
                     model = LinearSVC(C=self.C, max_iter=self.max_iter, random_state=self.seed)

@@ -43,9 +43,25 @@ class CauseRules:
     cue_demands: bool = True
     # The demands SPEC.md §8 reads into its scenarios, each from a narrow pattern (see `_implied`).
     implied_demands: bool = True
+    # Languages whose messages from a known channel have the cause model's gate decide whether the
+    # learned models' reading (and a lexicon problem fact) counts (pipeline `_model_signals`).
+    gate_languages: frozenset[str] = frozenset({"en"})
+    # Whether a gate reading no problem also overrules an explicit reading (the English complaint model's,
+    # or the heads' explicit grumble with a named cause); when not, it overrules the problem readings only.
+    gate_vetoes_grumble: bool = False
 
 
 RULES = CauseRules()
+
+
+def gate_vetoes_grumble() -> bool:
+    """Whether a gate reading no problem overrules the learned models' explicit reading too."""
+    return RULES.gate_vetoes_grumble
+
+
+def gate_decides(language: str) -> bool:
+    """Whether the cause model's gate decides for messages of `language` (`RULES.gate_languages`)."""
+    return language in RULES.gate_languages
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,8 @@ class CauseReading:
 
     proba: Mapping[str, float]
     thresholds: Mapping[str, float]
+    gate: float | None = None  # the gate's probability that the message states a problem (None: no gate)
+    gate_threshold: float = 0.5
 
     def passes(self, label: str) -> bool:
         return self.proba.get(label, 0.0) >= self.thresholds.get(label, 1.0)
@@ -62,6 +80,11 @@ class CauseReading:
     def dissatisfied(self) -> bool:
         """Reads as a problem or complaint (stage ≥ latent_grumble)."""
         return self.passes(DISSATISFIED)
+
+    @property
+    def gated(self) -> bool | None:
+        """The gate's decision that the message states a problem; None without a gate."""
+        return None if self.gate is None else self.gate >= self.gate_threshold
 
     @property
     def explicit(self) -> bool:
