@@ -161,7 +161,7 @@ def test_the_gate_overrules_an_explicit_reading_only_when_the_rules_say_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     closed = _with_gate(-10.0)
-    text = "Can you tell me when the engineer is due to visit?"  # read as a grumble by the learned models
+    text = "My parcel arrived two days late."  # a grumble the learned models read; no cue of the lexicon
     assert _stage(closed, text, "chat") == "explicit_grumble"
     monkeypatch.setattr(
         cause_rules, "RULES", dataclasses.replace(cause_rules.RULES, gate_vetoes_grumble=True)
@@ -171,7 +171,7 @@ def test_the_gate_overrules_an_explicit_reading_only_when_the_rules_say_so(
 
 
 def test_a_gate_reading_a_problem_gives_at_least_a_latent_grumble_and_cues_still_decide() -> None:
-    text = "What are the opening hours of the blood clinic?"
+    text = "The library closes at six on Sundays."  # a statement: a plain question is no grumble anyway
     assert _stage(load_cause_model(), text, "chat") == "none"
     assert _stage(_with_gate(10.0), text, "chat") == "latent_grumble"
     closed = _with_gate(-10.0)
