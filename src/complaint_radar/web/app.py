@@ -8,32 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from complaint_radar.analysis.calendar import auto_granularity
 from complaint_radar.api.app import create_app as create_api_app
 from complaint_radar.api.state import AppState
 from complaint_radar.pipeline import Analyzer
-from complaint_radar.services.analysis.desk import AnalysisDesk
-from complaint_radar.services.analysis.filters import Scope, make_scope
 from complaint_radar.services.runtime import Clock, SessionFactory
 from complaint_radar.settings import Settings, get_settings
 from complaint_radar.web.errors import install_page_errors
-from complaint_radar.web.scope import scope_key
+from complaint_radar.web.refresh import can_use_child, default_views, views_from_child
 from complaint_radar.web.section_cache import SectionCache
 from complaint_radar.web.security import PageHeaders
 from complaint_radar.web.session import load_secret
 from complaint_radar.web.templating import WebConfig, make_environment
-from complaint_radar.web.views import ROUTERS, overview, satisfaction
+from complaint_radar.web.views import ROUTERS
 
 log = logging.getLogger(__name__)
 MIN_REFRESH_S = 30.0
@@ -93,22 +88,12 @@ async def _refresh(state: AppState, config: WebConfig, every_s: float) -> None:
         desk = state.analysis_desk
         if desk is not None:
             try:
-                await run_in_threadpool(_compute_defaults, desk, config)
+                if state.owned_database is not None and can_use_child(state.settings):
+                    views = await views_from_child(state.settings, desk.today(), timeout_s=every_s)
+                else:
+                    views = await run_in_threadpool(default_views, desk, desk.today())
+                for key, data in views:
+                    config.cache.put(key, data)
             except Exception:  # the next round retries; pages compute on demand meanwhile
                 log.exception("refreshing the dashboard's default analysis views failed")
         await asyncio.sleep(every_s)
-
-
-def _compute_defaults(desk: AnalysisDesk, config: WebConfig) -> None:
-    today = desk.today()
-    views: list[tuple[str, int, Callable[[Scope], dict[str, Any]]]] = [
-        ("overview", overview.DEFAULT_DAYS, lambda scope: overview.overview_data(desk, scope)),
-        (
-            "satisfaction",
-            satisfaction.DEFAULT_DAYS,
-            lambda scope: satisfaction.satisfaction_data(desk, scope, auto_granularity(scope.days)),
-        ),
-    ]
-    for view, days, compute in views:
-        scope = make_scope(today - timedelta(days=days - 1), today)
-        config.cache.put((view, scope_key(scope)), compute(scope))
