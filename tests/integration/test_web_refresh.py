@@ -5,7 +5,9 @@ and a served app's cache filled by the child at start-up (SQLite and PostgreSQL)
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -53,8 +55,12 @@ def _children() -> set[int]:
     return found
 
 
-def test_the_child_computes_the_views_the_server_thread_would(seeded_settings: Settings) -> None:
-    in_child = asyncio.run(views_from_child(seeded_settings, AS_OF, timeout_s=120))
+def test_the_child_computes_the_views_the_server_thread_would(
+    seeded_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="complaint_radar.web.refresh"):
+        in_child = asyncio.run(views_from_child(seeded_settings, AS_OF, timeout_s=120))
+    assert re.search(r"in a child process: [\d.]+ s, [\d.]+ s of CPU, peak \d+ MiB", caplog.text)
     in_thread = _in_thread(seeded_settings)
     assert [key for key, _ in in_child] == [key for key, _ in in_thread]
     assert [key[0] for key, _ in in_child] == ["overview", "satisfaction"]  # type: ignore[index]

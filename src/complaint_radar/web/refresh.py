@@ -19,7 +19,9 @@ import asyncio
 import logging
 import os
 import pickle
+import resource
 import sys
+import time
 from collections.abc import Callable, Hashable
 from contextlib import suppress
 from datetime import date, timedelta
@@ -67,6 +69,7 @@ def can_use_child(settings: Settings) -> bool:
 async def views_from_child(settings: Settings, today: date, timeout_s: float) -> list[View]:
     """`default_views` as of `today`, computed by a child process that opens the database itself and
     exits; it is killed after `timeout_s` or when the caller is cancelled (the server stops)."""
+    started = time.monotonic()
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -89,7 +92,14 @@ async def views_from_child(settings: Settings, today: date, timeout_s: float) ->
             f"the process computing the dashboard's default views exited with status {child.returncode} "
             "(its error is in the server's log above)"
         )
-    views: list[View] = pickle.loads(out)
+    views: list[View]
+    views, cost = pickle.loads(out)
+    log.info(
+        "dashboard's default views refreshed in a child process: %.1f s, %.1f s of CPU, peak %.0f MiB",
+        time.monotonic() - started,
+        cost["cpu_s"],
+        cost["max_rss_mib"],
+    )
     return views
 
 
@@ -112,8 +122,13 @@ def _child_main() -> int:
     except Exception:
         log.exception("computing the dashboard's default views failed")
         return 1
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cost = {
+        "cpu_s": usage.ru_utime + usage.ru_stime,  # start-up included
+        "max_rss_mib": usage.ru_maxrss / 1024,
+    }
     with result:
-        result.write(pickle.dumps(views, protocol=pickle.HIGHEST_PROTOCOL))
+        result.write(pickle.dumps((views, cost), protocol=pickle.HIGHEST_PROTOCOL))
     return 0
 
 
