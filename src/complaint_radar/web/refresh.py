@@ -5,9 +5,8 @@ every `web_cache_s × 0.9` seconds so that the first visitor after a refresh doe
 thread of a long-lived worker, each refresh left a few MiB of fragmented memory behind (the 30-minute
 soak in docs/reliability.md: +0.6–0.7 MiB/min per worker, in steps at the refreshes, flat with the
 refresh off). So, when the server opened its own database, the views are computed in a child process
-(`python -m complaint_radar.web.refresh`) that exits after one round: its memory goes back to the
-system whole, and only the finished views (a few hundred KiB, pickled) come back to the worker's
-cache. The cost is the child's start-up (about 2 s of CPU) and its transient memory, once a round.
+(`child_main`) that exits after one round: its memory goes back to the system whole, and only the
+finished views (a few hundred KiB, pickled) come back to the worker's cache. The cost is the child's start-up (about 2 s of CPU) and its transient memory, once a round.
 
 A server given a session factory instead of a URL (tests, an in-memory SQLite database) computes in a
 thread as before; so does one with `web_refresh_in_child` off.
@@ -35,8 +34,10 @@ from complaint_radar.store.db import default_database_url, normalize_url
 from complaint_radar.web.scope import scope_key
 from complaint_radar.web.views import overview, satisfaction
 
-log = logging.getLogger("complaint_radar.web.refresh")  # also when run as __main__
+log = logging.getLogger(__name__)
 
+CHILD_COMMAND = "import sys; from complaint_radar.web.refresh import child_main; sys.exit(child_main())"
+"""What the child runs (`-c`, not `-m`: the web package has imported this module by then)."""
 View = tuple[Hashable, dict[str, Any]]
 """A section cache key (`(view, scope_key)`) and the view's data."""
 
@@ -72,8 +73,8 @@ async def views_from_child(settings: Settings, today: date, timeout_s: float) ->
     started = time.monotonic()
     child = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        __name__,
+        "-c",
+        CHILD_COMMAND,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -103,7 +104,7 @@ async def views_from_child(settings: Settings, today: date, timeout_s: float) ->
     return views
 
 
-def _child_main() -> int:
+def child_main() -> int:
     """Read (settings, today) on stdin, write the pickled views on stdout, exit (1 on an error, logged
     to stderr, the server's log, with PII masked as the server's own lines are)."""
     from complaint_radar.logs import build_handler
@@ -130,7 +131,3 @@ def _child_main() -> int:
     with result:
         result.write(pickle.dumps((views, cost), protocol=pickle.HIGHEST_PROTOCOL))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_child_main())
