@@ -656,7 +656,8 @@ _SATISFIED_ZH = re.compile(f"{_PRAISE_WORDS_ZH}|{_SETTLED_WORDS_ZH}")
 _SATISFIED_EN = re.compile(rf"\b(?:{_PRAISE_WORDS_EN}|{_SETTLED_WORDS_EN})\b")
 # A negation or a complaint just before the praise word (没解决 / 不满意 / "not fixed", "thanks for nothing").
 _UNSATISFIED = re.compile(
-    rf"[没不未无別别](?!好意思)\w{{0,2}}(?:解决|处理|{_PRAISE_WORDS_ZH}|好)|还没|仍然|依然|依旧|"
+    rf"(?:[没不未无]|(?<![特分区區级級性类類识識辨告])[別别](?!人))(?!好意思)\w{{0,2}}"
+    rf"(?:解决|处理|{_PRAISE_WORDS_ZH}|好)|还没|仍然|依然|依旧|"
     r"\b(?:not|never|no|nothing|n't|hardly|yet to|still)\b|for nothing|n't\b"
 )
 _SETTLING_BLOCKERS = frozenset({CueCode.SARCASM, CueCode.PROFANITY, CueCode.ACCUSATION})
