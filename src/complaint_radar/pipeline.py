@@ -818,11 +818,12 @@ def _about_others(w: Work, codes: set[CueCode]) -> bool:
 
 # A present contact counted (这是我第三次打电话 / 第四次来 / "third time calling"), not past trips.
 _COUNTED_NOW = re.compile(r"第|\b(?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th))\b")
-# What says an issue is still open: not yet done, no answer, every contact the same, a deadline or a
-# question about it (还没 / 都说 / 到底 / "still", "no one", "when will").
+# What says an issue is still open: not yet done, no answer, every contact the same, a deadline, or a
+# question about when or how far (还没 / 都说 / 到底 / 进度 / "still", "no one", "when will"). A question
+# alone is not (跑了三趟前台，怎么回事？ asks why it took three trips).
 _OPEN = re.compile(
     r"还没|还是没|还未|仍|依然|依旧|到现在|至今|一直没|都说|每次都|次次都|没人|没有人|没结果|没下文|没消息|"
-    r"没回|没答复|不给|不处理|到底|究竟|什么时候|何时|几时|进度|还在|再不|再这样|再拖|[?吗]|"
+    r"没回|没答复|不给|不处理|到底|究竟|什么时候|何时|几时|进度|还在|再不|再这样|再拖|"
     r"\b(?:still|yet|no one|nobody|never heard|when will|any update|each time|every time|not)\b"
 )
 
@@ -830,8 +831,8 @@ _OPEN = re.compile(
 def _open_issue(w: Work, codes: set[CueCode]) -> bool:
     """Whether a message that counts ≥ 3 contacts presents the issue as still open (SPEC.md §2.3: ≥ 3
     contacts on the same unresolved issue): the count names this contact (第三次打电话 / "third time
-    calling"), something says it is not settled (还没 / 都说 / 到底 / "still", a question), or the
-    message has a negative word or another cue above a grumble's."""
+    calling"), something says it is not settled (还没 / 都说 / 到底 / "still"), or the message has a
+    negative word or another cue of its own."""
     counts = [c for c in w.cues if c.counts and c.code is CueCode.REPEAT_CONTACT]
     if any(_COUNTED_NOW.search(c.text.lower()) for c in counts):
         return True
@@ -842,18 +843,20 @@ def _open_issue(w: Work, codes: set[CueCode]) -> bool:
 
 # A hedge (有点 / 稍微 / "a bit", "slightly") that makes a remark mild.
 _HEDGE = re.compile(
-    r"有点|有些|稍微|稍稍|略微|略有|一点点|\b(?:a (?:little|bit|tad|touch)|slightly|somewhat|kind of|kinda)\b"
+    r"有点|有些|稍微|稍稍|略微|略有|一点点|\b(?:a (?:little|bit|tad|touch)|slightly|somewhat|kinda)\b"
 )
 _CLAUSE = re.compile(r"[,.!?;:，。！？；：、\n]+")
 
 
 def _hedged(w: Work, strong_cue: bool) -> bool:
-    """A short hedged remark (one or two clauses, 有点 / "a bit"), with no negative evaluation, negative
-    emotion word or cue above a grumble's: what the models read as an explicit grumble is a problem
-    reported without being evaluated."""
-    if strong_cue or w.negative_eval or _negative_words(w) or not _HEDGE.search(w.norm):
+    """A short hedged remark (one or two clauses, each hedged: 有点 / "a bit"), with no negative
+    evaluation, negative emotion word or cue above a grumble's: what the models read as an explicit
+    grumble is a problem reported without being evaluated. A hedge in one clause of a message says
+    nothing of the others (我就说了一句汤有点咸，老板娘就…)."""
+    if strong_cue or w.negative_eval or _negative_words(w):
         return False
-    return len([part for part in _CLAUSE.split(w.norm) if part.strip()]) <= 2
+    clauses = [part for part in _CLAUSE.split(w.norm) if part.strip()]
+    return 0 < len(clauses) <= 2 and all(_HEDGE.search(part) for part in clauses)
 
 
 def _substantive(w: Work) -> bool:
