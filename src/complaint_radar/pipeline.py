@@ -328,6 +328,11 @@ class Pipeline:
             counting = [c for c in counting if c.code not in _COUNT_CUES]
             codes = {c.code for c in counting}
         repeat_contacts = 0 if frame else w.repeat_contacts
+        if repeat_contacts >= 3 and not _open_issue(w, codes):
+            # A count of past trips in a remark (办个入住来回跑了三趟前台 / "took me three trips to the
+            # branch"), with nothing saying the issue is still open: a grumble about the hassle, not ≥ 3
+            # contacts on an unresolved issue (SPEC.md §2.3 potential_complaint).
+            repeat_contacts = 2
         joked = _joked(w, codes)
         request = _plain_request(w, codes)
         calm = request or _calm_inquiry(w, codes)
@@ -342,7 +347,11 @@ class Pipeline:
             for c in counting
             if not (c.code is CueCode.COMPLAINT_INTENT and c.inquiry)
         )
-        negative_context = bool(w.negative_eval) or strong_cue or w.p_negative >= 0.8
+        hedged = _hedged(w, strong_cue)
+        # A hedged remark (床有点硬 / 电梯等得有点久 / "the room was a bit cold") with no negative word or
+        # cue of its own reports a problem without evaluating it: the models' negative reading of it is
+        # no explicit evaluation (a latent grumble at most).
+        negative_context = bool(w.negative_eval) or strong_cue or (w.p_negative >= 0.8 and not hedged)
         if CueCode.SARCASM in codes and negative_context:
             # 呵呵 is often a friendly laugh; it turns praise into blame only in a negative message.
             score = -max(abs(score), 0.3)
@@ -370,6 +379,9 @@ class Pipeline:
         model_problem, model_grumble = self._model_signals(
             w, reading, calm, _praise(w, positive_tone), settled=settled
         )
+        if hedged:
+            model_problem = model_problem or model_grumble or w.p_negative >= 0.8
+            model_grumble = False
         if model_grumble and _about_others(w, codes):
             # A complaint about a third party (不然我真要去投诉那个商家了): the models read the complaint
             # word as a grumble about the company; only what the message says of the company counts.
@@ -621,18 +633,31 @@ _SETTLED_CUES = frozenset({CueCode.LONG_WAIT, CueCode.PRIOR_REFERENCE})
 _CONTRAST = re.compile(
     r"(?:但是|但|不过|可是|还好|好在|幸好|幸亏|\bbut\b|\bthough\b|\bhowever\b|\bluckily\b)"
 )
-_SATISFIED_ZH = re.compile(
-    r"谢谢|多谢|感谢|辛苦|点赞|好评|满意|很好|挺好|真好|不错|专业|耐心|热情|给力|顺利|很快|及时|周到|靠谱|"
-    r"解决了|处理好了|搞定|办好了|修好了|没话说|无可挑剔"
+# Praise and thanks of a contact or of the people in it, in one list for both uses: what a message ends
+# on when it ends satisfied (`_positive_closing`), and what a frequent customer praises in their contacts
+# (`_praise_frame`). Matched on the normalised text (simplified Chinese; a few 繁體/粤语 forms kept).
+_PRAISE_WORDS_ZH = (
+    r"谢谢|謝謝|多谢|多謝|感谢|感謝|唔该|唔該|辛苦|点赞|好评|满意|滿意|很好|挺好|真好|不错|不錯|专业|專業|"
+    r"耐心|热情|熱情|给力|給力|顺利|順利|很快|好快|快捷|及时|及時|周到|靠谱|靠譜|贴心|貼心|亲切|親切|"
+    r"细心|細心|用心|到位|友好|客气|客氣|温柔|溫柔|高效|效率\w{0,3}高|服务好|服務好|态度好|態度好|漂亮|"
+    r"窝心|窩心|暖心|感动|感動|记得我|記得我|认得我|認得我|没话说|無可挑剔|无可挑剔|搞掂|搞定"
 )
-_SATISFIED_EN = re.compile(
-    r"\b(?:thanks|thank you|cheers|appreciated?|great|lovely|brilliant|excellent|helpful|patient|"
-    r"friendly|quick(?:ly)?|smooth(?:ly)?|sorted|fixed|resolved|nailed it|well done|happy|pleased|"
-    r"fantastic|amazing|wonderful|superb|professional|kind)\b"
+_PRAISE_WORDS_EN = (
+    r"thanks|thank you|cheers|appreciat\w*|great|lovely|brilliant|excellent|helpful|patient|friendly|"
+    r"quick(?:ly)?|smooth(?:ly)?|perfect(?:ly)?|kind(?! of)|professional|amazing|wonderful|fantastic|superb|"
+    r"spot on|a pleasure|sort(?:s|ed)? me out|in no time|remembered (?:me|my name)|well done|happy|pleased"
 )
+# A problem said to be settled (解决了 / "sorted"): a satisfied ending, but no praise of the contacts.
+_SETTLED_WORDS_ZH = r"解决了|處理好了|处理好了|办好了|辦好了|修好了"
+_SETTLED_WORDS_EN = r"sorted|fixed|resolved|nailed it"
+_PRAISE_ZH = re.compile(_PRAISE_WORDS_ZH)
+_PRAISE_EN = re.compile(rf"\b(?:{_PRAISE_WORDS_EN})\b")
+_SATISFIED_ZH = re.compile(f"{_PRAISE_WORDS_ZH}|{_SETTLED_WORDS_ZH}")
+_SATISFIED_EN = re.compile(rf"\b(?:{_PRAISE_WORDS_EN}|{_SETTLED_WORDS_EN})\b")
 # A negation or a complaint just before the praise word (没解决 / 不满意 / "not fixed", "thanks for nothing").
 _UNSATISFIED = re.compile(
-    r"[没不未无別别]\w{0,2}(?:解决|处理|满意|专业|耐心|顺利|及时|好)|还没|仍然|依然|依旧|"
+    rf"(?:[没不未无]|(?<![特分区區级級性类類识識辨告])[別别](?!人))(?!好意思)\w{{0,2}}"
+    rf"(?:解决|处理|{_PRAISE_WORDS_ZH}|好)|还没|仍然|依然|依旧|"
     r"\b(?:not|never|no|nothing|n't|hardly|yet to|still)\b|for nothing|n't\b"
 )
 _SETTLING_BLOCKERS = frozenset({CueCode.SARCASM, CueCode.PROFANITY, CueCode.ACCUSATION})
@@ -686,18 +711,6 @@ _EACH_CONTACT = re.compile(
     r"\b(?:every (?:time|one|call|visit)|each (?:time|one|call|visit)|both times|all of them|"
     r"all \w+ times)\b"
 )
-# Praise of how the contacts went (thanks alone is not: 第三次打电话了，谢谢你们 is as often sarcasm).
-_PRAISE_ZH = re.compile(
-    r"耐心|贴心|貼心|周到|亲切|親切|专业|專業|热情|熱情|顺利|順利|很快|好快|快捷|及时|及時|靠谱|靠譜|给力|"
-    r"給力|满意|滿意|不错|不錯|很好|挺好|真好|搞掂|细心|細心|用心|到位|友好|客气|客氣|温柔|溫柔|高效|"
-    r"效率\w{0,3}高|服务好|服務好|态度好|態度好|漂亮|窝心|窩心|感动|感動|记得我|記得我|"
-    r"谢谢|謝謝|感谢|感謝|唔该|唔該|多谢|多謝"
-)
-_PRAISE_EN = re.compile(
-    r"\b(?:great|helpful|patient|friendly|perfect(?:ly)?|excellent|brilliant|lovely|smooth(?:ly)?|"
-    r"quick(?:ly)?|kind|professional|amazing|wonderful|fantastic|spot on|a pleasure|sort(?:s|ed)? me out|"
-    r"in no time|remembered my name|thanks|thank you|cheers|appreciate\w*)\b"
-)
 
 
 def _praise_frame(w: Work, codes: set[CueCode]) -> bool:
@@ -710,8 +723,11 @@ def _praise_frame(w: Work, codes: set[CueCode]) -> bool:
     if codes - _COUNT_CUES - INTENSITY_ONLY_CUES or CueCode.SARCASM in codes:
         return False
     denied = [m.span() for m in _LITOTES.finditer(w.norm)]
-    if not (codes & _COUNTING or denied) or _PAST.search(w.norm) or _WORSE.search(w.norm):
+    returned = _RETURN_VISIT.search(w.norm)
+    if not (codes & _COUNTING or denied or returned) or _PAST.search(w.norm) or _WORSE.search(w.norm):
         return False  # an earlier contact alone (上次那位很耐心，这次…) is a comparison, not a count
+    if _COMPARED.search(w.norm):
+        return False  # this contact set against the last one (上次…这次 / "last time … this time")
     excused = denied + [m.span() for m in _NEGATED_IDIOMS.finditer(w.norm)]
 
     def outside(spans: Iterable[Span]) -> bool:
@@ -725,7 +741,32 @@ def _praise_frame(w: Work, codes: set[CueCode]) -> bool:
     praise = _PRAISE_EN if w.vader is not None else _PRAISE_ZH
     if not (denied or praise.search(rest)) or _UNSATISFIED.search(rest) or _turns_after_contrast(w):
         return False
-    return CueCode.REPEAT_CONTACT not in codes or bool(_EACH_CONTACT.search(w.norm))
+    if CueCode.REPEAT_CONTACT not in codes or _EACH_CONTACT.search(w.norm):
+        return True
+    # A count praised without 每次/都 (这周第三次来，柜员还记得我 / "second call today, sorry! thanks for
+    # being so patient"): only a warm or personal word, or the customer's apology for coming again, and
+    # not in the exaggerated form sarcasm takes (第三次打电话了，你们真是太专业了).
+    return bool(_WARM.search(rest)) and not _EXAGGERATED.search(rest)
+
+
+# A return named without a count (又来麻烦你们了 / "another visit", "me again"): a frequent customer.
+_RETURN_VISIT = re.compile(
+    r"又(?:要|得)?(?:来|來|麻烦|麻煩|打扰|打擾)|再次(?:来|來|光临|光臨|麻烦|麻煩|打扰|打擾)|"
+    r"\b(?:another|one more) (?:visit|call|trip|chat)\b|\b(?:it'?s|i'?m) (?:me|back) again\b|"
+    r"\bcalling (?:again|back)\b"
+)
+# The last contact set against this one: a comparison, whatever the praise.
+_COMPARED = re.compile(
+    r"(?:上次|上回|上一次).*(?:这次|这回|今次|今回)|\blast time\b.*\bthis time\b|\bthis time\b.*\blast time\b"
+)
+# Warm or personal praise, or an apology for coming again: what sarcasm after a count seldom says.
+_WARM = re.compile(
+    r"不好意思|抱歉|打扰|打擾|记得我|記得我|认得我|認得我|认出我|認出我|叫得出我|窝心|窩心|暖心|感动|感動|"
+    r"\b(?:sorry|apolog\w*|remembered (?:me|my name)|recogni[sz]ed me|knew my name|touched|"
+    r"heart-?warming)\b"
+)
+# The exaggerated praise sarcasm takes (你们真是太专业了 / "oh, really great").
+_EXAGGERATED = re.compile(r"真是|真的是|可真|真够|简直|簡直|太\w{0,4}了|\boh\b|!{2,}")
 
 
 _NOT_NEGATIVE = frozenset({Emotion.HAPPINESS, Emotion.NEUTRAL})
@@ -773,6 +814,49 @@ def _about_others(w: Work, codes: set[CueCode]) -> bool:
     return not any(
         not any(start <= e.start and e.end <= end for start, end in spans) for e in w.negative_eval
     )
+
+
+# A present contact counted (这是我第三次打电话 / 第四次来 / "third time calling"), not past trips.
+_COUNTED_NOW = re.compile(r"第|\b(?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th))\b")
+# What says an issue is still open: not yet done, no answer, every contact the same, a deadline, or a
+# question about when or how far (还没 / 都说 / 到底 / 进度 / "still", "no one", "when will"). A question
+# alone is not (跑了三趟前台，怎么回事？ asks why it took three trips).
+_OPEN = re.compile(
+    r"还没|还是没|还未|仍|依然|依旧|到现在|至今|一直没|都说|每次都|次次都|没人|没有人|没结果|没下文|没消息|"
+    r"没回|没答复|不给|不处理|到底|究竟|什么时候|何时|几时|进度|还在|再不|再这样|再拖|"
+    r"\b(?:still|yet|no one|nobody|never heard|when will|any update|each time|every time|not)\b"
+)
+
+
+def _open_issue(w: Work, codes: set[CueCode]) -> bool:
+    """Whether a message that counts ≥ 3 contacts presents the issue as still open (SPEC.md §2.3: ≥ 3
+    contacts on the same unresolved issue): the count names this contact (第三次打电话 / "third time
+    calling"), something says it is not settled (还没 / 都说 / 到底 / "still"), or the message has a
+    negative word or another cue of its own."""
+    counts = [c for c in w.cues if c.counts and c.code is CueCode.REPEAT_CONTACT]
+    if any(_COUNTED_NOW.search(c.text.lower()) for c in counts):
+        return True
+    if w.negative_eval or _negative_words(w) or _OPEN.search(w.norm):
+        return True
+    return any(code not in _COUNT_CUES and CUE_FLOOR.get(code, 0) >= 1 for code in codes)
+
+
+# A hedge (有点 / 稍微 / "a bit", "slightly") that makes a remark mild.
+_HEDGE = re.compile(
+    r"有点|有些|稍微|稍稍|略微|略有|一点点|\b(?:a (?:little|bit|tad|touch)|slightly|somewhat|kinda)\b"
+)
+_CLAUSE = re.compile(r"[,.!?;:，。！？；：、\n]+")
+
+
+def _hedged(w: Work, strong_cue: bool) -> bool:
+    """A short hedged remark (one or two clauses, each hedged: 有点 / "a bit"), with no negative
+    evaluation, negative emotion word or cue above a grumble's: what the models read as an explicit
+    grumble is a problem reported without being evaluated. A hedge in one clause of a message says
+    nothing of the others (我就说了一句汤有点咸，老板娘就…)."""
+    if strong_cue or w.negative_eval or _negative_words(w):
+        return False
+    clauses = [part for part in _CLAUSE.split(w.norm) if part.strip()]
+    return 0 < len(clauses) <= 2 and all(_HEDGE.search(part) for part in clauses)
 
 
 def _substantive(w: Work) -> bool:

@@ -199,7 +199,18 @@ def contact_count(hit_text: str) -> int:
         if ch in _ZH_NUMBERS:
             return _ZH_NUMBERS[ch]
     lowered = hit_text.lower()
-    for word, n in (("second", 2), ("third", 3), ("fourth", 4), ("fifth", 5), ("two", 2), ("three", 3)):
+    for word, n in (
+        ("second", 2),
+        ("third", 3),
+        ("fourth", 4),
+        ("fifth", 5),
+        ("sixth", 6),
+        ("two", 2),
+        ("three", 3),
+        ("four", 4),
+        ("five", 5),
+        ("six", 6),
+    ):
         if word in lowered:
             return n
     if any(w in hit_text for w in ("好几", "多少", "无数", "几", "many", "several", "multiple", "keep")):
