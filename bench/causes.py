@@ -258,13 +258,13 @@ def _ms(folds: Sequence[dict[str, Any]], get: Callable[[dict[str, Any]], float])
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
 
-def render_cv(cv: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """The cross-validation table: per script and model, mean ± sd over folds."""
+def render_cv(cv: dict[str, list[dict[str, Any]]], scripts: Sequence[str] = SCRIPTS) -> list[str]:
+    """The cross-validation table: per script (of `scripts`, then all) and model, mean ± sd over folds."""
     lines = [
         "| script | model | cause micro-F1 | cause macro-F1 | demand micro-F1 | stage accuracy |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    for s in (*SCRIPTS, "all"):
+    for s in (*scripts, "all"):
         for name, folds in cv.items():
 
             def part(f: dict[str, Any], s: str = s) -> dict[str, Any]:
@@ -429,18 +429,13 @@ def main() -> None:
         print(f"{len(records):,} messages ({', '.join(languages)}); head {head}", flush=True)
         runs, fold_of = cross_validate_embeddings(records, languages, head)
         cv = {name: fold_scores(records, preds, fold_of) for name, preds in runs.items()}
-        print("\n".join(render_cv(cv)))
+        scripts = [s for s in SCRIPTS if any(r.script == s for r in records)]
+        print("\n".join(render_cv(cv, scripts)))
         names = list(cv)
-        for s in SCRIPTS:
-            if any(r.script == s for r in records):
-                for other in names[1:]:
-                    print(
-                        f"{s}: {other} - {names[0]}: " + "; ".join(paired_deltas(cv[names[0]], cv[other], s))
-                    )
-                print(
-                    f"{s}: {names[2]} - {names[1]}: "
-                    + "; ".join(paired_deltas(cv[names[1]], cv[names[2]], s))
-                )
+        for s in scripts:
+            for before, after in ((0, 1), (0, 2), (1, 2)):
+                deltas = paired_deltas(cv[names[before]], cv[names[after]], s)
+                print(f"{s}: {names[after]} - {names[before]}: " + "; ".join(deltas))
         if args.dump_oof:
             for i, preds in enumerate(runs.values()):
                 dump_oof(args.dump_oof.with_suffix(f".{i}.jsonl"), records, preds)
