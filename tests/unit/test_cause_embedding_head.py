@@ -144,6 +144,8 @@ def test_with_the_head_on_the_stacker_reads_the_embedding_and_survives_save_and_
         loaded.predict_proba("en", data.texts, data.hits, E), p_on, atol=2e-2
     )  # n-gram weights are stored as float16
     assert not CauseModel.load(tmp_path / "causes").uses_embeddings("en")
+    with pytest.raises(ValueError, match="view"):
+        save_cause_model(tmp_path / "wrong", on.labels, {"en": (model, PARAMS)}, {"date": "t"})
 
 
 def test_bundled_model_without_the_option_uses_no_head() -> None:

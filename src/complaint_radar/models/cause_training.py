@@ -419,6 +419,8 @@ def save_cause_model(
     languages: dict[str, Any] = {}
     digest = hashlib.sha256()
     for language, (model, params) in models.items():
+        if model.head_active:
+            raise ValueError("save the model fitted, not its view with the embedding head (save_cause_heads)")
         default = float(model.idf.max()) if model.idf.size else 1.0
         seen = np.flatnonzero(model.idf < default).astype(np.int32)
         path = directory / f"{language}.npz"
