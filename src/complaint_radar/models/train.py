@@ -11,6 +11,7 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         help="skip the embedding-stacked variants",
     )
     args = parser.parse_args(argv)
-    from complaint_radar.models.embedding import embeddings_available
+    from complaint_radar.models.embedding import cached_encode, embeddings_available
 
     with_embeddings = not args.no_embeddings and embeddings_available()
     if not args.no_embeddings and not with_embeddings:
@@ -310,9 +311,19 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter()
     for name in args.model or [*SPECS, CAUSE_MODEL]:
         if name == CAUSE_MODEL:
-            meta = train_cause_model(args.corpus, args.out / CAUSE_MODEL, MODEL_DATE)
+            # With embeddings, the English embedding head too (`causes_e5/`, used with --embeddings).
+            heads = args.out / (CAUSE_MODEL + EMBEDDING_SUFFIX)
+            meta = train_cause_model(
+                args.corpus,
+                args.out / CAUSE_MODEL,
+                MODEL_DATE,
+                heads_out=heads if with_embeddings else None,
+                embed=partial(cached_encode, cache=args.embedding_cache) if with_embeddings else None,
+            )
             fitted = meta["training"]
             print(f"{CAUSE_MODEL}: {fitted['fit_seconds']} s on {fitted['messages']:,} messages", flush=True)
+            if with_embeddings:
+                print(f"{heads.name}: heads for {meta['heads']['languages_with_head']}", flush=True)
             continue
         spec = SPECS[name]
         meta = train_one(spec, args.data, args.out)

@@ -40,10 +40,12 @@ class Prediction:
     stage: str
 
 
-def assess_records(records: Sequence[CauseRecord], cause_model: CauseModel | None = None) -> list[Prediction]:
-    """Assess every record's text (with its channel) through the pipeline; `cause_model` replaces the
-    bundled one (cross-validation)."""
-    analyzer = Analyzer(Settings())
+def assess_records(
+    records: Sequence[CauseRecord], cause_model: CauseModel | None = None, embeddings: bool | None = None
+) -> list[Prediction]:
+    """Assess every record's text (with its channel) through the pipeline (with `embeddings`, as
+    `--embeddings` does; None: as the settings say); `cause_model` replaces the bundled one."""
+    analyzer = Analyzer(Settings() if embeddings is None else Settings(embeddings=embeddings))
     if cause_model is not None:
         analyzer.pipeline = Pipeline(analyzer.settings, cause_model=cause_model)
     items = [{"text": r.text, "channel": r.channel, "message_id": r.id} for r in records]
