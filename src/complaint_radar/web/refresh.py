@@ -6,7 +6,8 @@ thread of a long-lived worker, each refresh left a few MiB of fragmented memory 
 soak in docs/reliability.md: +0.6–0.7 MiB/min per worker, in steps at the refreshes, flat with the
 refresh off). So, when the server opened its own database, the views are computed in a child process
 (`child_main`) that exits after one round: its memory goes back to the system whole, and only the
-finished views (a few hundred KiB, pickled) come back to the worker's cache. The cost is the child's start-up (about 2 s of CPU) and its transient memory, once a round.
+finished views (a few hundred KiB, pickled) come back to the worker's cache. The
+cost is the child's start-up (about 2 s of CPU) and its transient memory, once a round.
 
 A server given a session factory instead of a URL (tests, an in-memory SQLite database) computes in a
 thread as before; so does one with `web_refresh_in_child` off.
