@@ -9,9 +9,11 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from analysis_history import AS_OF, seed_history
@@ -23,6 +25,8 @@ from complaint_radar.settings import Settings
 from complaint_radar.store import make_engine, make_session_factory
 from complaint_radar.web.app import create_app
 from complaint_radar.web.refresh import can_use_child, default_views, views_from_child
+
+T = TypeVar("T")
 
 
 @pytest.fixture()
@@ -39,6 +43,13 @@ def _in_thread(settings: Settings) -> list[tuple[object, dict[str, object]]]:
         return default_views(AnalysisDesk(make_session_factory(engine), settings=settings), AS_OF)
     finally:
         engine.dispose()
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` on a thread of its own (another test in this process may have left a loop running in
+    this thread, as Playwright's sync API does)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _children() -> set[int]:
@@ -59,7 +70,7 @@ def test_the_child_computes_the_views_the_server_thread_would(
     seeded_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="complaint_radar.web.refresh"):
-        in_child = asyncio.run(views_from_child(seeded_settings, AS_OF, timeout_s=120))
+        in_child = _run(views_from_child(seeded_settings, AS_OF, timeout_s=120))
     assert re.search(r"in a child process: [\d.]+ s, [\d.]+ s of CPU, peak \d+ MiB", caplog.text)
     in_thread = _in_thread(seeded_settings)
     assert [key for key, _ in in_child] == [key for key, _ in in_thread]
@@ -75,7 +86,7 @@ def test_a_failing_child_is_reported_and_leaves_no_process(
     before = _children()
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'never_migrated.db'}", data_dir=tmp_path)
     with pytest.raises(RuntimeError, match="exited with status 1"):
-        asyncio.run(views_from_child(settings, AS_OF, timeout_s=120))
+        _run(views_from_child(settings, AS_OF, timeout_s=120))
     assert "computing the dashboard's default views failed" in capfd.readouterr().err
     assert _children() <= before
 
@@ -83,7 +94,7 @@ def test_a_failing_child_is_reported_and_leaves_no_process(
 def test_a_slow_child_is_killed_at_the_time_out(seeded_settings: Settings) -> None:
     before = _children()
     with pytest.raises(TimeoutError):
-        asyncio.run(views_from_child(seeded_settings, AS_OF, timeout_s=0.05))
+        _run(views_from_child(seeded_settings, AS_OF, timeout_s=0.05))
     assert _children() <= before
 
 
