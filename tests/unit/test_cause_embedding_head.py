@@ -13,7 +13,6 @@ import pytest
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import (
     HeadParams,
-    LanguageParams,
     TrainingSet,
     fit_language,
     label_names,
@@ -24,45 +23,9 @@ from complaint_radar.models.embedding import Embedder, EmbeddingCache
 from complaint_radar.models.registry import cause_heads_dir, load_cause_model
 from complaint_radar.pipeline import Pipeline, Work
 from complaint_radar.settings import Settings
+from toy_cause_corpus import PARAMS, toy_training_set
 
-PROBLEMS = [
-    "the {} broke after a week and nobody answered my emails",
-    "waited two hours for the {} and the staff were rude",
-    "you charged me twice for the {} and still no refund",
-    "my {} arrived damaged and late again",
-]
-CALM = [
-    "what time does the {} open on sunday?",
-    "could you send me the form for the {} please",
-    "thanks, the {} was great",
-    "how do I update the address on my {}?",
-]
-THINGS = ["router", "parcel", "card", "booking", "meter", "order", "account", "phone", "ticket", "bill"]
-PARAMS = LanguageParams(char_ngram_range=(1, 3), word_ngram_range=(1, 2), n_features=2**16, min_positives=3)
 HEAD = HeadParams(families=("cause", "stage"))
-
-
-def _training_set() -> TrainingSet:
-    texts, labels, groups = [], [], []
-    for g, thing in enumerate(THINGS):
-        for t in PROBLEMS:
-            texts.append(t.format(thing))
-            labels.append(frozenset({"stage:dissatisfied", "stage:explicit", "cause:product_quality"}))
-            groups.append(f"p{g}")
-        for t in CALM:
-            texts.append(t.format(thing))
-            labels.append(frozenset())
-            groups.append(f"c{g}")
-    problem = [bool(s) for s in labels]
-    return TrainingSet(
-        texts=texts,
-        labels=labels,
-        hits=[frozenset()] * len(texts),
-        gold=[True] * len(texts),
-        groups=groups,
-        lexical=problem,
-        tone=[-0.5 if p else 0.3 for p in problem],
-    )
 
 
 def _embeddings(data: TrainingSet) -> np.ndarray:
@@ -76,7 +39,7 @@ def _embeddings(data: TrainingSet) -> np.ndarray:
 @pytest.fixture(scope="module")
 def models() -> tuple[CauseModel, CauseModel, np.ndarray]:
     """The same language fitted without and with an embedding head; the stand-in embeddings."""
-    data = _training_set()
+    data = toy_training_set()
     E = _embeddings(data)
     labels = label_names()
     plain = fit_language(data, labels, PARAMS)
@@ -88,7 +51,7 @@ def test_with_the_option_off_the_head_changes_nothing(
     models: tuple[CauseModel, CauseModel, np.ndarray], tmp_path: Path
 ) -> None:
     plain, headed, _E = models
-    data = _training_set()
+    data = toy_training_set()
     assert headed.models["en"].head is not None and not headed.uses_embeddings("en")
     # The same probabilities, thresholds and gate, bit for bit.
     p0 = plain.predict_proba("en", data.texts, data.hits)
@@ -112,7 +75,7 @@ def test_with_the_head_on_the_stacker_reads_the_embedding_and_survives_save_and_
     models: tuple[CauseModel, CauseModel, np.ndarray], tmp_path: Path
 ) -> None:
     _plain, headed, E = models
-    data = _training_set()
+    data = toy_training_set()
     on = headed.with_heads()
     assert on.uses_embeddings("en") and "causes_e5" in on.version
     model = on.models["en"]

@@ -13,8 +13,6 @@ import pytest
 from complaint_radar.models.cause_model import GATE_FEATURES, CauseModel, gate_features
 from complaint_radar.models.cause_training import (
     DISSATISFIED,
-    LanguageParams,
-    TrainingSet,
     _fit_ngrams,
     fit_language,
     join_sets,
@@ -25,52 +23,13 @@ from complaint_radar.models.registry import load_cause_model
 from complaint_radar.pipeline import Pipeline, _to_work
 from complaint_radar.scoring import causes as cause_rules
 from complaint_radar.settings import Settings
-
-PROBLEMS = [
-    "the {} broke after a week and nobody answered my emails",
-    "waited two hours for the {} and the staff were rude",
-    "you charged me twice for the {} and still no refund",
-    "my {} arrived damaged and late again",
-]
-CALM = [
-    "what time does the {} open on sunday?",
-    "could you send me the form for the {} please",
-    "thanks, the {} was great",
-    "how do I update the address on my {}?",
-]
-THINGS = ["router", "parcel", "card", "booking", "meter", "order", "account", "phone", "ticket", "bill"]
-
-
-def _training_set() -> TrainingSet:
-    texts, labels, groups = [], [], []
-    for g, thing in enumerate(THINGS):
-        for t in PROBLEMS:
-            texts.append(t.format(thing))
-            labels.append(frozenset({DISSATISFIED, "stage:explicit", "cause:product_quality"}))
-            groups.append(f"p{g}")
-        for t in CALM:
-            texts.append(t.format(thing))
-            labels.append(frozenset())
-            groups.append(f"c{g}")
-    problem = [bool(s) for s in labels]
-    return TrainingSet(
-        texts=texts,
-        labels=labels,
-        hits=[frozenset()] * len(texts),
-        gold=[True] * len(texts),
-        groups=groups,
-        lexical=problem,
-        tone=[-0.5 if p else 0.3 for p in problem],
-    )
-
-
-PARAMS = LanguageParams(char_ngram_range=(1, 3), word_ngram_range=(1, 2), n_features=2**16, min_positives=3)
+from toy_cause_corpus import PARAMS, toy_training_set
 
 
 @pytest.fixture(scope="module")
 def fitted() -> tuple[list[str], CauseModel]:
     labels = label_names()
-    model = fit_language(_training_set(), labels, PARAMS)
+    model = fit_language(toy_training_set(), labels, PARAMS)
     return labels, CauseModel(labels, {"en": model}, {})
 
 
@@ -78,7 +37,7 @@ def test_gate_is_fitted_on_out_of_fold_probabilities_and_separates_the_training_
     fitted: tuple[list[str], CauseModel],
 ) -> None:
     _labels, model = fitted
-    data = _training_set()
+    data = toy_training_set()
     assert model.models["en"].gate is not None
     assert len(model.models["en"].gate) == len(GATE_FEATURES) + 1
     proba = model.predict_proba("en", data.texts, data.hits)
@@ -90,15 +49,15 @@ def test_gate_is_fitted_on_out_of_fold_probabilities_and_separates_the_training_
 
 
 def test_no_gate_without_its_inputs_or_when_switched_off() -> None:
-    data = dataclasses.replace(_training_set(), lexical=None)
+    data = dataclasses.replace(toy_training_set(), lexical=None)
     assert fit_language(data, label_names(), PARAMS).gate is None
     off = dataclasses.replace(PARAMS, gate=False)
-    assert fit_language(_training_set(), label_names(), off).gate is None
+    assert fit_language(toy_training_set(), label_names(), off).gate is None
 
 
 def test_gate_survives_save_and_load(fitted: tuple[list[str], CauseModel], tmp_path: Path) -> None:
     labels, model = fitted
-    data = _training_set()
+    data = toy_training_set()
     save_cause_model(tmp_path, labels, {"en": (model.models["en"], PARAMS)}, {"date": "test"})
     loaded = CauseModel.load(tmp_path)
     proba = model.predict_proba("en", data.texts, data.hits)
@@ -181,7 +140,7 @@ def test_a_gate_reading_a_problem_gives_at_least_a_latent_grumble_and_cues_still
 
 
 def test_weak_rows_are_fitted_only_for_the_labels_they_are_labelled_for() -> None:
-    data = _training_set()
+    data = toy_training_set()
     labels = label_names()
     targets = np.array([[lb in s for lb in labels] for s in data.labels], dtype=bool)
     j = labels.index("cause:product_quality")
