@@ -444,18 +444,34 @@ def save_cause_model(
             "thresholds": {lb: float(t) for lb, t in zip(labels, model.thresholds, strict=True)},
         }
         if model.gate is not None:
-            languages[language]["gate"] = {
-                "features": list(GATE_FEATURES),
-                "weights": [round(v, 6) for v in model.gate[:-1]],
-                "bias": round(model.gate[-1], 6),
-                "threshold": model.gate_threshold,
-            }
+            languages[language]["gate"] = _gate_doc(model.gate, model.gate_threshold)
+    return _write_manifest(directory, KIND, labels, languages, digest.hexdigest(), metadata)
+
+
+def _gate_doc(gate: tuple[float, ...], threshold: float) -> dict[str, Any]:
+    """A fitted gate as the manifest stores it: weights per `GATE_FEATURES`, then the bias."""
+    return {
+        "features": list(GATE_FEATURES),
+        "weights": [round(v, 6) for v in gate[:-1]],
+        "bias": round(gate[-1], 6),
+        "threshold": threshold,
+    }
+
+
+def _write_manifest(
+    directory: Path,
+    kind: str,
+    labels: Sequence[str],
+    languages: dict[str, Any],
+    weights_sha256: str,
+    metadata: dict[str, Any],
+) -> Path:
     doc = {
         "format_version": FORMAT_VERSION,
-        "kind": KIND,
+        "kind": kind,
         "labels": list(labels),
         "languages": languages,
-        "weights_sha256_12": digest.hexdigest()[:12],
+        "weights_sha256_12": weights_sha256[:12],
         **metadata,
     }
     (directory / MANIFEST).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -487,22 +503,8 @@ def save_cause_heads(
             "thresholds": {lb: float(t) for lb, t in zip(labels, head.thresholds, strict=True)},
         }
         if head.gate is not None:
-            languages[language]["gate"] = {
-                "features": list(GATE_FEATURES),
-                "weights": [round(v, 6) for v in head.gate[:-1]],
-                "bias": round(head.gate[-1], 6),
-                "threshold": head.gate_threshold,
-            }
-    doc = {
-        "format_version": FORMAT_VERSION,
-        "kind": HEAD_KIND,
-        "labels": list(labels),
-        "languages": languages,
-        "weights_sha256_12": digest.hexdigest()[:12],
-        **metadata,
-    }
-    (directory / MANIFEST).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return directory
+            languages[language]["gate"] = _gate_doc(head.gate, head.gate_threshold)
+    return _write_manifest(directory, HEAD_KIND, labels, languages, digest.hexdigest(), metadata)
 
 
 # Chosen by grouped 5-fold cross-validation on the training corpus (docs/benchmarks_causes.md); the
