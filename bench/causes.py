@@ -384,8 +384,9 @@ def main() -> None:
     parser.add_argument(
         "--extra-train",
         metavar="GLOB",
-        help="with --cv-only: corpus files (glob) left out of the folds and added to every fold's training "
-        "side, so that the held-out messages are the same as without them",
+        action="append",
+        help="with --cv-only: corpus files (glob; repeat the option for several) left out of the folds and "
+        "added to every fold's training side, so that the held-out messages are the same as without them",
     )
     parser.add_argument("--dump-oof", type=Path, help="with --cv-only: write out-of-fold predictions here")
     parser.add_argument("--no-baseline", action="store_true", help="with --cv-only: skip TF-IDF + LR")
@@ -443,9 +444,10 @@ def main() -> None:
     if args.extra_train:
         if not args.cv_only:
             raise SystemExit("bench/causes.py: --extra-train goes with --cv-only")
-        extra_files = {Path(f).resolve() for f in glob.glob(args.extra_train)}
-        if not extra_files:
-            raise SystemExit(f"bench/causes.py: no file matches {args.extra_train}")
+        extra_files = {Path(f).resolve() for pattern in args.extra_train for f in glob.glob(pattern)}
+        for pattern in args.extra_train:
+            if not glob.glob(pattern):
+                raise SystemExit(f"bench/causes.py: no file matches {pattern}")
         with tempfile.TemporaryDirectory() as tmp:
             base_dir = Path(tmp)
             for f in sorted(args.train.glob("*.jsonl")):
