@@ -204,6 +204,11 @@ def cross_validate_embeddings(
     return {n: [p for p in ps if p is not None] for n, ps in predictions.items()}, fold_of
 
 
+def _part(fold: dict[str, Any], script: str) -> dict[str, Any]:
+    part: dict[str, Any] = fold["all"] if script == "all" else fold["script"][script]
+    return part
+
+
 def paired_deltas(base: Sequence[dict[str, Any]], other: Sequence[dict[str, Any]], script: str) -> list[str]:
     """Mean ± sd over folds of the per-fold differences `other - base` (same held-out messages)."""
     rows = []
@@ -213,7 +218,7 @@ def paired_deltas(base: Sequence[dict[str, Any]], other: Sequence[dict[str, Any]
         ("demand micro-F1", lambda f: f["demands"]["micro_f1"]),
         ("stage accuracy", lambda f: f["stage_accuracy"]),
     ):
-        d = [get(o["script"][script]) - get(b["script"][script]) for b, o in zip(base, other, strict=True)]
+        d = [get(_part(o, script)) - get(_part(b, script)) for b, o in zip(base, other, strict=True)]
         rows.append(
             f"{metric} {np.mean(d):+.3f} ± {np.std(d):.3f} ({sum(x > 0 for x in d)}/{len(d)} folds up)"
         )
@@ -251,6 +256,23 @@ def dump_oof(path: Path, records: Sequence[CauseRecord], predictions: Sequence[P
                 "pred_demands": sorted(p.demands),
             }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def load_oof(path: Path, records: Sequence[CauseRecord]) -> list[Prediction]:
+    """The predictions of a `dump_oof` file, in the order of `records` (which it must cover exactly)."""
+    rows = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        rows[row["id"]] = Prediction(
+            frozenset(row["pred"]), frozenset(row["pred_demands"]), row["pred_stage"]
+        )
+    missing = [r.id for r in records if r.id not in rows]
+    if missing or len(rows) != len(records):
+        raise SystemExit(
+            f"bench/causes.py: {path} holds {len(rows):,} predictions for {len(records):,} held-out messages "
+            f"({len(missing):,} missing): not a run on the same corpus"
+        )
+    return [rows[r.id] for r in records]
 
 
 def _ms(folds: Sequence[dict[str, Any]], get: Callable[[dict[str, Any]], float]) -> str:
@@ -389,6 +411,13 @@ def main() -> None:
         "added to every fold's training side, so that the held-out messages are the same as without them",
     )
     parser.add_argument("--dump-oof", type=Path, help="with --cv-only: write out-of-fold predictions here")
+    parser.add_argument(
+        "--paired-with",
+        type=Path,
+        metavar="OOF",
+        help="with --extra-train: the out-of-fold predictions (--dump-oof) of a run without the extra files; "
+        "prints the per-fold paired gains against it",
+    )
     parser.add_argument("--no-baseline", action="store_true", help="with --cv-only: skip TF-IDF + LR")
     parser.add_argument(
         "--embeddings",
@@ -464,6 +493,12 @@ def main() -> None:
         if args.dump_oof:
             dump_oof(args.dump_oof, base, predictions)
         print("\n".join(render_cv(cv)))
+        if args.paired_with:
+            before = fold_scores(base, load_oof(args.paired_with, base), fold_of)
+            for script in (*SCRIPTS, "all"):
+                print(
+                    f"paired gain, {script}: " + "; ".join(paired_deltas(before, cv["cause model"], script))
+                )
         return
     predictions, fold_of = cross_validate(train, progress=lambda m: print(m, flush=True))
     cv = {"cause model": fold_scores(train, predictions, fold_of)}
