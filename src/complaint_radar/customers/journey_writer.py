@@ -45,7 +45,8 @@ class Tempo:
     spread: float
 
 
-TEMPO = {"train": Tempo(1.0, 1.0, 1.0), "eval": Tempo(1.3, 0.8, 1.25)}
+TEMPO = {"train": Tempo(1.0, 1.0, 1.0), "eval": Tempo(1.3, 0.8, 1.25), "dev": Tempo(1.3, 0.8, 1.25)}
+"""The development split mimics the held-out conditions (the evaluation tempo) with wording of its own."""
 
 
 class Customer:
@@ -55,11 +56,18 @@ class Customer:
     (the formal complaint itself is not a warning). `background()` then adds ordinary life.
     """
 
-    def __init__(self, rng: random.Random, customer_id: str, start: datetime, split: str = "train") -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        customer_id: str,
+        start: datetime,
+        split: str = "train",
+        tempo: Tempo | None = None,
+    ) -> None:
         self.rng = rng
         self.customer_id = customer_id
         self.split = split
-        self.tempo = TEMPO[split]
+        self.tempo = tempo or TEMPO[split]
         self.start = start
         self.end = start + timedelta(days=HISTORY_DAYS)
         self.t0 = start + timedelta(days=rng.uniform(95.0, 125.0))
