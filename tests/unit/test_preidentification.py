@@ -417,3 +417,15 @@ def test_the_tree_shares_add_up_to_the_log_odds_and_soothing_inputs_are_never_re
     features = {name: Feature(value, (f"e-{name}",)) for name, value in f.items()}
     codes = {r.code for r in reasons(60, prediction.contributions, features, {})}
     assert "keeps_buying" not in codes and "recent_stage" in codes
+
+
+def test_training_customers_each_get_a_tempo_within_the_training_range() -> None:
+    import random
+
+    from complaint_radar.customers.journey_writer import TRAIN_TEMPO_RANGE, varied_tempo
+
+    paces = [varied_tempo(random.Random(f"tempo:1:{i}")) for i in range(50)]
+    for name, (low, high) in TRAIN_TEMPO_RANGE.items():
+        values = [getattr(p, name) for p in paces]
+        assert all(low <= v <= high for v in values) and len(set(values)) == 50
+    assert TRAIN_TEMPO_RANGE["gap"][0] < TEMPO["train"].gap < TRAIN_TEMPO_RANGE["gap"][1]

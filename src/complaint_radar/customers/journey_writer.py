@@ -47,6 +47,19 @@ class Tempo:
 
 TEMPO = {"train": Tempo(1.0, 1.0, 1.0), "eval": Tempo(1.3, 0.8, 1.25), "dev": Tempo(1.3, 0.8, 1.25)}
 """The development split mimics the held-out conditions (the evaluation tempo) with wording of its own."""
+TRAIN_TEMPO_RANGE: dict[str, tuple[float, float]] = {
+    "gap": (0.8, 1.45),
+    "lead": (0.7, 1.15),
+    "spread": (0.85, 1.35),
+}
+"""Training journeys draw each customer's tempo from these ranges (the training tempo inside them), so
+that the fitted model meets slower and faster customers than the training tempo and leans on no one
+tempo; the other splits keep their split's tempo for every customer."""
+
+
+def varied_tempo(rng: random.Random) -> Tempo:
+    """One training customer's tempo: each multiplier drawn uniformly from `TRAIN_TEMPO_RANGE`."""
+    return Tempo(**{name: rng.uniform(low, high) for name, (low, high) in TRAIN_TEMPO_RANGE.items()})
 
 
 class Customer:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from complaint_radar.customers.journey_episodes import COMPLAINER_EPISODES
 from complaint_radar.customers.journey_negatives import NEGATIVE_EPISODES
 from complaint_radar.customers.journey_wording import SPLITS
-from complaint_radar.customers.journey_writer import SHANGHAI, TEMPO, Customer
+from complaint_radar.customers.journey_writer import SHANGHAI, TEMPO, Customer, varied_tempo
 
 # Archetype shares. Complainers escalate through behaviour, words or both, as quick escalators, slow
 # burns, after a staff mistake or an unsatisfying closure, across channels, or inside a seasonal dip; a
@@ -78,8 +78,9 @@ def generate_journeys(
     Each customer has a seeded generator of its own, so journey i does not depend on n_customers.
     Truth per customer: archetype, industry, language, split, whether and when they filed, when they
     first gave a warning (`warned_at`) and whether that was ≥ 24 h before filing (`catchable`).
-    `tempo` names another split whose tempo to use (the split's own by default): e.g. the training
-    wording with the evaluation tempo, to tell what wording does from what timing does.
+    `tempo` names a split whose tempo every customer gets (by default: the split's own, and for `train`
+    a tempo drawn per customer from `journey_writer.TRAIN_TEMPO_RANGE`): e.g. the training wording with
+    the evaluation tempo, to tell what wording does from what timing does.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown journey split {split!r}; use one of {', '.join(SPLITS)}")
@@ -91,7 +92,14 @@ def generate_journeys(
     for i in range(n_customers):
         rng = random.Random(f"{split}:{seed}:{i}")
         archetype = rng.choices(names, weights)[0]
-        c = Customer(rng, f"c{seed}-{i:05d}", start.astimezone(SHANGHAI), split, TEMPO[tempo or split])
+        # Training customers each get a tempo of their own (a generator apart, so the journey's own draws
+        # are the same whatever the tempo); an asked-for tempo, or another split's, is the same for all.
+        pace = (
+            varied_tempo(random.Random(f"tempo:{seed}:{i}")) if split == "train" and tempo is None else None
+        )
+        c = Customer(
+            rng, f"c{seed}-{i:05d}", start.astimezone(SHANGHAI), split, pace or TEMPO[tempo or split]
+        )
         partial = rng.random() < PARTIAL_HISTORY_SHARE
         if partial:
             c.join(c.t0 - timedelta(days=rng.uniform(10, 40)))
