@@ -102,6 +102,7 @@ def summary_table(
     prob: list[ProbabilityReport],
     cv: dict[str, Any],
     old_prob: list[ProbabilityReport],
+    seeds: str = "held-out seeds",
 ) -> list[str]:
     rows = [
         (
@@ -134,8 +135,8 @@ def summary_table(
     }
     folds = cv.get("folds", "?")
     lines = [
-        f"| metric | this engine, held-out seeds | this engine, CV on training seeds ({folds} folds) "
-        "| main's engine, held-out seeds |",
+        f"| metric | this engine, {seeds} | this engine, CV on training seeds ({folds} folds) "
+        f"| main's engine, {seeds} |",
         "|---|---:|---:|---:|",
     ]
     for name, ours, theirs, digits in rows:
@@ -332,7 +333,14 @@ def main() -> None:
         "",
         f"### Mean ± sd over {len(args.seeds)} {args.split} seeds of {args.customers} customers",
         "",
-        *summary_table(new, old, probs, fitted.get("cross_validation", {}), old_probs),
+        *summary_table(
+            new,
+            old,
+            probs,
+            fitted.get("cross_validation", {}),
+            old_probs,
+            "held-out seeds" if args.split == "eval" else f"{args.split} seeds",
+        ),
         "",
         "### Per seed",
         "",
