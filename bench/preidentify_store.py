@@ -12,8 +12,14 @@ ECE and reliability curve of `complaint_probability_7d`. Mean ± sd over the see
 With `--baseline-rows DIR` the baseline's rows are read from an earlier run of `--baseline-ref`'s own
 copy of this script (its `DIR/seed<N>/new.csv`, same customers and seeds) instead of being replayed.
 
+With `--split dev` the development journeys (`DEV_SEEDS` by default: a third phrase bank, the evaluation
+tempo) are replayed instead, to check changes without reading the held-out journeys; `--tempo eval` with
+`--split train` gives the training wording at the evaluation tempo (`bench/preidentify_diagnose.py` says
+who is flagged and by what on those splits).
+
 Run: .venv/bin/python bench/preidentify_store.py [--customers 400] [--seeds 201 202 203]
-     [--baseline-ref main | none] [--baseline-rows DIR] [--out docs/benchmarks_preidentify.md]
+     [--split eval | dev | train] [--tempo eval] [--baseline-ref main | none] [--baseline-rows DIR]
+     [--out docs/benchmarks_preidentify.md]
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ from complaint_radar.customers.evaluation import (
     probability_report,
     render_reliability,
 )
-from complaint_radar.customers.journeys import EVAL_SEEDS, Journeys, generate_journeys
+from complaint_radar.customers.journey_wording import SPLITS
+from complaint_radar.customers.journeys import DEV_SEEDS, EVAL_SEEDS, Journeys, generate_journeys
 from complaint_radar.customers.likelihood import MODEL_FILE, ComplaintModel
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake.replay import replay_files
@@ -95,6 +102,7 @@ def summary_table(
     prob: list[ProbabilityReport],
     cv: dict[str, Any],
     old_prob: list[ProbabilityReport],
+    seeds: str = "held-out seeds",
 ) -> list[str]:
     rows = [
         (
@@ -127,8 +135,8 @@ def summary_table(
     }
     folds = cv.get("folds", "?")
     lines = [
-        f"| metric | this engine, held-out seeds | this engine, CV on training seeds ({folds} folds) "
-        "| main's engine, held-out seeds |",
+        f"| metric | this engine, {seeds} | this engine, CV on training seeds ({folds} folds) "
+        f"| main's engine, {seeds} |",
         "|---|---:|---:|---:|",
     ]
     for name, ours, theirs, digits in rows:
@@ -228,7 +236,9 @@ def archetype_table(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--customers", type=int, default=400)
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(EVAL_SEEDS))
+    parser.add_argument("--seeds", type=int, nargs="+", default=None)
+    parser.add_argument("--split", choices=SPLITS, default="eval")
+    parser.add_argument("--tempo", choices=SPLITS, default=None, help="another split's tempo")
     parser.add_argument(
         "--baseline-ref", default="main", help="git ref of the engine to compare with, or 'none'"
     )
@@ -238,6 +248,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_preidentify.md")
     parser.add_argument("--data", type=Path, help="not used (synthetic journeys); bench/run_all.py passes it")
     args = parser.parse_args()
+    if args.seeds is None:
+        args.seeds = list(DEV_SEEDS if args.split == "dev" else EVAL_SEEDS)
     assessor = Assessor.load()
     model = ComplaintModel.bundled()
     new: list[PreIdentificationReport] = []
@@ -251,7 +263,7 @@ def main() -> None:
         replayed = old is not None and args.baseline_rows is None
         baseline = source_of(args.baseline_ref, Path(tmp, "baseline")) if replayed else None
         for seed in args.seeds:
-            journeys = generate_journeys(args.customers, seed, START, split="eval")
+            journeys = generate_journeys(args.customers, seed, START, split=args.split, tempo=args.tempo)
             items.append(len(journeys.messages) + len(journeys.events))
             work = Path(tmp, f"seed{seed}")
             work.mkdir()
@@ -281,7 +293,9 @@ def main() -> None:
         f"{' '.join(map(str, args.seeds))} --baseline-ref {args.baseline_ref}"
         f"{' --baseline-rows DIR' if args.baseline_rows else ''}`. Synthetic journeys from "
         "`customers.journeys` (150 days per customer, 简体/繁體/English, archetypes and shares in that "
-        "module) of the **evaluation split**: a phrase bank written separately from the training one (no "
+        f"module) of the **{args.split} split**"
+        + (f" at the {args.tempo} tempo" if args.tempo else "")
+        + ": a phrase bank written separately from the training one (no "
         "sentence shared) "
         "and another tempo (gaps between contacts ×1.3, lead to filing ×0.8, behaviour spread ×1.25); the "
         "7-day model was fitted on training seeds only (`docs/model_cards/complaint_probability_7d.md`). "
@@ -307,7 +321,7 @@ def main() -> None:
         f"({fitted.get('fitted_on', {}).get('customers', '?')} customers each); its setting, "
         "calibration and *high* cut-off were chosen by 5-fold cross-validation grouped by customer on those "
         "same seeds (the CV column: out-of-fold figures, mean ± sd over folds); every other column is "
-        f"measured on the held-out evaluation seeds {' '.join(map(str, args.seeds))}, never read by the "
+        f"measured on the {args.split} seeds {' '.join(map(str, args.seeds))}, never read by the "
         "fitter. Rebuild the model with `make models` (or `.venv/bin/python -m "
         "complaint_radar.services.customers.fit_profile_model`).",
         "",
@@ -317,9 +331,16 @@ def main() -> None:
         f"Machine: {cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; 1-minute load "
         f"average {os.getloadavg()[0]:.1f} at the end.",
         "",
-        f"### Mean ± sd over {len(args.seeds)} evaluation seeds of {args.customers} customers",
+        f"### Mean ± sd over {len(args.seeds)} {args.split} seeds of {args.customers} customers",
         "",
-        *summary_table(new, old, probs, fitted.get("cross_validation", {}), old_probs),
+        *summary_table(
+            new,
+            old,
+            probs,
+            fitted.get("cross_validation", {}),
+            old_probs,
+            "held-out seeds" if args.split == "eval" else f"{args.split} seeds",
+        ),
         "",
         "### Per seed",
         "",

@@ -640,12 +640,14 @@ _PRAISE_WORDS_ZH = (
     r"谢谢|謝謝|多谢|多謝|感谢|感謝|唔该|唔該|辛苦|点赞|好评|满意|滿意|很好|挺好|真好|不错|不錯|专业|專業|"
     r"耐心|热情|熱情|给力|給力|顺利|順利|很快|好快|快捷|及时|及時|周到|靠谱|靠譜|贴心|貼心|亲切|親切|"
     r"细心|細心|用心|到位|友好|客气|客氣|温柔|溫柔|高效|效率\w{0,3}高|服务好|服務好|态度好|態度好|漂亮|"
-    r"窝心|窩心|暖心|感动|感動|记得我|記得我|认得我|認得我|没话说|無可挑剔|无可挑剔|搞掂|搞定"
+    r"窝心|窩心|暖心|感动|感動|记得我|記得我|认得我|認得我|没话说|無可挑剔|无可挑剔|搞掂|搞定|"
+    r"好人|人很好|人好好|和气|和氣|有礼貌|有禮貌|耐性"
 )
 _PRAISE_WORDS_EN = (
     r"thanks|thank you|cheers|appreciat\w*|great|lovely|brilliant|excellent|helpful|patient|friendly|"
     r"quick(?:ly)?|smooth(?:ly)?|perfect(?:ly)?|kind(?! of)|professional|amazing|wonderful|fantastic|superb|"
-    r"spot on|a pleasure|sort(?:s|ed)? me out|in no time|remembered (?:me|my name)|well done|happy|pleased"
+    r"spot on|a pleasure|sort(?:s|ed)? me out|in no time|remembered (?:me|my name)|well done|happy|pleased|"
+    r"nice|courteous|polite"
 )
 # A problem said to be settled (解决了 / "sorted"): a satisfied ending, but no praise of the contacts.
 _SETTLED_WORDS_ZH = r"解决了|處理好了|处理好了|办好了|辦好了|修好了"
@@ -709,7 +711,10 @@ _EACH_CONTACT = re.compile(
     r"每次|每回|每一次|一直|总是|總是|向来|向來|[两兩二三四五六七八九十几幾]次都|[两兩二三四五六七八九十几幾]回都|"
     r"\balways\b|"
     r"\b(?:every (?:time|one|call|visit)|each (?:time|one|call|visit)|both times|all of them|"
-    r"all \w+ times)\b"
+    r"all \w+ times)\b|"
+    # Each person met praised (每个同事都很客气 / 个个都好好人 / "everyone was lovely"): every contact was.
+    r"(?:每个|每個|每位|每一位)\w{0,4}都|个个都|個個都|人人都|大家都|"
+    r"\b(?:everyone|everybody|every single (?:one|person|agent))\b"
 )
 
 
@@ -752,6 +757,8 @@ def _praise_frame(w: Work, codes: set[CueCode]) -> bool:
 # A return named without a count (又来麻烦你们了 / "another visit", "me again"): a frequent customer.
 _RETURN_VISIT = re.compile(
     r"又(?:要|得)?(?:来|來|麻烦|麻煩|打扰|打擾)|再次(?:来|來|光临|光臨|麻烦|麻煩|打扰|打擾)|"
+    # Visits counted in a way the cue lexicon does not count (嚟咗兩次 / 来了两回): a return, too.
+    r"(?:来|來|嚟)(?:了|咗|过|過)?(?:[两兩二三四五六七八九十几幾]|好几|好幾)(?:次|趟|回|轉|转)|"
     r"\b(?:another|one more) (?:visit|call|trip|chat)\b|\b(?:it'?s|i'?m) (?:me|back) again\b|"
     r"\bcalling (?:again|back)\b"
 )
@@ -881,13 +888,16 @@ _REQUEST_OPENING = re.compile(
     r"请问|請問|想查|想问|想問|想了解|想咨询|想諮詢|麻烦|麻煩|请帮|請幫|帮我|幫我|帮忙|幫忙|"
     r"我想(?:查|问|問|了解|咨询|諮詢|办|辦|开通|開通|改|换|換|预约|預約)|"
     r"(?:could|can|would|will) you\b|(?:could|can|may) i\b|please\b|i(?:'d| would) like to\b|"
-    r"(?:when|what|where|which|how) (?:is|are|will|does|do|can|time)\b)"
+    r"(?:when|what|where|which|how) (?:is|are|will|does|do|can|time)\b|"
+    r"how (?:long|much|many|soon|often|far) (?:is|are|does|do|will|would|can|should)\b|"
+    r"(?:is|are) there\b|do you (?:have|do|offer|sell|open|take|accept|deliver)\b)"
 )
 # A question about why something happened (为什么又扣费 / "why was I charged"), or about a fix, an
 # earlier report or something still not done, reports a problem.
 _WHY = re.compile(
     r"为什么|為什麼|为啥|為啥|怎么又|怎麼又|还没|還沒|修好|修理|坏了|壞了|退款|投诉|投訴|"
-    r"\b(?:why|how come|fix(?:ed)?|repair(?:ed)?|broken|reported|refund\w*|still|yet|again|complain\w*)\b"
+    r"\b(?:why|how come|fix(?:ed)?|repair(?:ed)?|broken|reported|refund\w*|still|yet|again|complain\w*|"
+    r"news|update|progress|outage|down|wrong|problem|issue)\b"
 )
 _INNER_BREAK = re.compile(r"[.!?;。！？；\n]|[,，、](?=.)")
 _RHETORICAL = re.compile(r"怎么.{0,12}[啊呀]|[啊呀][?!]*$|难道|凭什么|\.{3}|。。|……")

@@ -28,6 +28,7 @@ from complaint_radar.customers.evaluation import (
 )
 from complaint_radar.customers.explain import reasons
 from complaint_radar.customers.journey_wording import phrase_bank
+from complaint_radar.customers.journey_writer import TEMPO
 from complaint_radar.customers.journeys import ARCHETYPE_SHARES, COMPLAINING, generate_journeys
 from complaint_radar.customers.likelihood import ComplaintModel, check_monotone
 from complaint_radar.customers.model_fit import (
@@ -101,6 +102,36 @@ def test_the_evaluation_phrase_bank_shares_no_sentence_with_the_training_bank() 
 
     train, evaluation = sentences(phrase_bank("train")), sentences(phrase_bank("eval"))
     assert train and evaluation and not train & evaluation
+
+
+def test_the_development_phrase_bank_shares_no_sentence_with_the_other_banks() -> None:
+    """The dev bank is checked against the eval bank in code only (nothing of it is printed: on failure
+    only the count of shared sentences shows)."""
+
+    def sentences(bank: object) -> set[str]:
+        if isinstance(bank, str):
+            return {bank} if len(bank) > 6 else set()
+        if isinstance(bank, dict):
+            return set().union(*(sentences(v) for k, v in bank.items() if k not in ("version", "cause")))
+        if isinstance(bank, list):
+            return set().union(*(sentences(v) for v in bank))
+        return set()
+
+    dev = sentences(phrase_bank("dev"))
+    shared_train = len(dev & sentences(phrase_bank("train")))
+    shared_eval = len(dev & sentences(phrase_bank("eval")))
+    assert dev and shared_train == 0 and shared_eval == 0
+
+
+def test_the_development_split_has_the_evaluation_tempo_and_its_own_wording() -> None:
+    assert TEMPO["dev"] == TEMPO["eval"] != TEMPO["train"]
+    dev = generate_journeys(30, 301, START, split="dev")
+    assert {t["split"] for t in dev.truth} == {"dev"}
+    assert dev.messages != generate_journeys(30, 301, START, split="train").messages
+    same_people = generate_journeys(30, 301, START, split="train", tempo="eval")
+    assert [t["archetype"] for t in same_people.truth] == [
+        t["archetype"] for t in generate_journeys(30, 301, START, split="train").truth
+    ]
 
 
 # --- metrics --------------------------------------------------------------------------------------------
@@ -386,3 +417,15 @@ def test_the_tree_shares_add_up_to_the_log_odds_and_soothing_inputs_are_never_re
     features = {name: Feature(value, (f"e-{name}",)) for name, value in f.items()}
     codes = {r.code for r in reasons(60, prediction.contributions, features, {})}
     assert "keeps_buying" not in codes and "recent_stage" in codes
+
+
+def test_training_customers_each_get_a_tempo_within_the_training_range() -> None:
+    import random
+
+    from complaint_radar.customers.journey_writer import TRAIN_TEMPO_RANGE, varied_tempo
+
+    paces = [varied_tempo(random.Random(f"tempo:1:{i}")) for i in range(50)]
+    for name, (low, high) in TRAIN_TEMPO_RANGE.items():
+        values = [getattr(p, name) for p in paces]
+        assert all(low <= v <= high for v in values) and len(set(values)) == 50
+    assert TRAIN_TEMPO_RANGE["gap"][0] < TEMPO["train"].gap < TRAIN_TEMPO_RANGE["gap"][1]

@@ -1,8 +1,10 @@
 """Wording of synthetic journeys: the phrase bank of a split, in 简体, 繁體 (Taiwan or Hong Kong) or English.
 
-Two phrase banks exist and share no sentence: `train` (data/journey_phrases.yaml) for the seeds the
-profile model is fitted on, and `eval` (data/journey_phrases_eval.yaml, written separately) for the
-seeds it is reported on, so that the model is never scored on the wording it was fitted with.
+Three phrase banks exist and share no sentence: `train` (data/journey_phrases.yaml) for the seeds the
+profile model is fitted on, `eval` (data/journey_phrases_eval.yaml, written separately) for the seeds it
+is reported on, so that the model is never scored on the wording it was fitted with, and `dev`
+(data/journey_phrases_dev.yaml, written separately again) for the development seeds that changes are
+checked on, so that the held-out wording is never read to decide a change.
 A key is looked up per script: `<key>_en` for English, `<key>_hant` for 繁體 when the bank has it,
 otherwise the 简体 `<key>` converted with zhconv to Taiwan or Hong Kong usage.
 """
@@ -17,15 +19,19 @@ from typing import Any
 import yaml
 import zhconv
 
-SPLITS = ("train", "eval")
+SPLITS = ("train", "eval", "dev")
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
-_BANK_FILES = {"train": "data/journey_phrases.yaml", "eval": "data/journey_phrases_eval.yaml"}
+_BANK_FILES = {
+    "train": "data/journey_phrases.yaml",
+    "eval": "data/journey_phrases_eval.yaml",
+    "dev": "data/journey_phrases_dev.yaml",
+}
 _ZH_PUNCT = str.maketrans({",": "，", "?": "？", "!": "！", ":": "："})
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def phrase_bank(split: str) -> dict[str, Any]:
-    """The phrase bank of `split` ('train' or 'eval')."""
+    """The phrase bank of `split` ('train', 'eval' or 'dev')."""
     if split not in _BANK_FILES:
         raise ValueError(f"unknown journey split {split!r}; use one of {', '.join(SPLITS)}")
     text = resources.files("complaint_radar.customers").joinpath(_BANK_FILES[split]).read_text("utf-8")

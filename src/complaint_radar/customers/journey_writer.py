@@ -45,7 +45,21 @@ class Tempo:
     spread: float
 
 
-TEMPO = {"train": Tempo(1.0, 1.0, 1.0), "eval": Tempo(1.3, 0.8, 1.25)}
+TEMPO = {"train": Tempo(1.0, 1.0, 1.0), "eval": Tempo(1.3, 0.8, 1.25), "dev": Tempo(1.3, 0.8, 1.25)}
+"""The development split mimics the held-out conditions (the evaluation tempo) with wording of its own."""
+TRAIN_TEMPO_RANGE: dict[str, tuple[float, float]] = {
+    "gap": (0.8, 1.45),
+    "lead": (0.7, 1.15),
+    "spread": (0.85, 1.35),
+}
+"""Training journeys draw each customer's tempo from these ranges (the training tempo inside them), so
+that the fitted model meets slower and faster customers than the training tempo and leans on no one
+tempo; the other splits keep their split's tempo for every customer."""
+
+
+def varied_tempo(rng: random.Random) -> Tempo:
+    """One training customer's tempo: each multiplier drawn uniformly from `TRAIN_TEMPO_RANGE`."""
+    return Tempo(**{name: rng.uniform(low, high) for name, (low, high) in TRAIN_TEMPO_RANGE.items()})
 
 
 class Customer:
@@ -55,11 +69,18 @@ class Customer:
     (the formal complaint itself is not a warning). `background()` then adds ordinary life.
     """
 
-    def __init__(self, rng: random.Random, customer_id: str, start: datetime, split: str = "train") -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        customer_id: str,
+        start: datetime,
+        split: str = "train",
+        tempo: Tempo | None = None,
+    ) -> None:
         self.rng = rng
         self.customer_id = customer_id
         self.split = split
-        self.tempo = TEMPO[split]
+        self.tempo = tempo or TEMPO[split]
         self.start = start
         self.end = start + timedelta(days=HISTORY_DAYS)
         self.t0 = start + timedelta(days=rng.uniform(95.0, 125.0))

@@ -1,8 +1,10 @@
 """Seeded synthetic customer journeys (简体, 繁體, English) in the replay formats, with ground truth.
 
-Two splits: `train` journeys (worded with the training phrase bank, training tempo) are what the profile
+Three splits: `train` journeys (worded with the training phrase bank, training tempo) are what the profile
 model is fitted on; `eval` journeys (a phrase bank written separately, another tempo) are what it is
-reported on. Seeds are kept apart too (`TRAIN_SEEDS`, `EVAL_SEEDS`).
+reported on; `dev` journeys (a third phrase bank, the evaluation tempo) are what changes are checked on,
+so that the held-out journeys are never read to decide one. Seeds are kept apart too (`TRAIN_SEEDS`,
+`EVAL_SEEDS`, `DEV_SEEDS`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, NamedTuple
 from complaint_radar.customers.journey_episodes import COMPLAINER_EPISODES
 from complaint_radar.customers.journey_negatives import NEGATIVE_EPISODES
 from complaint_radar.customers.journey_wording import SPLITS
-from complaint_radar.customers.journey_writer import SHANGHAI, Customer
+from complaint_radar.customers.journey_writer import SHANGHAI, TEMPO, Customer, varied_tempo
 
 # Archetype shares. Complainers escalate through behaviour, words or both, as quick escalators, slow
 # burns, after a staff mistake or an unsatisfying closure, across channels, or inside a seasonal dip; a
@@ -48,6 +50,7 @@ ARCHETYPE_SHARES: dict[str, float] = {
 COMPLAINING = frozenset(COMPLAINER_EPISODES)
 TRAIN_SEEDS = (101, 102, 103, 104)
 EVAL_SEEDS = (211, 212, 213)
+DEV_SEEDS = (301, 302, 303)
 PARTIAL_HISTORY_SHARE = 0.12
 """Customers first seen 10–40 days before their episode (newcomers: no long history to judge them by)."""
 CATCHABLE_LEAD = timedelta(hours=24)
@@ -68,22 +71,35 @@ def generate_journeys(
     *,
     split: str = "train",
     shares: Mapping[str, float] | None = None,
+    tempo: str | None = None,
 ) -> Journeys:
     """`n_customers` journeys over `HISTORY_DAYS` from `start`; the same seed and split give the same rows.
 
     Each customer has a seeded generator of its own, so journey i does not depend on n_customers.
     Truth per customer: archetype, industry, language, split, whether and when they filed, when they
     first gave a warning (`warned_at`) and whether that was ≥ 24 h before filing (`catchable`).
+    `tempo` names a split whose tempo every customer gets (by default: the split's own, and for `train`
+    a tempo drawn per customer from `journey_writer.TRAIN_TEMPO_RANGE`): e.g. the training wording with
+    the evaluation tempo, to tell what wording does from what timing does.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown journey split {split!r}; use one of {', '.join(SPLITS)}")
+    if tempo is not None and tempo not in TEMPO:
+        raise ValueError(f"unknown tempo {tempo!r}; use one of {', '.join(TEMPO)}")
     table = dict(shares or ARCHETYPE_SHARES)
     names, weights = list(table), list(table.values())
     out = Journeys([], [], [])
     for i in range(n_customers):
         rng = random.Random(f"{split}:{seed}:{i}")
         archetype = rng.choices(names, weights)[0]
-        c = Customer(rng, f"c{seed}-{i:05d}", start.astimezone(SHANGHAI), split)
+        # Training customers each get a tempo of their own (a generator apart, so the journey's own draws
+        # are the same whatever the tempo); an asked-for tempo, or another split's, is the same for all.
+        pace = (
+            varied_tempo(random.Random(f"tempo:{seed}:{i}")) if split == "train" and tempo is None else None
+        )
+        c = Customer(
+            rng, f"c{seed}-{i:05d}", start.astimezone(SHANGHAI), split, pace or TEMPO[tempo or split]
+        )
         partial = rng.random() < PARTIAL_HISTORY_SHARE
         if partial:
             c.join(c.t0 - timedelta(days=rng.uniform(10, 40)))

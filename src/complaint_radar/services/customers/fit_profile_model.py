@@ -1,15 +1,15 @@
 """Fit the 7-day complaint model (customers/data/complaint_model.json) on replayed training journeys.
 
-Training journeys (`customers.journeys`, split `train`, seeds `TRAIN_SEEDS`: the training phrase bank and
-tempo) are replayed through the code behind `complaint-radar replay` (live ingestion into a throwaway
-store, cases opened on the way); every profile computed is a row. The model is monotone gradient-boosted
-trees (customers.boosting); their setting is chosen by grouped 5-fold cross-validation (by customer),
-the probability calibrated (isotonic) on the out-of-fold log-odds and the *high* cut-off chosen on the
-out-of-fold probabilities (customers.model_fit). Cases are opened partly on the customer's
-level, which the model sets: the first round replays with a model that raises no level but the SPEC
-stage floor (cases open on the messages' own rules), later rounds with the previous round's fit
-(`--rounds`), so the result does not depend on the model bundled before. Evaluation seeds and their
-phrase bank are never read here.
+Training journeys (`customers.journeys`, split `train`, seeds `TRAIN_SEEDS`: the training phrase bank, a
+tempo drawn per customer) are replayed through the code behind `complaint-radar replay` (live ingestion
+into a throwaway store, cases opened on the way); every profile computed is a row. The model is monotone
+gradient-boosted trees (customers.boosting); their setting is chosen by grouped 5-fold cross-validation
+(by customer), the probability calibrated (isotonic) on the out-of-fold log-odds and the *high* cut-off
+chosen on the out-of-fold probabilities (customers.model_fit). Cases are opened partly on the customer's
+level, which the model sets: the first round replays with a model that raises no level but the SPEC stage
+floor (cases open on the messages' own rules), later rounds with the previous round's fit (`--rounds`),
+so the result does not depend on the model bundled before. Evaluation seeds and their phrase bank are
+never read here, nor the development split's.
 
 Run: python -m complaint_radar.services.customers.fit_profile_model [--customers 400]
      [--seeds 101 102 ...] [--rounds 2] [--out src/complaint_radar/customers/data/complaint_model.json]
@@ -191,7 +191,8 @@ def report(result: Fit, seeds: Sequence[int], customers: int, rounds: int, start
             "cases, not the neutral one `make models` starts from (time on a loaded machine)."
         ),
         "",
-        "Data: synthetic training journeys (split `train`: training phrase bank and tempo), seeds "
+        "Data: synthetic training journeys (split `train`: training phrase bank, a tempo drawn per "
+        "customer from `journey_writer.TRAIN_TEMPO_RANGE`), seeds "
         f"{seed_list}, {customers} customers each, replayed through `complaint-radar replay`'s code; "
         f"{len(data.y):,} profile rows before filing, {int(data.y.sum()):,} followed by a formal complaint "
         "within 7 days. Evaluation seeds and the evaluation phrase bank are never read by the fitter.",
