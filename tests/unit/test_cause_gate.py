@@ -109,9 +109,17 @@ def test_a_gate_reading_no_problem_drops_the_heads_reading_for_known_channels_on
     closed = _with_gate(-10.0)
     bundled = load_cause_model()
     # A calm message that only the stage heads read as a problem (a review: the heads' explicit reading
-    # counts only for messages to the company).
-    text = "I have a question about the delay repay scheme"
-    assert _stage(bundled, text, None) == "latent_grumble"  # the heads' reading, kept for unknown origin
+    # counts only for messages to the company). Which calm wording the heads misread changes with each
+    # retrain, so the test takes the first of a few that the bundled model reads so.
+    candidates = [
+        "I have a question about the delay repay scheme",
+        "Can someone explain the delay repay scheme to me",
+        "Could you explain how the late fee works",
+        "A question about the waiting list for the clinic",
+    ]
+    misread = [t for t in candidates if _stage(bundled, t, None) == "latent_grumble"]
+    assert misread, "no calm candidate is read as a latent grumble by the heads: add one"
+    text = misread[0]  # the heads' reading, kept for unknown origin
     assert _stage(closed, text, "review") == "none"
     assert _stage(closed, text, None) == "latent_grumble"
 

@@ -199,6 +199,14 @@ _NOWHERE_TO_STAY = re.compile(
 )
 _NEVER_ORDERED = re.compile(r"乱扣|从来没(?:订|开通|办|用)|never (?:ordered|signed up|subscribed|asked for)")
 _QUESTION = re.compile(r"[?？]")
+# Speed asked for in so many words, or a time limit set on the fix (docs/cause_annotation.md §5: `expedite`
+# is "speed: today, as soon as possible, hurry, a firm date").
+_SPEED = re.compile(r"尽快|盡快|赶紧|趕緊|赶快|趕快|as soon as possible|\basap\b|urgently", re.IGNORECASE)
+_TIME_LIMIT = re.compile(
+    r"今天|今日|今晚|明天|聽日|听日|马上|馬上|立刻|\d+\s*(?:个|個)?(?:小时|小時|钟头)|"
+    r"\b(?:today|tonight|tomorrow|by (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of))\b",
+    re.IGNORECASE,
+)
 
 
 def _implied(add: Callable[[str, float], None], cues: Sequence[CueHit], causes: set[str], norm: str) -> None:
@@ -212,6 +220,8 @@ def _implied(add: Callable[[str, float], None], cues: Sequence[CueHit], causes: 
     many = any(c.code is CueCode.REPEAT_CONTACT and contact_count(c.text) >= 3 for c in cues)
     if many and CueCode.LONG_WAIT in codes:
         add(Demand.EXPEDITE, 0.5)  # the third call about an overdue answer asks for speed (S10)
+    if _SPEED.search(norm) or (CueCode.DEADLINE_ULTIMATUM in codes and _TIME_LIMIT.search(norm)):
+        add(Demand.EXPEDITE, 0.5)  # "hurry", or a fix by a set time or else (S07, S13)
     if Cause.PRICE_BILLING in causes and _NEVER_ORDERED.search(norm):
         add(Demand.REFUND, 0.5)  # a charge for something never ordered asks for the money back (S18)
     if Cause.FACILITY_SYSTEM_FAILURE in causes and (

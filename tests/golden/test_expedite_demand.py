@@ -1,0 +1,42 @@
+"""`expedite` read from words that ask for speed or set a time on the fix (docs/cause_annotation.md §5:
+"speed: today, as soon as possible, hurry, a firm date"), whatever the cause model says; sentences written
+for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from complaint_radar.pipeline import Analyzer
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "水管爆了两天没人来修，麻烦尽快派师傅过来",
+        "訂單卡咗一個禮拜，請盡快處理",
+        "The heating's been off since Sunday, get an engineer out ASAP please",
+        "My refund is three weeks late. Pay it by Friday or I'm going to the ombudsman.",
+        "包裹丢了还不认账，今天不给我答复我就去投诉",
+    ],
+)
+def test_speed_asked_for_or_a_deadline_on_the_fix_is_expedite(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert "expedite" in {d.code for d in a.demands}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not happy that the kettle broke after a week, I'd like my money back",
+        "排队等了四十分钟，柜员还一直催我快点",
+        "Can I collect the parcel today instead of tomorrow?",
+    ],
+)
+def test_no_speed_asked_is_no_expedite(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="chat")
+    assert "expedite" not in {d.code for d in a.demands}
