@@ -35,6 +35,7 @@ def test_speed_asked_for_or_a_deadline_on_the_fix_is_expedite(analyzer: Analyzer
         "I'm not happy that the kettle broke after a week, I'd like my money back",
         "排队等了四十分钟，柜员还一直催我快点",
         "Can I collect the parcel today instead of tomorrow?",
+        "东西坏了寄回去换，客服说会尽快处理",
     ],
 )
 def test_no_speed_asked_is_no_expedite(analyzer: Analyzer, text: str) -> None:

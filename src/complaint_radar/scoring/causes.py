@@ -201,7 +201,10 @@ _NEVER_ORDERED = re.compile(r"乱扣|从来没(?:订|开通|办|用)|never (?:or
 _QUESTION = re.compile(r"[?？]")
 # Speed asked for in so many words, or a time limit set on the fix (docs/cause_annotation.md §5: `expedite`
 # is "speed: today, as soon as possible, hurry, a firm date").
-_SPEED = re.compile(r"尽快|盡快|赶紧|趕緊|赶快|趕快|as soon as possible|\basap\b|urgently", re.IGNORECASE)
+# Not the staff's promise the customer quotes (客服说会尽快处理).
+_SPEED = re.compile(
+    r"(?<![会會])(?:尽快|盡快)|赶紧|趕緊|赶快|趕快|as soon as possible|\basap\b|urgently", re.IGNORECASE
+)
 _TIME_LIMIT = re.compile(
     r"今天|今日|今晚|明天|聽日|听日|马上|馬上|立刻|\d+\s*(?:个|個)?(?:小时|小時|钟头)|"
     r"\b(?:today|tonight|tomorrow|by (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of))\b",
