@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from complaint_radar import Analyzer
+from complaint_radar.types import Stage
 
-RANK = ["none", "latent_grumble", "explicit_grumble", "potential_complaint", "formal_complaint"]
 LEVEL = ["low", "medium", "high", "critical"]
 
 
@@ -205,9 +205,9 @@ KNOWN_GAPS: dict[str, str] = {
 def test_english_message_reaches_its_stage(analyzer: Analyzer, name: str) -> None:
     case = CASES[name]
     a = analyzer.assess(case.text, channel="chat")
-    rank = RANK.index(a.stage.value)
+    rank = a.stage.rank
     problems = []
-    if not RANK.index(case.min_stage) <= rank <= RANK.index(case.max_stage):
+    if not Stage(case.min_stage).rank <= rank <= Stage(case.max_stage).rank:
         problems.append(f"stage {a.stage.value} not in [{case.min_stage}, {case.max_stage}]")
     causes = {c.code for c in a.causes}
     if not case.causes <= causes:

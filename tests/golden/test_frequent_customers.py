@@ -11,11 +11,9 @@ import pytest
 
 from complaint_radar import Analyzer
 
-RANK = ["none", "latent_grumble", "explicit_grumble", "potential_complaint", "formal_complaint"]
-
 
 def _rank(analyzer: Analyzer, text: str) -> int:
-    return RANK.index(analyzer.assess(text, channel="chat").stage.value)
+    return analyzer.assess(text, channel="chat").stage.rank
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from complaint_radar import Analyzer, Assessment
+from complaint_radar.types import Stage
 
-RANK = ["none", "latent_grumble", "explicit_grumble", "potential_complaint", "formal_complaint"]
 LEVEL = ["low", "medium", "high", "critical"]
 
 S13_TEXT = (
@@ -221,10 +221,10 @@ SCENARIOS = [
 
 def _check(a: Assessment, s: Scenario) -> list[str]:
     problems = []
-    rank = RANK.index(a.stage.value)
+    rank = a.stage.rank
     if s.stage and a.stage.value != s.stage:
         problems.append(f"stage {a.stage.value} != {s.stage}")
-    if s.max_stage and rank > RANK.index(s.max_stage):
+    if s.max_stage and rank > Stage(s.max_stage).rank:
         problems.append(f"stage {a.stage.value} > {s.max_stage}")
     cues = {c.code.value for c in a.cues if c.counts}
     if not s.cues <= cues:
@@ -270,7 +270,7 @@ def test_s17b_negated_complaint_does_not_escalate(analyzer: Analyzer) -> None:
     a = analyzer.assess("我不是要投诉啊,就是想问一下退款到哪一步了。", channel="chat")
     intents = [c for c in a.cues if c.code.value == "complaint_intent"]
     assert intents and all(c.negated for c in intents)
-    assert RANK.index(a.stage.value) <= 1
+    assert a.stage.rank <= 1
     assert a.risk_level.value == "low"
 
 
@@ -308,7 +308,7 @@ def test_praise_with_every_time_is_not_a_grumble(analyzer: Analyzer, text: str) 
 @pytest.mark.parametrize("text", ["每次都这样,烦死了", "每次打客服都要等半小时", "真是太好了,又坏了"])
 def test_every_time_grumbles_stay_grumbles(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
-    assert RANK.index(a.stage.value) >= 2, a.stage
+    assert a.stage.rank >= 2, a.stage
 
 
 @pytest.mark.parametrize(
@@ -342,7 +342,7 @@ def test_a_settled_and_thanked_problem_is_not_a_grumble(analyzer: Analyzer, text
 )
 def test_praise_that_turns_to_a_problem_or_sarcasm_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
-    assert RANK.index(a.stage.value) >= 1, a.stage
+    assert a.stage.rank >= 1, a.stage
 
 
 @pytest.mark.parametrize(
@@ -373,7 +373,7 @@ def test_asking_for_a_name_or_a_manager_to_praise_is_not_escalation(analyzer: An
 )
 def test_asking_for_a_name_or_a_manager_in_anger_stays_escalation(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
-    assert RANK.index(a.stage.value) >= 3, (a.stage, a.stage_evidence)
+    assert a.stage.rank >= 3, (a.stage, a.stage_evidence)
 
 
 @pytest.mark.parametrize(
@@ -403,7 +403,7 @@ def test_praise_that_counts_the_contacts_is_not_a_repeat_contact(analyzer: Analy
 )
 def test_counted_contacts_without_praise_stay_repeat_contacts(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
-    assert RANK.index(a.stage.value) >= 2, (a.stage, a.stage_evidence)
+    assert a.stage.rank >= 2, (a.stage, a.stage_evidence)
 
 
 @pytest.mark.parametrize(
@@ -430,7 +430,7 @@ def test_a_complaint_taken_back_as_a_joke_is_not_one(analyzer: Analyzer, text: s
 def test_a_complaint_in_exasperation_is_still_one(analyzer: Analyzer, text: str) -> None:
     """开什么玩笑 / "are you kidding me" before a complaint is anger, not a joke."""
     a = analyzer.assess(text, channel="chat")
-    assert RANK.index(a.stage.value) >= 3, (a.stage, a.stage_evidence)
+    assert a.stage.rank >= 3, (a.stage, a.stage_evidence)
 
 
 @pytest.mark.parametrize(
@@ -443,7 +443,7 @@ def test_a_complaint_in_exasperation_is_still_one(analyzer: Analyzer, text: str)
 )
 def test_a_complaint_about_a_third_party_is_not_one_about_the_company(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
-    assert RANK.index(a.stage.value) <= 1, (a.stage, a.stage_evidence)
+    assert a.stage.rank <= 1, (a.stage, a.stage_evidence)
 
 
 @pytest.mark.parametrize(
@@ -452,7 +452,7 @@ def test_a_complaint_about_a_third_party_is_not_one_about_the_company(analyzer: 
 )
 def test_a_complaint_about_the_company_staff_stays_one(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
-    assert RANK.index(a.stage.value) >= 3, (a.stage, a.stage_evidence)
+    assert a.stage.rank >= 3, (a.stage, a.stage_evidence)
 
 
 @pytest.mark.parametrize(
@@ -479,7 +479,7 @@ def test_a_plain_request_is_not_a_grumble(analyzer: Analyzer, text: str) -> None
 )
 def test_a_request_about_a_problem_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
-    assert RANK.index(a.stage.value) >= 1, (a.stage, a.stage_evidence)
+    assert a.stage.rank >= 1, (a.stage, a.stage_evidence)
 
 
 @pytest.mark.parametrize(
@@ -509,4 +509,4 @@ def test_a_loyal_customers_praise_or_denied_complaint_is_not_a_grumble(analyzer:
 )
 def test_praise_of_the_past_against_the_present_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
     a = analyzer.assess(text, channel="chat")
-    assert RANK.index(a.stage.value) >= 1, (a.stage, a.stage_evidence)
+    assert a.stage.rank >= 1, (a.stage, a.stage_evidence)
