@@ -470,6 +470,10 @@ def main() -> None:
             for i, preds in enumerate(runs.values()):
                 dump_oof(args.dump_oof.with_suffix(f".{i}.jsonl"), records, preds)
         return
+    if args.paired_with and not args.extra_train:
+        raise SystemExit("bench/causes.py: --paired-with goes with --extra-train")
+    if args.paired_with and not args.paired_with.is_file():
+        raise SystemExit(f"bench/causes.py: no out-of-fold file at {args.paired_with}")
     if args.extra_train:
         if not args.cv_only:
             raise SystemExit("bench/causes.py: --extra-train goes with --cv-only")
