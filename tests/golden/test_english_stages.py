@@ -189,10 +189,9 @@ CASES = {
 # sarcasm cue (the Chinese one is lexical); the "sarcasm" case passes since the cause model was
 # retrained on the issue-13 sixth batch (praise turning to a problem), so it is no longer listed.
 # Cases the bundled models miss today, each with why (strict: a case that passes again must leave the list).
-KNOWN_GAPS: dict[str, str] = {
-    "negated legal threat": "since the 2026-12-03 retrain the broken kettle's cause is the model's best "
-    "guess, facility_system_failure, not product_quality (no cause reaches its threshold)",
-}
+# The broken kettle ("negated legal threat") was listed from the seventh batches' retrain until the
+# eighth (2026-12-03), which reads its cause as product_quality again.
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
