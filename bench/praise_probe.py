@@ -28,6 +28,8 @@ def main() -> None:
     parser.add_argument("--probe", type=Path, default=PROBE)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    if not args.probe.is_file():
+        parser.error(f"--probe: no such file: {args.probe}")
     rows = [json.loads(line) for line in args.probe.read_text(encoding="utf-8").splitlines() if line.strip()]
     analyzer = Analyzer()
     right: Counter[tuple[str, str]] = Counter()
