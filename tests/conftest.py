@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,12 @@ settings.load_profile("complaint_radar")
 @pytest.fixture(scope="session")
 def analyzer() -> Analyzer:
     return Analyzer()
+
+
+@pytest.fixture(scope="session")
+def chat_rank(analyzer: Analyzer) -> Callable[[str], int]:
+    """The stage rank (0 none … 4 formal complaint) a chat message is read at."""
+    return lambda text: analyzer.assess(text, channel="chat").stage.rank
 
 
 # Databases for the storage tests: every test that asks for `db_url` runs once on SQLite and once on

@@ -9,13 +9,9 @@ its counterpart that must stay a grumble. Sentences written for these tests (not
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-
-from complaint_radar import Analyzer
-
-
-def _rank(analyzer: Analyzer, text: str) -> int:
-    return analyzer.assess(text, channel="chat").stage.rank
 
 
 @pytest.mark.parametrize(
@@ -28,10 +24,10 @@ def _rank(analyzer: Analyzer, text: str) -> int:
         "Fourth visit this month and everyone at the desk has been so courteous",
     ],
 )
-def test_a_count_with_everyone_praised_is_not_a_grumble(analyzer: Analyzer, text: str) -> None:
+def test_a_count_with_everyone_praised_is_not_a_grumble(chat_rank: Callable[[str], int], text: str) -> None:
     """每位/每个…都, 个个都, "everyone" with a word of praise: each contact praised (a satisfied heavy
     user's message; the learned models read the count as grumbling)."""
-    assert _rank(analyzer, text) == 0
+    assert chat_rank(text) == 0
 
 
 @pytest.mark.parametrize(
@@ -44,8 +40,8 @@ def test_a_count_with_everyone_praised_is_not_a_grumble(analyzer: Analyzer, text
         "Fourth visit this month and everyone at the desk still can't fix my card",
     ],
 )
-def test_a_count_with_everyone_blamed_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
-    assert _rank(analyzer, text) >= 2
+def test_a_count_with_everyone_blamed_stays_a_grumble(chat_rank: Callable[[str], int], text: str) -> None:
+    assert chat_rank(text) >= 2
 
 
 @pytest.mark.parametrize(
@@ -58,10 +54,10 @@ def test_a_count_with_everyone_blamed_stays_a_grumble(analyzer: Analyzer, text: 
         "請問這台除濕機保固多久?",
     ],
 )
-def test_a_plain_question_is_not_a_grumble(analyzer: Analyzer, text: str) -> None:
+def test_a_plain_question_is_not_a_grumble(chat_rank: Callable[[str], int], text: str) -> None:
     """A question opening as one (is there / how long does / do you deliver; 请问), about a price, a
     service or how long a warranty lasts (保修多久 is no wait), with nothing negative."""
-    assert _rank(analyzer, text) == 0
+    assert chat_rank(text) == 0
 
 
 @pytest.mark.parametrize(
@@ -74,5 +70,5 @@ def test_a_plain_question_is_not_a_grumble(analyzer: Analyzer, text: str) -> Non
         "退款要多久？一个星期了还没到",
     ],
 )
-def test_a_question_about_a_problem_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
-    assert _rank(analyzer, text) >= 1
+def test_a_question_about_a_problem_stays_a_grumble(chat_rank: Callable[[str], int], text: str) -> None:
+    assert chat_rank(text) >= 1

@@ -7,13 +7,9 @@ counterpart that must keep its stage. Sentences written for these tests (not fro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-
-from complaint_radar import Analyzer
-
-
-def _rank(analyzer: Analyzer, text: str) -> int:
-    return analyzer.assess(text, channel="chat").stage.rank
 
 
 @pytest.mark.parametrize(
@@ -25,10 +21,10 @@ def _rank(analyzer: Analyzer, text: str) -> int:
         "It's me again! Yesterday's chat fixed everything, thank you so much",
     ],
 )
-def test_praise_of_a_return_visit_is_not_a_grumble(analyzer: Analyzer, text: str) -> None:
+def test_praise_of_a_return_visit_is_not_a_grumble(chat_rank: Callable[[str], int], text: str) -> None:
     """又来 / "another trip" / "me again" with praise and no count: the models read 又/上次/"again" as
     grumbling (a satisfied heavy user's message)."""
-    assert _rank(analyzer, text) == 0
+    assert chat_rank(text) == 0
 
 
 @pytest.mark.parametrize(
@@ -39,10 +35,12 @@ def test_praise_of_a_return_visit_is_not_a_grumble(analyzer: Analyzer, text: str
         "Third visit this week, sorry! Your staff remembered my name, lovely as ever",
     ],
 )
-def test_a_count_praised_warmly_or_with_an_apology_is_not_a_grumble(analyzer: Analyzer, text: str) -> None:
+def test_a_count_praised_warmly_or_with_an_apology_is_not_a_grumble(
+    chat_rank: Callable[[str], int], text: str
+) -> None:
     """A counted contact without 每次/都 ("every time"), praised with a warm or personal word (记得我 /
     暖心 / "remembered my name") or with the customer's apology for coming again."""
-    assert _rank(analyzer, text) == 0
+    assert chat_rank(text) == 0
 
 
 @pytest.mark.parametrize(
@@ -56,8 +54,10 @@ def test_a_count_praised_warmly_or_with_an_apology_is_not_a_grumble(analyzer: An
         "Third call today, sorry, but my card is still blocked",
     ],
 )
-def test_a_return_or_a_count_with_a_problem_or_sarcasm_stays_a_grumble(analyzer: Analyzer, text: str) -> None:
-    assert _rank(analyzer, text) >= 2
+def test_a_return_or_a_count_with_a_problem_or_sarcasm_stays_a_grumble(
+    chat_rank: Callable[[str], int], text: str
+) -> None:
+    assert chat_rank(text) >= 2
 
 
 @pytest.mark.parametrize(
@@ -69,11 +69,11 @@ def test_a_return_or_a_count_with_a_problem_or_sarcasm_stays_a_grumble(analyzer:
     ],
 )
 def test_a_count_of_past_trips_with_nothing_open_is_a_grumble_not_a_potential_complaint(
-    analyzer: Analyzer, text: str
+    chat_rank: Callable[[str], int], text: str
 ) -> None:
     """SPEC.md §2.3: ≥ 3 contacts on the same *unresolved* issue make a potential complaint; trips told
     of with nothing still open are a grumble about the hassle (the repeat-contact cue's floor)."""
-    assert _rank(analyzer, text) == 2
+    assert chat_rank(text) == 2
 
 
 @pytest.mark.parametrize(
@@ -85,16 +85,18 @@ def test_a_count_of_past_trips_with_nothing_open_is_a_grumble_not_a_potential_co
         "这是我第三次打电话问这件事了",
     ],
 )
-def test_a_count_of_contacts_on_an_open_issue_is_a_potential_complaint(analyzer: Analyzer, text: str) -> None:
-    assert _rank(analyzer, text) >= 3
+def test_a_count_of_contacts_on_an_open_issue_is_a_potential_complaint(
+    chat_rank: Callable[[str], int], text: str
+) -> None:
+    assert chat_rank(text) >= 3
 
 
 @pytest.mark.parametrize(
     "text",
     ["房间的热水有点不够热", "排隊的時間稍微長了一點", "The checkout queue was a bit long this morning"],
 )
-def test_a_hedged_remark_is_at_most_a_latent_grumble(analyzer: Analyzer, text: str) -> None:
-    assert _rank(analyzer, text) <= 1
+def test_a_hedged_remark_is_at_most_a_latent_grumble(chat_rank: Callable[[str], int], text: str) -> None:
+    assert chat_rank(text) <= 1
 
 
 @pytest.mark.parametrize(
@@ -105,8 +107,10 @@ def test_a_hedged_remark_is_at_most_a_latent_grumble(analyzer: Analyzer, text: s
         "The room was a bit small and frankly the staff were rude",
     ],
 )
-def test_a_hedged_remark_with_a_negative_word_stays_explicit(analyzer: Analyzer, text: str) -> None:
-    assert _rank(analyzer, text) >= 2
+def test_a_hedged_remark_with_a_negative_word_stays_explicit(
+    chat_rank: Callable[[str], int], text: str
+) -> None:
+    assert chat_rank(text) >= 2
 
 
 @pytest.mark.parametrize(
@@ -117,10 +121,14 @@ def test_a_hedged_remark_with_a_negative_word_stays_explicit(analyzer: Analyzer,
         "Why was my account locked again? This is so annoying",
     ],
 )
-def test_a_question_with_a_negative_feeling_is_an_explicit_grumble(analyzer: Analyzer, text: str) -> None:
-    assert _rank(analyzer, text) >= 2
+def test_a_question_with_a_negative_feeling_is_an_explicit_grumble(
+    chat_rank: Callable[[str], int], text: str
+) -> None:
+    assert chat_rank(text) >= 2
 
 
 @pytest.mark.parametrize("text", ["请问为什么我的账户被锁了", "想問一下我的帳戶為什麼被鎖"])
-def test_the_same_question_without_a_feeling_is_not_explicit(analyzer: Analyzer, text: str) -> None:
-    assert _rank(analyzer, text) <= 1
+def test_the_same_question_without_a_feeling_is_not_explicit(
+    chat_rank: Callable[[str], int], text: str
+) -> None:
+    assert chat_rank(text) <= 1
