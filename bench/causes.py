@@ -477,10 +477,11 @@ def main() -> None:
     if args.extra_train:
         if not args.cv_only:
             raise SystemExit("bench/causes.py: --extra-train goes with --cv-only")
-        extra_files = {Path(f).resolve() for pattern in args.extra_train for f in glob.glob(pattern)}
-        for pattern in args.extra_train:
-            if not glob.glob(pattern):
+        matches = {pattern: glob.glob(pattern) for pattern in args.extra_train}
+        for pattern, found in matches.items():
+            if not found:
                 raise SystemExit(f"bench/causes.py: no file matches {pattern}")
+        extra_files = {Path(f).resolve() for found in matches.values() for f in found}
         with tempfile.TemporaryDirectory() as tmp:
             base_dir = Path(tmp)
             for f in sorted(args.train.glob("*.jsonl")):
