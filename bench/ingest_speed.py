@@ -21,13 +21,12 @@ import platform
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy
 
-from complaint_radar.customers.journeys import generate_journeys
+from complaint_radar.customers.journeys import JOURNEY_START, generate_journeys
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake.ingest import Ingestor
 from complaint_radar.services.intake.ingest_file import ingest_file
@@ -38,7 +37,6 @@ from complaint_radar.store.testing import running_cluster
 from machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
-START = datetime(2025, 1, 1, tzinfo=UTC)
 DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 
 
@@ -88,7 +86,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="not used (synthetic journeys); bench/run_all.py passes it")
     args = parser.parse_args()
     customers = max(50, args.messages // 6)
-    journeys = generate_journeys(customers, args.seed, START)
+    journeys = generate_journeys(customers, args.seed, JOURNEY_START)
     messages, events = journeys.messages[: args.messages], journeys.events[: args.events]
     counts = {"messages": len(messages), "events": len(events)}
     assessor = Assessor.load()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from complaint_radar import Analyzer
@@ -28,17 +28,15 @@ from complaint_radar.customers.evaluation import (
     render_reliability,
 )
 from complaint_radar.customers.journey_wording import SPLITS
-from complaint_radar.customers.journeys import EVAL_SEEDS, generate_journeys
+from complaint_radar.customers.journeys import EVAL_SEEDS, JOURNEY_START, generate_journeys
 from complaint_radar.customers.replay import replay
 from complaint_radar.types import Stage
-
-START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def run_seed(
     analyzer: Analyzer, customers: int, seed: int, split: str
 ) -> tuple[PreIdentificationReport, ProbabilityReport, float]:
-    journeys = generate_journeys(customers, seed, START, split=split)
+    journeys = generate_journeys(customers, seed, JOURNEY_START, split=split)
     began = time.perf_counter()
     result = replay(journeys.messages, journeys.events, lambda rows: list(analyzer.assess_many(rows)))
     seconds = time.perf_counter() - began
@@ -50,7 +48,7 @@ def run_seed(
 def profile_timing(repeats: int = 2000) -> float:
     """Microseconds per compute_profile call on a typical 50-item, 90-day timeline (best of 5 rounds,
     as timeit reports: the least disturbed by other load on the machine)."""
-    now = START + timedelta(days=90)
+    now = JOURNEY_START + timedelta(days=90)
     messages = [
         MessageSignal(
             f"m{i}", now - timedelta(days=3 * i + 1), "chat", 40 + 5 * i, Stage.EXPLICIT_GRUMBLE, 0.8, False

@@ -20,23 +20,22 @@ import json
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from baseline import write_jsonl
-from complaint_radar.customers.journeys import DEV_SEEDS, TRAIN_SEEDS, generate_journeys
+from complaint_radar.customers.journeys import DEV_SEEDS, JOURNEY_START, TRAIN_SEEDS, generate_journeys
 from complaint_radar.customers.likelihood import ComplaintModel
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake.outcomes import ItemOutcome
 from complaint_radar.services.intake.replay import replay_files
 
-START = datetime(2025, 1, 1, tzinfo=UTC)
 FLAG = ("high", "critical")
 
 
 def outcomes_of(split: str, tempo: str | None, customers: int, seed: int) -> tuple[list[dict[str, Any]], Any]:
-    journeys = generate_journeys(customers, seed, START, split=split, tempo=tempo)
+    journeys = generate_journeys(customers, seed, JOURNEY_START, split=split, tempo=tempo)
     texts = {m["message_id"]: m["text"] for m in journeys.messages}
     found: list[dict[str, Any]] = []
 

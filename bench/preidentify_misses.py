@@ -19,13 +19,12 @@ import argparse
 import pickle
 import tempfile
 from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from complaint_radar.customers.boosting import Boosting, cross_validate_trees, isotonic_knots
-from complaint_radar.customers.journeys import TRAIN_SEEDS, generate_journeys
+from complaint_radar.customers.journeys import JOURNEY_START, TRAIN_SEEDS, generate_journeys
 from complaint_radar.customers.likelihood import MODEL_FILE, ComplaintModel
 from complaint_radar.customers.model_fit import (
     LEAD,
@@ -43,7 +42,6 @@ from complaint_radar.services.customers.fit_profile_model import replay_rows
 from complaint_radar.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def rows_of(
@@ -53,7 +51,7 @@ def rows_of(
     if path is not None and path.exists():
         rows, truth = pickle.loads(path.read_bytes())[:2]
         return rows, truth
-    journeys = generate_journeys(customers, seed, START, split="train")
+    journeys = generate_journeys(customers, seed, JOURNEY_START, split="train")
     with tempfile.TemporaryDirectory(prefix="misses-") as tmp:
         model = ROOT / "src/complaint_radar/customers" / MODEL_FILE
         rows = replay_rows(journeys, Assessor.load(Settings()), model, Path(tmp))

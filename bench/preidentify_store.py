@@ -32,7 +32,6 @@ import statistics
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,14 +49,19 @@ from complaint_radar.customers.evaluation import (
     render_reliability,
 )
 from complaint_radar.customers.journey_wording import SPLITS
-from complaint_radar.customers.journeys import DEV_SEEDS, EVAL_SEEDS, Journeys, generate_journeys
+from complaint_radar.customers.journeys import (
+    DEV_SEEDS,
+    EVAL_SEEDS,
+    JOURNEY_START,
+    Journeys,
+    generate_journeys,
+)
 from complaint_radar.customers.likelihood import MODEL_FILE, ComplaintModel
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake.replay import replay_files
 from machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
-START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -263,7 +267,9 @@ def main() -> None:
         replayed = old is not None and args.baseline_rows is None
         baseline = source_of(args.baseline_ref, Path(tmp, "baseline")) if replayed else None
         for seed in args.seeds:
-            journeys = generate_journeys(args.customers, seed, START, split=args.split, tempo=args.tempo)
+            journeys = generate_journeys(
+                args.customers, seed, JOURNEY_START, split=args.split, tempo=args.tempo
+            )
             items.append(len(journeys.messages) + len(journeys.events))
             work = Path(tmp, f"seed{seed}")
             work.mkdir()

@@ -22,21 +22,19 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy
 
 from baseline import replay_with, source_of, write_jsonl
-from complaint_radar.customers.journeys import generate_journeys
+from complaint_radar.customers.journeys import JOURNEY_START, generate_journeys
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake import ingest as ingest_module
 from complaint_radar.services.intake.replay import replay_files
 from machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
-START = datetime(2025, 1, 1, tzinfo=UTC)
 ITEMS_PER_CUSTOMER = 60.0  # what generate_journeys yields on average over its 150-day history
 
 
@@ -69,7 +67,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="not used (synthetic journeys); bench/run_all.py passes it")
     args = parser.parse_args()
     customers = math.ceil(args.items / ITEMS_PER_CUSTOMER)
-    journeys = generate_journeys(customers, args.seed, START)
+    journeys = generate_journeys(customers, args.seed, JOURNEY_START)
     load_began = time.process_time()
     assessor = Assessor.load()
     load_cpu = time.process_time() - load_began

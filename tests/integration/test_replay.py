@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from complaint_radar.customers.evaluation import evaluate
-from complaint_radar.customers.journeys import generate_journeys
+from complaint_radar.customers.journeys import JOURNEY_START, generate_journeys
 from complaint_radar.customers.timeline import parse_time
 from complaint_radar.demo import demo_messages_path, load_demo_messages
 
 CLI = [sys.executable, "-m", "complaint_radar.cli.main"]
-START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -28,7 +26,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_replay_writes_one_row_per_item_in_time_order_and_flags_complainers_before_they_file(
     tmp_path: Path,
 ) -> None:
-    journeys = generate_journeys(60, 11, START)
+    journeys = generate_journeys(60, 11, JOURNEY_START)
     messages = tmp_path / "messages.jsonl"
     messages.write_text(
         "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in journeys.messages)

@@ -29,7 +29,7 @@ from complaint_radar.customers.evaluation import (
 from complaint_radar.customers.explain import reasons
 from complaint_radar.customers.journey_wording import phrase_bank
 from complaint_radar.customers.journey_writer import TEMPO
-from complaint_radar.customers.journeys import ARCHETYPE_SHARES, COMPLAINING, generate_journeys
+from complaint_radar.customers.journeys import ARCHETYPE_SHARES, COMPLAINING, JOURNEY_START, generate_journeys
 from complaint_radar.customers.likelihood import ComplaintModel, check_monotone
 from complaint_radar.customers.model_fit import (
     FlagCurve,
@@ -45,7 +45,6 @@ from complaint_radar.customers.trajectory import Feature
 from complaint_radar.errors import ConfigurationError
 from complaint_radar.types import RiskLevel, Stage
 
-START = datetime(2025, 1, 1, tzinfo=UTC)
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 
 
@@ -53,17 +52,17 @@ NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 
 
 def test_journeys_are_deterministic_by_seed_and_split_and_independent_of_population_size() -> None:
-    a = generate_journeys(30, 7, START)
-    assert a == generate_journeys(30, 7, START)
-    assert a.truth[:10] == generate_journeys(10, 7, START).truth
-    assert a.messages != generate_journeys(30, 8, START).messages
-    assert a.messages != generate_journeys(30, 7, START, split="eval").messages
+    a = generate_journeys(30, 7, JOURNEY_START)
+    assert a == generate_journeys(30, 7, JOURNEY_START)
+    assert a.truth[:10] == generate_journeys(10, 7, JOURNEY_START).truth
+    assert a.messages != generate_journeys(30, 8, JOURNEY_START).messages
+    assert a.messages != generate_journeys(30, 7, JOURNEY_START, split="eval").messages
     with pytest.raises(ValueError, match="unknown journey split 'test'"):
-        generate_journeys(3, 7, START, split="test")
+        generate_journeys(3, 7, JOURNEY_START, split="test")
 
 
 def test_journeys_have_the_replay_columns_and_truth_matches_the_archetype() -> None:
-    j = generate_journeys(120, 3, START)
+    j = generate_journeys(120, 3, JOURNEY_START)
     assert {"message_id", "customer_id", "occurred_at", "channel", "text"} <= set(j.messages[0])
     assert set(j.events[0]) == {"event_id", "customer_id", "occurred_at", "kind", "value", "attributes"}
     assert parse_events(j.events).skipped == ()
@@ -118,12 +117,12 @@ def test_the_development_phrase_bank_shares_no_sentence_with_the_other_banks() -
 
 def test_the_development_split_has_the_evaluation_tempo_and_its_own_wording() -> None:
     assert TEMPO["dev"] == TEMPO["eval"] != TEMPO["train"]
-    dev = generate_journeys(30, 301, START, split="dev")
+    dev = generate_journeys(30, 301, JOURNEY_START, split="dev")
     assert {t["split"] for t in dev.truth} == {"dev"}
-    assert dev.messages != generate_journeys(30, 301, START, split="train").messages
-    same_people = generate_journeys(30, 301, START, split="train", tempo="eval")
+    assert dev.messages != generate_journeys(30, 301, JOURNEY_START, split="train").messages
+    same_people = generate_journeys(30, 301, JOURNEY_START, split="train", tempo="eval")
     assert [t["archetype"] for t in same_people.truth] == [
-        t["archetype"] for t in generate_journeys(30, 301, START, split="train").truth
+        t["archetype"] for t in generate_journeys(30, 301, JOURNEY_START, split="train").truth
     ]
 
 
@@ -316,7 +315,7 @@ def test_the_high_cut_off_is_the_best_recall_at_the_precision_target() -> None:
 
 
 def test_replay_emits_one_row_per_item_in_time_order_with_the_probability(analyzer: Analyzer) -> None:
-    j = generate_journeys(4, 11, START)
+    j = generate_journeys(4, 11, JOURNEY_START)
     result = replay(j.messages, j.events, lambda rows: list(analyzer.assess_many(rows)))
     assert len(result.rows) == len(j.messages) + len(j.events)
     times = [r.at for r in result.rows]
@@ -330,7 +329,7 @@ def test_fold_figures_match_a_hand_count_on_each_fold() -> None:
     # Ten customers, one row each a week before the end; complainers file two days later. The probability
     # flags every complainer and exactly one non-complainer, so each fold's recall is 1 and the
     # precision over folds averages to what each fold holds.
-    end = START + timedelta(days=30)
+    end = JOURNEY_START + timedelta(days=30)
     truth: list[dict[str, object]] = []
     rows: list[ProfileRow] = []
     for i in range(10):

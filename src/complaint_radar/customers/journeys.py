@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from complaint_radar.customers.journey_episodes import COMPLAINER_EPISODES
@@ -51,6 +51,8 @@ COMPLAINING = frozenset(COMPLAINER_EPISODES)
 TRAIN_SEEDS = (101, 102, 103, 104)
 EVAL_SEEDS = (211, 212, 213)
 DEV_SEEDS = (301, 302, 303)
+JOURNEY_START = datetime(2025, 1, 1, tzinfo=UTC)
+"""Where the fitter, the benchmarks and the tests start their journeys (one calendar for all)."""
 PARTIAL_HISTORY_SHARE = 0.12
 """Customers first seen 10–40 days before their episode (newcomers: no long history to judge them by)."""
 CATCHABLE_LEAD = timedelta(hours=24)

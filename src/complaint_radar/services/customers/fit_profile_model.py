@@ -24,7 +24,6 @@ import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,7 @@ from complaint_radar.customers.boosting import (
     isotonic_knots,
 )
 from complaint_radar.customers.features import SOOTHING
-from complaint_radar.customers.journeys import TRAIN_SEEDS, Journeys, generate_journeys
+from complaint_radar.customers.journeys import JOURNEY_START, TRAIN_SEEDS, Journeys, generate_journeys
 from complaint_radar.customers.likelihood import ComplaintModel
 from complaint_radar.customers.model_fit import (
     Dataset,
@@ -54,7 +53,6 @@ from complaint_radar.services.intake.replay import replay_files
 from complaint_radar.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[4]
-START = datetime(2025, 1, 1, tzinfo=UTC)
 GRID = (Boosting(100, 15, 0.1, 40), Boosting(200, 15, 0.05, 40), Boosting(200, 31, 0.05, 100))
 PRECISION_TARGET = 0.90
 FOLDS = 5
@@ -262,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.out.parent.is_dir():
         parser.error(f"--out: folder {args.out.parent} does not exist")
     assessor = Assessor.load(Settings())
-    journeys = [generate_journeys(args.customers, seed, START, split="train") for seed in args.seeds]
+    journeys = [generate_journeys(args.customers, seed, JOURNEY_START, split="train") for seed in args.seeds]
     truth = [t for j in journeys for t in j.truth]
     with tempfile.TemporaryDirectory(prefix="complaint-model-") as tmp:
         model_file = Path(tmp, "model-r0.json")
