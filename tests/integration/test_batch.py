@@ -24,7 +24,8 @@ from complaint_radar import Analyzer
 from complaint_radar.analysis.pareto import Weighting
 from complaint_radar.batch.engines import LocalEngine
 from complaint_radar.batch.job import run_batch
-from complaint_radar.batch.worker import FAULT_ENV
+from complaint_radar.batch.plan import JobSpec, Partition
+from complaint_radar.batch.worker import FAULT_ENV, PartitionResult
 from complaint_radar.errors import BatchIncompleteError, InputError
 from complaint_radar.services.analysis.filters import Scope
 from complaint_radar.services.analysis.parquet import parquet_report
@@ -135,7 +136,27 @@ def test_failures_within_one_run_still_give_complete_output_without_duplicates(
     assert report.failed_attempts >= 1
     assert (out / "_batch" / f"fault-{drill.replace('@', '-')}").exists()  # the drill really fired
     assert_matches_reference(out, reference)
-    assert not list(out.glob(".*.tmp"))
+    assert not list(out.rglob("*.tmp"))
+
+
+class _OrphanLeavingEngine(LocalEngine):
+    """The local engine, but its first round also leaves what a worker terminated mid-write leaves: a temp
+    file beside the part files (the race behind the flaky `kill@2` drill, made certain)."""
+
+    def run(self, spec: JobSpec, partitions: list[Partition]) -> list[PartitionResult]:
+        orphan = spec.layout.part(partitions[0].index)
+        orphan.with_name(f".{orphan.name}.0123456789ab.tmp").write_bytes(b"half a parquet file")
+        return super().run(spec, partitions)
+
+
+@pytest.mark.slow
+def test_temp_files_of_workers_killed_mid_write_are_gone_when_the_job_ends(
+    messages: Path, reference: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "parts"
+    run_batch(spec_for(messages, out), _OrphanLeavingEngine(2))
+    assert_matches_reference(out, reference)
+    assert not list(out.rglob("*.tmp"))
 
 
 def assert_matches_reference(out: Path, reference: Path) -> None:

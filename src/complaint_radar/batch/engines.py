@@ -97,7 +97,8 @@ class LocalEngine(Engine):
                 broken = True
                 results.append(PartitionResult(futures[future].index, error="a worker process died"))
         if broken:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            # wait: the pool terminates its other workers; once they are gone none still writes a file.
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         return results
 

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from complaint_radar.batch.core import typed_output
 from complaint_radar.batch.cube import TABLES
 from complaint_radar.batch.engines import Engine
-from complaint_radar.batch.plan import JobSpec, Layout, Partition, prepare
+from complaint_radar.batch.plan import JobSpec, Layout, Partition, clear_temp_files, prepare
 from complaint_radar.batch.worker import PartitionResult
 from complaint_radar.errors import BatchIncompleteError
 from complaint_radar.io import TableWriter
@@ -87,6 +87,9 @@ def run_batch(
                         last_errors[result.index] = result.error
                         log.warning("partition %d failed: %s", result.index, result.error)
                 pending = _pending(layout, pending)
+        # The engine is stopped: a worker that died (or was terminated with a broken pool) mid-write left
+        # its temp file behind, and nothing will finish it now.
+        clear_temp_files(layout)
     if pending:
         first = pending[0]
         where = f"partition {first.index}, {first.source} lines {first.first_line}-{first.last_line}"

@@ -176,11 +176,11 @@ def prepare(spec: JobSpec) -> Plan:
                 f"{spec.output} holds a batch run of other input or options; give a new --output, or delete "
                 f"{layout.parts_dir} to start over"
             )
-        _clear_temp_files(layout)
+        clear_temp_files(layout)
         return Plan([Partition(**p) for p in saved["partitions"]], resumed=True)
     for folder in (layout.state / name for name in ("staged", "done", "facts", "rows")):
         folder.mkdir(parents=True, exist_ok=True)
-    _clear_temp_files(layout)
+    clear_temp_files(layout)
     partitions = list(_stage(spec, layout, files))
     if not partitions:
         raise InputError(f"{spec.input} has no data rows; nothing to assess")
@@ -208,7 +208,9 @@ def _check_output_dir(layout: Layout) -> None:
         )
 
 
-def _clear_temp_files(layout: Layout) -> None:
+def clear_temp_files(layout: Layout) -> None:
+    """Delete the temp files of writes that never finished (a worker killed or terminated mid-write).
+    Only call it while no worker of this job is running."""
     for folder in (
         layout.parts_dir,
         *(layout.state / name for name in ("", "staged", "done", "facts", "rows")),
