@@ -8,6 +8,10 @@ Run: .venv/bin/python bench/causes.py   (needs git history for the lexicon-only 
      .venv/bin/python bench/causes.py --cv-only --extra-train 'corpus/causes/train/*_f.jsonl'
          (the folds and held-out messages of the corpus WITHOUT the extra files; the extra files only ever
          join the training side, so before/after figures are scored on the same held-out messages)
+     .venv/bin/python bench/causes.py --cv-only --without-secondary [--paired-with OOF]
+         (paired on the same folds and fold models: the cause model as fitted, and with its secondary-cause
+         ratio set to 0, i.e. every cause that reaches its threshold given; --paired-with: also against the
+         out-of-fold predictions of an earlier run on the same corpus)
      .venv/bin/python bench/causes.py --cv-only --embeddings [--languages en]
          (paired on the same folds and fold models: the pipeline without embeddings, with `--embeddings`
          but no cause-model head, and with `--embeddings` and the cause model's embedding head)
@@ -25,7 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -151,24 +156,44 @@ def baseline_cv(records: Sequence[CauseRecord], folds: int = 5, seed: int = 13) 
     return fold_scores(records, [p for p in predictions if p is not None], fold_of)
 
 
+Variant = Callable[[CauseModel], CauseModel]
+CAUSE_MODEL = "cause model"
+NO_SECONDARY = "no secondary-cause ratio"
+
+
+def without_secondary(model: CauseModel) -> CauseModel:
+    """`model` giving every cause that reaches its threshold (its secondary-cause ratios set to 0)."""
+    models = {lang: replace(m, secondary=0.0) for lang, m in model.models.items()}
+    return CauseModel(model.labels, models, model.metadata)
+
+
 def cross_validate_extra(
-    records: Sequence[CauseRecord], extra: Sequence[CauseRecord], folds: int = 5, seed: int = 13
-) -> tuple[list[Prediction], list[int]]:
+    records: Sequence[CauseRecord],
+    extra: Sequence[CauseRecord],
+    folds: int = 5,
+    seed: int = 13,
+    variants: Mapping[str, Variant] | None = None,
+) -> tuple[dict[str, list[Prediction]], list[int]]:
     """Out-of-fold predictions for `records` (their own grouped folds, as `cross_validate`), each fold's
-    model fitted on the other folds plus every `extra` record (never held out, never scored)."""
+    model fitted on the other folds plus every `extra` record (never held out, never scored); per
+    variant (a name and what it makes of the fitted fold model; default: the model as fitted)."""
+    chosen = variants or {CAUSE_MODEL: lambda m: m}
     fold_of = cv_folds(records, folds, seed)
-    predictions: list[Prediction | None] = [None] * len(records)
+    predictions: dict[str, list[Prediction | None]] = {name: [None] * len(records) for name in chosen}
     lexicon = load_lexicon()
     for k in range(folds):
         train = [r for r, f in zip(records, fold_of, strict=True) if f != k] + list(extra)
         held = [i for i, f in enumerate(fold_of) if f == k]
         labels, models = fit_cause_model(train, lexicon)
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
-        for i, p in zip(held, assess_records([records[i] for i in held], model), strict=True):
-            predictions[i] = p
-        print(f"fold {k + 1}/{folds}: {len(train):,} training ({len(extra):,} extra), {len(held):,} held-out",
-              flush=True)  # fmt: skip
-    return [p for p in predictions if p is not None], fold_of
+        for name, variant in chosen.items():
+            got = assess_records([records[i] for i in held], variant(model))
+            for i, p in zip(held, got, strict=True):
+                predictions[name][i] = p
+        ratios = ", ".join(f"{lang} {m.secondary:g}" for lang, m in model.models.items())
+        print(f"fold {k + 1}/{folds}: {len(train):,} training ({len(extra):,} extra), {len(held):,} "
+              f"held-out; secondary-cause ratio {ratios}", flush=True)  # fmt: skip
+    return {name: [p for p in ps if p is not None] for name, ps in predictions.items()}, fold_of
 
 
 def cross_validate_embeddings(
@@ -415,8 +440,15 @@ def main() -> None:
         "--paired-with",
         type=Path,
         metavar="OOF",
-        help="with --extra-train: the out-of-fold predictions (--dump-oof) of a run without the extra files; "
-        "prints the per-fold paired gains against it",
+        help="with --cv-only: the out-of-fold predictions (--dump-oof) of an earlier run (with "
+        "--extra-train: one without the extra files); prints the per-fold paired gains against it",
+    )
+    parser.add_argument(
+        "--without-secondary",
+        action="store_true",
+        help="with --cv-only: also assess each fold's held-out messages with the fold model's "
+        "secondary-cause ratio set to 0 (every cause that reaches its threshold given) and print the "
+        "paired gains",
     )
     parser.add_argument("--no-baseline", action="store_true", help="with --cv-only: skip TF-IDF + LR")
     parser.add_argument(
@@ -470,40 +502,47 @@ def main() -> None:
             for i, preds in enumerate(runs.values()):
                 dump_oof(args.dump_oof.with_suffix(f".{i}.jsonl"), records, preds)
         return
-    if args.paired_with and not args.extra_train:
-        raise SystemExit("bench/causes.py: --paired-with goes with --extra-train")
+    if (args.extra_train or args.paired_with or args.without_secondary) and not args.cv_only:
+        raise SystemExit("bench/causes.py: --extra-train, --paired-with, --without-secondary need --cv-only")
     if args.paired_with and not args.paired_with.is_file():
         raise SystemExit(f"bench/causes.py: no out-of-fold file at {args.paired_with}")
-    if args.extra_train:
-        if not args.cv_only:
-            raise SystemExit("bench/causes.py: --extra-train goes with --cv-only")
-        matches = {pattern: glob.glob(pattern) for pattern in args.extra_train}
+    variants: dict[str, Variant] = {CAUSE_MODEL: lambda m: m}
+    if args.without_secondary:
+        variants[NO_SECONDARY] = without_secondary
+    if args.extra_train or args.paired_with or args.without_secondary:
+        matches = {pattern: glob.glob(pattern) for pattern in args.extra_train or []}
         for pattern, found in matches.items():
             if not found:
                 raise SystemExit(f"bench/causes.py: no file matches {pattern}")
         extra_files = {Path(f).resolve() for found in matches.values() for f in found}
-        with tempfile.TemporaryDirectory() as tmp:
-            base_dir = Path(tmp)
-            for f in sorted(args.train.glob("*.jsonl")):
-                if f.resolve() not in extra_files:
-                    (base_dir / f.name).symlink_to(f.resolve())
-            base = load_cause_corpus(base_dir)
-        base_ids = {r.id for r in base}
-        base, extra = [r for r in train if r.id in base_ids], [r for r in train if r.id not in base_ids]
+        base, extra = list(train), []
+        if extra_files:
+            with tempfile.TemporaryDirectory() as tmp:
+                base_dir = Path(tmp)
+                for f in sorted(args.train.glob("*.jsonl")):
+                    if f.resolve() not in extra_files:
+                        (base_dir / f.name).symlink_to(f.resolve())
+                base = load_cause_corpus(base_dir)
+            base_ids = {r.id for r in base}
+            base, extra = [r for r in train if r.id in base_ids], [r for r in train if r.id not in base_ids]
         print(f"{len(base):,} messages held out in turn; {len(extra):,} extra training messages", flush=True)
-        predictions, fold_of = cross_validate_extra(base, extra)
-        cv = {"cause model": fold_scores(base, predictions, fold_of)}
+        runs, fold_of = cross_validate_extra(base, extra, variants=variants)
+        cv = {name: fold_scores(base, preds, fold_of) for name, preds in runs.items()}
         if not args.no_baseline:
             cv = {"TF-IDF + LR": baseline_cv_extra(base, extra), **cv}
         if args.dump_oof:
-            dump_oof(args.dump_oof, base, predictions)
+            dump_oof(args.dump_oof, base, runs[CAUSE_MODEL])
+            if NO_SECONDARY in runs:
+                dump_oof(args.dump_oof.with_suffix(".no_secondary.jsonl"), base, runs[NO_SECONDARY])
         print("\n".join(render_cv(cv)))
+        pairs = [(NO_SECONDARY, cv[NO_SECONDARY])] if NO_SECONDARY in cv else []
         if args.paired_with:
-            before = fold_scores(base, load_oof(args.paired_with, base), fold_of)
+            earlier = load_oof(args.paired_with, base)
+            pairs.append((str(args.paired_with), fold_scores(base, earlier, fold_of)))
+        for name, before in pairs:
             for script in (*SCRIPTS, "all"):
-                print(
-                    f"paired gain, {script}: " + "; ".join(paired_deltas(before, cv["cause model"], script))
-                )
+                deltas = paired_deltas(before, cv[CAUSE_MODEL], script)
+                print(f"paired gain over {name}, {script}: " + "; ".join(deltas))
         return
     predictions, fold_of = cross_validate(train, progress=lambda m: print(m, flush=True))
     cv = {"cause model": fold_scores(train, predictions, fold_of)}

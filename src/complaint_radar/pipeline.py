@@ -202,7 +202,11 @@ class LearnedModels(Component):
         for w, row, g in zip(batch, proba.tolist(), gates, strict=True):
             w.cause_language = language
             w.cause = CauseReading(
-                dict(zip(self.causes.labels, row, strict=True)), thresholds, g, model.gate_threshold
+                dict(zip(self.causes.labels, row, strict=True)),
+                thresholds,
+                g,
+                model.gate_threshold,
+                model.secondary,
             )
 
     def cause_evidence(self, w: Work) -> Callable[[str], list[Span]]:

