@@ -48,6 +48,7 @@ from complaint_radar.models.cause_corpus import (
 )
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import BUNDLED_PARAMS, HEAD_PARAMS, HeadParams, fit_cause_model
+from complaint_radar.models.complaint_cs import fit_complaint_en_cs
 from complaint_radar.services.training.cause_evaluation import (
     Prediction,
     assess_records,
@@ -152,10 +153,11 @@ def baseline_cv(records: Sequence[CauseRecord], folds: int = 5, seed: int = 13) 
 
 
 def cross_validate_extra(
-    records: Sequence[CauseRecord], extra: Sequence[CauseRecord], folds: int = 5, seed: int = 13
+    records: Sequence[CauseRecord], extra: Sequence[CauseRecord], data: Path, folds: int = 5, seed: int = 13
 ) -> tuple[list[Prediction], list[int]]:
     """Out-of-fold predictions for `records` (their own grouped folds, as `cross_validate`), each fold's
-    model fitted on the other folds plus every `extra` record (never held out, never scored)."""
+    models (the cause model and `complaint_en_cs`, which also needs the shared data at `data`) fitted on
+    the other folds plus every `extra` record (never held out, never scored)."""
     fold_of = cv_folds(records, folds, seed)
     predictions: list[Prediction | None] = [None] * len(records)
     lexicon = load_lexicon()
@@ -164,7 +166,9 @@ def cross_validate_extra(
         held = [i for i, f in enumerate(fold_of) if f == k]
         labels, models = fit_cause_model(train, lexicon)
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
-        for i, p in zip(held, assess_records([records[i] for i in held], model), strict=True):
+        complaint = fit_complaint_en_cs(train, data)
+        got = assess_records([records[i] for i in held], model, complaint_en_cs=complaint)
+        for i, p in zip(held, got, strict=True):
             predictions[i] = p
         print(f"fold {k + 1}/{folds}: {len(train):,} training ({len(extra):,} extra), {len(held):,} held-out",
               flush=True)  # fmt: skip
@@ -175,6 +179,7 @@ def cross_validate_embeddings(
     records: Sequence[CauseRecord],
     languages: Sequence[str],
     head_params: HeadParams,
+    data: Path,
     folds: int = 5,
     seed: int = 13,
 ) -> tuple[dict[str, list[Prediction]], list[int]]:
@@ -195,8 +200,9 @@ def cross_validate_embeddings(
         )
         plain = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
         settings = ((plain, False), (plain, True), (plain.with_heads(), True))
+        complaint = fit_complaint_en_cs(train, data)
         for name, (model, on) in zip(names, settings, strict=True):
-            got = assess_records([records[i] for i in held], model, embeddings=on)
+            got = assess_records([records[i] for i in held], model, embeddings=on, complaint_en_cs=complaint)
             for i, p in zip(held, got, strict=True):
                 predictions[name][i] = p
         print(f"fold {k + 1}/{folds}: {len(train):,} training, {len(held):,} held-out, "
@@ -394,7 +400,12 @@ def render(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, help="unused (the corpus is in the repository)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=ROOT.parent / "shared" / "data",
+        help="the shared data directory: each fold's complaint_en_cs is trained on its tweets too",
+    )
     parser.add_argument("--train", type=Path, default=ROOT / "corpus" / "causes" / "train")
     parser.add_argument("--test", type=Path, default=ROOT / "corpus" / "causes" / "test.jsonl")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_causes.md")
@@ -442,6 +453,10 @@ def main() -> None:
         help="with --embeddings: cross-validate only these languages' messages (their folds are the same)",
     )
     args = parser.parse_args()
+    if not args.data.is_dir():
+        parser.error(
+            f"--data: no shared data directory at {args.data} (each fold's complaint_en_cs needs it)"
+        )
     wall, cpu = time.perf_counter(), time.process_time()
     try:
         # Training texts whose key is a test text's are dropped, as `make models` drops them.
@@ -457,7 +472,7 @@ def main() -> None:
         embedding._embedder = embedding.EmbeddingCache(args.embedding_cache, embedding.Embedder())  # type: ignore[assignment]
         head = HeadParams(families=tuple(f for f in args.head_families.split(",") if f))
         print(f"{len(records):,} messages ({', '.join(languages)}); head {head}", flush=True)
-        runs, fold_of = cross_validate_embeddings(records, languages, head)
+        runs, fold_of = cross_validate_embeddings(records, languages, head, args.data)
         cv = {name: fold_scores(records, preds, fold_of) for name, preds in runs.items()}
         scripts = [s for s in SCRIPTS if any(r.script == s for r in records)]
         print("\n".join(render_cv(cv, scripts)))
@@ -491,7 +506,7 @@ def main() -> None:
         base_ids = {r.id for r in base}
         base, extra = [r for r in train if r.id in base_ids], [r for r in train if r.id not in base_ids]
         print(f"{len(base):,} messages held out in turn; {len(extra):,} extra training messages", flush=True)
-        predictions, fold_of = cross_validate_extra(base, extra)
+        predictions, fold_of = cross_validate_extra(base, extra, args.data)
         cv = {"cause model": fold_scores(base, predictions, fold_of)}
         if not args.no_baseline:
             cv = {"TF-IDF + LR": baseline_cv_extra(base, extra), **cv}
@@ -505,7 +520,7 @@ def main() -> None:
                     f"paired gain, {script}: " + "; ".join(paired_deltas(before, cv["cause model"], script))
                 )
         return
-    predictions, fold_of = cross_validate(train, progress=lambda m: print(m, flush=True))
+    predictions, fold_of = cross_validate(train, args.data, progress=lambda m: print(m, flush=True))
     cv = {"cause model": fold_scores(train, predictions, fold_of)}
     if not (args.cv_only and args.no_baseline):
         cv = {"TF-IDF + LR": baseline_cv(train), **cv}

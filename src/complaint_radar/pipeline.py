@@ -16,6 +16,7 @@ from complaint_radar.errors import InputError
 from complaint_radar.models.cause_model import CauseModel, hits_of
 from complaint_radar.models.registry import bundled_model_version, load_cause_model, load_model
 from complaint_radar.models.serving import LinearScorer
+from complaint_radar.models.specs import CUSTOMER_SERVICE_MARKER
 from complaint_radar.scoring.causes import (
     CauseReading,
     concrete_cause_count,
@@ -138,11 +139,19 @@ class LearnedModels(Component):
 
     name = "models"
 
-    def __init__(self, embeddings: bool = False, cause_model: CauseModel | None = None) -> None:
+    def __init__(
+        self,
+        embeddings: bool = False,
+        cause_model: CauseModel | None = None,
+        complaint_en_cs: LinearScorer | None = None,
+    ) -> None:
         self.causes = cause_model or load_cause_model(embeddings)
         self.sentiment_zh = load_model("sentiment_zh", embeddings=embeddings)
         self.emotion_zh = load_model("emotion_zh", embeddings=embeddings)
         self.complaint_en = load_model("complaint_en", embeddings=embeddings)
+        # Messages to the company (a known, non-public channel): the complaint model that also learned
+        # from customer-service messages, which tells praise and routine questions from grumbles.
+        self.complaint_en_cs = complaint_en_cs or load_model("complaint_en_cs")
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self.vader = SentimentIntensityAnalyzer()
@@ -168,11 +177,8 @@ class LearnedModels(Component):
             self._read_causes("zh", zh, texts)
         if en:
             texts = [w.model_text or w.text for w in en]
-            col = list(self.complaint_en.classes_).index("complaint")
-            p_c = self.complaint_en.predict_proba(texts)[:, col].tolist()
-            # The decision threshold chosen for complaint F1 on out-of-fold training scores.
-            threshold = float(getattr(self.complaint_en, "threshold_", 0.5))
-            for w, p in zip(en, p_c, strict=True):
+            p_c, thresholds = self._complaint_en(en, texts)
+            for w, p, threshold in zip(en, p_c, thresholds, strict=True):
                 compound = float(self.vader.polarity_scores(w.model_text or w.text)["compound"])
                 w.vader = compound
                 w.p_model_complaint = p
@@ -180,6 +186,27 @@ class LearnedModels(Component):
                 tone = (1.0 - compound) / 2.0
                 w.p_negative = 0.5 * tone + 0.5 * p
             self._read_causes("en", en, texts)
+
+    def _complaint_en(self, batch: list[Work], texts: list[str]) -> tuple[list[float], list[float]]:
+        """P(complaint) of each English message and the threshold it is judged by (each model's own,
+        chosen for complaint F1 on out-of-fold training scores): posts and messages of unknown origin by
+        the tweet-trained `complaint_en`, messages from a known non-public channel by `complaint_en_cs`."""
+        direct = [w.channel is not None and w.channel not in PUBLIC_CHANNELS for w in batch]
+        p_c = [0.0] * len(batch)
+        thresholds = [0.5] * len(batch)
+        for model, marker, wanted in (
+            (self.complaint_en, "", False),
+            (self.complaint_en_cs, CUSTOMER_SERVICE_MARKER, True),
+        ):
+            rows = [i for i, d in enumerate(direct) if d is wanted]
+            if not rows:
+                continue
+            col = list(model.classes_).index("complaint")
+            proba = model.predict_proba([marker + texts[i] for i in rows])[:, col].tolist()
+            threshold = float(getattr(model, "threshold_", 0.5))
+            for i, p in zip(rows, proba, strict=True):
+                p_c[i], thresholds[i] = p, threshold
+        return p_c, thresholds
 
     def _read_causes(self, language: str, batch: list[Work], texts: list[str]) -> None:
         """The cause model's label probabilities (same texts and features as the models just run, so
@@ -276,8 +303,14 @@ class EvidenceFinder(Component):
 class Pipeline:
     """Composes the components and the decision rules; `assess_batch` is the one entry point."""
 
-    def __init__(self, settings: Settings | None = None, cause_model: CauseModel | None = None) -> None:
-        """`cause_model`: the bundled one unless given (cross-validation assesses with fold models)."""
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        cause_model: CauseModel | None = None,
+        complaint_en_cs: LinearScorer | None = None,
+    ) -> None:
+        """`cause_model`, `complaint_en_cs`: the bundled ones unless given (cross-validation on the cause
+        corpus assesses with models fitted on the other folds)."""
         self.settings = settings or get_settings()
         self.lexicon = load_lexicon()
         self.taxonomy = load_taxonomy()
@@ -285,7 +318,9 @@ class Pipeline:
             Normalizer(),
             LanguageDetector(),
             EvidenceFinder(self.lexicon),
-            LearnedModels(embeddings=self.settings.embeddings, cause_model=cause_model),
+            LearnedModels(
+                embeddings=self.settings.embeddings, cause_model=cause_model, complaint_en_cs=complaint_en_cs
+            ),
         ]
         self.model_version = bundled_model_version(self.settings.embeddings)
         self.taxonomy_version = f"taxonomy {self.taxonomy.version}; lexicon {self.lexicon.version}"
