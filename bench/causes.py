@@ -49,6 +49,7 @@ from complaint_radar.models.cause_corpus import (
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import BUNDLED_PARAMS, HEAD_PARAMS, HeadParams, fit_cause_model
 from complaint_radar.models.complaint_cs import fit_complaint_en_cs
+from complaint_radar.scoring.causes import customer_service_complaint_model
 from complaint_radar.services.training.cause_evaluation import (
     Prediction,
     assess_records,
@@ -153,7 +154,11 @@ def baseline_cv(records: Sequence[CauseRecord], folds: int = 5, seed: int = 13) 
 
 
 def cross_validate_extra(
-    records: Sequence[CauseRecord], extra: Sequence[CauseRecord], data: Path, folds: int = 5, seed: int = 13
+    records: Sequence[CauseRecord],
+    extra: Sequence[CauseRecord],
+    data: Path | None,
+    folds: int = 5,
+    seed: int = 13,
 ) -> tuple[list[Prediction], list[int]]:
     """Out-of-fold predictions for `records` (their own grouped folds, as `cross_validate`), each fold's
     models (the cause model and `complaint_en_cs`, which also needs the shared data at `data`) fitted on
@@ -166,7 +171,7 @@ def cross_validate_extra(
         held = [i for i, f in enumerate(fold_of) if f == k]
         labels, models = fit_cause_model(train, lexicon)
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
-        complaint = fit_complaint_en_cs(train, data)
+        complaint = fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
         got = assess_records([records[i] for i in held], model, complaint_en_cs=complaint)
         for i, p in zip(held, got, strict=True):
             predictions[i] = p
@@ -179,7 +184,7 @@ def cross_validate_embeddings(
     records: Sequence[CauseRecord],
     languages: Sequence[str],
     head_params: HeadParams,
-    data: Path,
+    data: Path | None,
     folds: int = 5,
     seed: int = 13,
 ) -> tuple[dict[str, list[Prediction]], list[int]]:
@@ -200,7 +205,7 @@ def cross_validate_embeddings(
         )
         plain = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
         settings = ((plain, False), (plain, True), (plain.with_heads(), True))
-        complaint = fit_complaint_en_cs(train, data)
+        complaint = fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
         for name, (model, on) in zip(names, settings, strict=True):
             got = assess_records([records[i] for i in held], model, embeddings=on, complaint_en_cs=complaint)
             for i, p in zip(held, got, strict=True):
@@ -404,7 +409,8 @@ def main() -> None:
         "--data",
         type=Path,
         default=ROOT.parent / "shared" / "data",
-        help="the shared data directory: each fold's complaint_en_cs is trained on its tweets too",
+        help="the shared data directory: each fold's complaint_en_cs (when the pipeline uses it) is "
+        "trained on its tweets too",
     )
     parser.add_argument("--train", type=Path, default=ROOT / "corpus" / "causes" / "train")
     parser.add_argument("--test", type=Path, default=ROOT / "corpus" / "causes" / "test.jsonl")
@@ -453,7 +459,7 @@ def main() -> None:
         help="with --embeddings: cross-validate only these languages' messages (their folds are the same)",
     )
     args = parser.parse_args()
-    if not args.data.is_dir():
+    if customer_service_complaint_model() != "off" and not args.data.is_dir():
         parser.error(
             f"--data: no shared data directory at {args.data} (each fold's complaint_en_cs needs it)"
         )

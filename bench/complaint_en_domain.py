@@ -47,6 +47,13 @@ def main() -> None:
         "--latent", choices=("complaint", "drop", "not_complaint"), nargs="+", default=["complaint"]
     )
     parser.add_argument(
+        "--thresholds",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also print corpus calm read calm / grumbles read complaint at these fixed thresholds",
+    )
+    parser.add_argument(
         "--marker",
         choices=("none", "marker", "marker+twitter-threshold", "marker+corpus-threshold"),
         nargs="+",
@@ -79,6 +86,7 @@ def main() -> None:
             prefix = CUSTOMER_SERVICE_MARKER if marker != "none" and w > 0 else ""
             started = time.perf_counter()
             figs: dict[str, list[float]] = {k: [] for k in ("tw", "calm", "grumble", "cs_f1", "latent")}
+            fixed: dict[float, list[tuple[float, float]]] = {}
             for k in range(FOLDS):
                 tr_tw = tw_fold != k
                 tr_cs = (cs_fold != k) & ((cs_stage != 1) | (latent != "drop"))
@@ -112,11 +120,22 @@ def main() -> None:
                 figs["grumble"].append(float(said[stage >= 2].mean()))
                 figs["cs_f1"].append(_f1(stage >= 1, said))
                 figs["latent"].append(float(said[stage == 1].mean()))
+                for t in args.thresholds:
+                    at = p_cs >= t
+                    fixed.setdefault(t, []).append(
+                        (float((~at[stage == 0]).mean()), float(at[stage >= 2].mean()))
+                    )
             cells = " | ".join(f"{np.mean(v):.3f} ± {np.std(v):.3f}" for v in figs.values())
             name = (
                 "Twitter only (bundled)" if w == 0 else f"+ corpus, weight {w:g}, latent {latent}, {marker}"
             )
             print(f"| {name} | {cells} |  ({time.perf_counter() - started:.0f} s)", flush=True)
+            for t, pairs in fixed.items():
+                calm, grumble = np.asarray(pairs).T
+                print(
+                    f"|   at threshold {t:.2f} | | {calm.mean():.3f} ± {calm.std():.3f} "
+                    f"| {grumble.mean():.3f} ± {grumble.std():.3f} | | |"
+                )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from complaint_radar.models.specs import CUSTOMER_SERVICE_MARKER
 from complaint_radar.scoring.causes import (
     CauseReading,
     concrete_cause_count,
+    customer_service_complaint_model,
     decide_causes,
     decide_demands,
     gate_decides,
@@ -97,6 +98,8 @@ class Work:
     p_negative: float = 0.5
     p_model_complaint: float = 0.0
     complaint_threshold: float = 0.5
+    # `complaint_en_cs` overruled `complaint_en`'s complaint reading (RULES.customer_service_complaint_model).
+    complaint_vetoed: bool = False
     vader: float | None = None
     emotion_model: dict[str, float] | None = None
     model_spans: list[Span] = field(default_factory=list)
@@ -149,8 +152,8 @@ class LearnedModels(Component):
         self.sentiment_zh = load_model("sentiment_zh", embeddings=embeddings)
         self.emotion_zh = load_model("emotion_zh", embeddings=embeddings)
         self.complaint_en = load_model("complaint_en", embeddings=embeddings)
-        # Messages to the company (a known, non-public channel): the complaint model that also learned
-        # from customer-service messages, which tells praise and routine questions from grumbles.
+        # Messages to the company (a known, non-public channel), where `RULES` says so: the complaint model
+        # that also learned from customer-service messages (tells loyalty praise from grumbles).
         self.complaint_en_cs = complaint_en_cs or load_model("complaint_en_cs")
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -177,36 +180,42 @@ class LearnedModels(Component):
             self._read_causes("zh", zh, texts)
         if en:
             texts = [w.model_text or w.text for w in en]
-            p_c, thresholds = self._complaint_en(en, texts)
-            for w, p, threshold in zip(en, p_c, thresholds, strict=True):
+            self._complaint_en(en, texts)
+            for w in en:
                 compound = float(self.vader.polarity_scores(w.model_text or w.text)["compound"])
                 w.vader = compound
-                w.p_model_complaint = p
-                w.complaint_threshold = threshold
                 tone = (1.0 - compound) / 2.0
-                w.p_negative = 0.5 * tone + 0.5 * p
+                w.p_negative = 0.5 * tone + 0.5 * w.p_model_complaint
             self._read_causes("en", en, texts)
 
-    def _complaint_en(self, batch: list[Work], texts: list[str]) -> tuple[list[float], list[float]]:
+    def _complaint_en(self, batch: list[Work], texts: list[str]) -> None:
         """P(complaint) of each English message and the threshold it is judged by (each model's own,
-        chosen for complaint F1 on out-of-fold training scores): posts and messages of unknown origin by
-        the tweet-trained `complaint_en`, messages from a known non-public channel by `complaint_en_cs`."""
-        direct = [w.channel is not None and w.channel not in PUBLIC_CHANNELS for w in batch]
-        p_c = [0.0] * len(batch)
-        thresholds = [0.5] * len(batch)
-        for model, marker, wanted in (
-            (self.complaint_en, "", False),
-            (self.complaint_en_cs, CUSTOMER_SERVICE_MARKER, True),
-        ):
-            rows = [i for i, d in enumerate(direct) if d is wanted]
-            if not rows:
-                continue
-            col = list(model.classes_).index("complaint")
-            proba = model.predict_proba([marker + texts[i] for i in rows])[:, col].tolist()
-            threshold = float(getattr(model, "threshold_", 0.5))
-            for i, p in zip(rows, proba, strict=True):
-                p_c[i], thresholds[i] = p, threshold
-        return p_c, thresholds
+        chosen for complaint F1 on out-of-fold training scores): the tweet-trained `complaint_en`'s; for a
+        message from a known non-public channel, as `RULES.customer_service_complaint_model` says, that of
+        `complaint_en_cs` instead (`replace`), or `complaint_en`'s complaint reading vetoed when
+        `complaint_en_cs` does not read one (`veto`: the probability then the lower of the two)."""
+        mode = customer_service_complaint_model()
+        col = list(self.complaint_en.classes_).index("complaint")
+        p_c = self.complaint_en.predict_proba(texts)[:, col].tolist()
+        threshold = float(getattr(self.complaint_en, "threshold_", 0.5))
+        for w, p in zip(batch, p_c, strict=True):
+            w.p_model_complaint, w.complaint_threshold = p, threshold
+        direct = [
+            i for i, w in enumerate(batch) if w.channel is not None and w.channel not in PUBLIC_CHANNELS
+        ]
+        if mode == "off" or not direct:
+            return
+        model = self.complaint_en_cs
+        col = list(model.classes_).index("complaint")
+        proba = model.predict_proba([CUSTOMER_SERVICE_MARKER + texts[i] for i in direct])[:, col].tolist()
+        cs_threshold = float(getattr(model, "threshold_", 0.5))
+        for i, p in zip(direct, proba, strict=True):
+            w = batch[i]
+            if mode == "replace":
+                w.p_model_complaint, w.complaint_threshold = p, cs_threshold
+            elif p < cs_threshold:
+                w.p_model_complaint = min(w.p_model_complaint, p)
+                w.complaint_vetoed = True
 
     def _read_causes(self, language: str, batch: list[Work], texts: list[str]) -> None:
         """The cause model's label probabilities (same texts and features as the models just run, so
@@ -579,7 +588,9 @@ class Pipeline:
         if settled:
             # A problem settled and thanked, praise, or a plain request: no model reading counts.
             return False, False
-        complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
+        complaint = (
+            w.p_model_complaint >= w.complaint_threshold and not w.complaint_vetoed and _substantive(w)
+        )
         if w.cause is None:
             return w.p_negative >= 0.5 and not calm, complaint
         # The gate (learned on the corpus's customer messages) decides whether a message from a known

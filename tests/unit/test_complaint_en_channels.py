@@ -1,21 +1,32 @@
-"""Which English complaint model reads a message: the tweet-trained `complaint_en` for posts and messages
-of unknown origin, `complaint_en_cs` (after its marker) for messages to the company (issue 18)."""
+"""Which English complaint model reads a message (issue 18): the tweet-trained `complaint_en` reads posts
+and messages of unknown origin; for messages to the company (a known non-public channel)
+`RULES.customer_service_complaint_model` says whether `complaint_en_cs` (after its marker) reads them
+instead (`replace`), only vetoes `complaint_en`'s complaint reading (`veto`), or is not used (`off`)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
 from complaint_radar.models.registry import load_model
 from complaint_radar.models.specs import CUSTOMER_SERVICE_MARKER
 from complaint_radar.pipeline import LearnedModels, Work
+from complaint_radar.scoring import causes
 
-TEXT = "Been a customer for years and the app keeps getting better, thank you"
+TEXTS = [
+    "Been a customer for years and the app keeps getting better, thank you",
+    "Quick question about my plan, can I add a second line?",
+    "Third time this month my parcel went missing, I'm fed up",
+    "Great, another two-hour wait on the phone. Brilliant service",
+]
+CHANNELS = (None, "social_post", "review", "chat", "email", "phone_transcript")
 
 
-def _p(name: str, text: str) -> tuple[float, float]:
+def _p(name: str, texts: list[str]) -> tuple[list[float], float]:
     model = load_model(name)
     col = list(model.classes_).index("complaint")
-    return float(model.predict_proba([text])[0, col]), float(model.threshold_)
+    return model.predict_proba(texts)[:, col].tolist(), float(model.threshold_)
 
 
 @pytest.fixture(scope="module")
@@ -23,34 +34,53 @@ def models() -> LearnedModels:
     return LearnedModels()
 
 
-@pytest.mark.parametrize(
-    ("channel", "model", "marker"),
-    [
-        (None, "complaint_en", ""),
-        ("social_post", "complaint_en", ""),
-        ("review", "complaint_en", ""),
-        ("chat", "complaint_en_cs", CUSTOMER_SERVICE_MARKER),
-        ("email", "complaint_en_cs", CUSTOMER_SERVICE_MARKER),
-        ("phone_transcript", "complaint_en_cs", CUSTOMER_SERVICE_MARKER),
-    ],
-)
-def test_channel_picks_the_complaint_model(
-    models: LearnedModels, channel: str | None, model: str, marker: str
-) -> None:
-    w = Work(text=TEXT, channel=channel)
-    w.norm = w.text
-    models.predict([w])
-    p, threshold = _p(model, marker + TEXT)
-    assert w.p_model_complaint == pytest.approx(p, abs=1e-6)
-    assert w.complaint_threshold == threshold
-
-
-def test_a_mixed_batch_keeps_each_message_with_its_model(models: LearnedModels) -> None:
-    batch = [Work(text=TEXT, channel=c) for c in ("chat", None, "email", "social_post")]
+def _read(
+    models: LearnedModels, monkeypatch: pytest.MonkeyPatch, mode: str, channel: str | None
+) -> list[Work]:
+    monkeypatch.setattr(causes, "RULES", replace(causes.RULES, customer_service_complaint_model=mode))
+    batch = [Work(text=t, channel=channel) for t in TEXTS]
     for w in batch:
         w.norm = w.text
     models.predict(batch)
-    chat, unknown, email, post = (w.p_model_complaint for w in batch)
-    assert chat == pytest.approx(email) and unknown == pytest.approx(post)
-    assert chat == pytest.approx(_p("complaint_en_cs", CUSTOMER_SERVICE_MARKER + TEXT)[0], abs=1e-6)
-    assert unknown == pytest.approx(_p("complaint_en", TEXT)[0], abs=1e-6)
+    return batch
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("mode", ["off", "replace", "veto"])
+def test_mode_and_channel_pick_the_reading(
+    models: LearnedModels, monkeypatch: pytest.MonkeyPatch, mode: str, channel: str | None
+) -> None:
+    batch = _read(models, monkeypatch, mode, channel)
+    old, t_old = _p("complaint_en", TEXTS)
+    cs, t_cs = _p("complaint_en_cs", [CUSTOMER_SERVICE_MARKER + t for t in TEXTS])
+    direct = channel in ("chat", "email", "phone_transcript")
+    for w, p_old, p_cs in zip(batch, old, cs, strict=True):
+        if not direct or mode == "off":
+            expected, threshold, vetoed = p_old, t_old, False
+        elif mode == "replace":
+            expected, threshold, vetoed = p_cs, t_cs, False
+        else:
+            vetoed = p_cs < t_cs
+            expected, threshold = (min(p_old, p_cs) if vetoed else p_old), t_old
+        assert w.p_model_complaint == pytest.approx(expected, abs=1e-6)
+        assert w.complaint_threshold == threshold
+        assert w.complaint_vetoed is vetoed
+
+
+def test_veto_only_ever_removes_complaint_readings(
+    models: LearnedModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def complaints(mode: str) -> list[bool]:
+        return [
+            w.p_model_complaint >= w.complaint_threshold and not w.complaint_vetoed
+            for w in _read(models, monkeypatch, mode, "chat")
+        ]
+
+    off, veto = complaints("off"), complaints("veto")
+    assert all(o or not v for o, v in zip(off, veto, strict=True))
+    assert veto[0] is False and off[0] is True  # the loyal customer's praise is no longer a complaint
+
+
+def test_an_unknown_mode_is_refused(models: LearnedModels, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="customer_service_complaint_model"):
+        _read(models, monkeypatch, "always", "chat")

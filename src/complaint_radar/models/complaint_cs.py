@@ -73,9 +73,9 @@ def training_rows(
 CS_SOURCE = "cause_corpus_en"
 
 
-def fit_complaint_en_cs(records: Sequence[CauseRecord], data: Path | str) -> TextClassifier:
+def fit_complaint_en_cs(records: Sequence[CauseRecord], data: Path | str | None) -> TextClassifier:
     """`complaint_en_cs`'s recipe on the shared data at `data` and the (English) cause `records`."""
-    if not Path(data).is_dir():
+    if data is None or not Path(data).is_dir():
         raise ConfigurationError(
             f"{NAME} is trained on the Twitter data too, and {data} is not a directory: pass the shared data "
             "directory (--data)"

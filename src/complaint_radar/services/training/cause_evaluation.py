@@ -30,6 +30,7 @@ from complaint_radar.models.cause_training import LanguageParams, fit_cause_mode
 from complaint_radar.models.complaint_cs import fit_complaint_en_cs
 from complaint_radar.models.serving import LinearScorer
 from complaint_radar.pipeline import Analyzer, Pipeline
+from complaint_radar.scoring.causes import customer_service_complaint_model
 from complaint_radar.settings import Settings
 from complaint_radar.text.lexicon import load_lexicon
 
@@ -66,15 +67,15 @@ def assess_records(
 
 def cross_validate(
     records: Sequence[CauseRecord],
-    data: Path,
+    data: Path | None,
     params: dict[str, LanguageParams] | None = None,
     folds: int = 5,
     seed: int = 13,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Prediction], list[int]]:
     """Out-of-fold predictions for every record and its fold (grouped folds, see `cv_folds`): each fold's
-    cause model and `complaint_en_cs` (which also needs the shared data at `data`) are fitted on the other
-    folds."""
+    cause model and, when the pipeline uses it (`RULES.customer_service_complaint_model`), its
+    `complaint_en_cs` (which also needs the shared data at `data`) are fitted on the other folds."""
     fold_of = cv_folds(records, folds, seed)
     predictions: list[Prediction | None] = [None] * len(records)
     lexicon = load_lexicon()
@@ -83,7 +84,7 @@ def cross_validate(
         held = [i for i, f in enumerate(fold_of) if f == k]
         labels, models = fit_cause_model(train, lexicon, params)
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
-        complaint = fit_complaint_en_cs(train, data)
+        complaint = fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
         got = assess_records([records[i] for i in held], model, complaint_en_cs=complaint)
         for i, p in zip(held, got, strict=True):
             predictions[i] = p
