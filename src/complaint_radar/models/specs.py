@@ -133,7 +133,7 @@ SPECS: dict[str, ModelSpec] = {
             "of the tweets' wording; latent messages, whose stage the pipeline reads from the cause model, "
             "are not taught to be explicit complaints)**; latent as not_complaint: weight 2 0.786 ± 0.009 / "
             "0.965 ± 0.007 / 0.704 ± 0.052. The same data without a separate model (one `complaint_en` for "
-            "tweets and messages) lowers its Twitter complaint F1 from 0.786 ± 0.025 to 0.73–0.76 at any "
+            "tweets and messages) lowers its Twitter complaint F1 from 0.786 ± 0.025 to 0.69–0.77 at any "
             "weight, marker or threshold tried: hence a second model, used for messages from a known "
             "non-public channel only."
         ),
