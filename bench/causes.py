@@ -53,6 +53,8 @@ from complaint_radar.models.cause_corpus import (
 )
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import BUNDLED_PARAMS, HEAD_PARAMS, HeadParams, fit_cause_model
+from complaint_radar.models.complaint_cs import fit_complaint_en_cs
+from complaint_radar.scoring.causes import customer_service_complaint_model
 from complaint_radar.services.training.cause_evaluation import (
     Prediction,
     assess_records,
@@ -170,13 +172,15 @@ def without_secondary(model: CauseModel) -> CauseModel:
 def cross_validate_extra(
     records: Sequence[CauseRecord],
     extra: Sequence[CauseRecord],
+    data: Path | None,
     folds: int = 5,
     seed: int = 13,
     variants: Mapping[str, Variant] | None = None,
 ) -> tuple[dict[str, list[Prediction]], list[int]]:
     """Out-of-fold predictions for `records` (their own grouped folds, as `cross_validate`), each fold's
-    model fitted on the other folds plus every `extra` record (never held out, never scored); per
-    variant (a name and what it makes of the fitted fold model; default: the model as fitted)."""
+    models (the cause model and `complaint_en_cs`, which also needs the shared data at `data`) fitted on
+    the other folds plus every `extra` record (never held out, never scored); per variant (a name and what
+    it makes of the fitted fold model; default: the model as fitted)."""
     chosen = variants or {CAUSE_MODEL: lambda m: m}
     fold_of = cv_folds(records, folds, seed)
     predictions: dict[str, list[Prediction | None]] = {name: [None] * len(records) for name in chosen}
@@ -186,8 +190,9 @@ def cross_validate_extra(
         held = [i for i, f in enumerate(fold_of) if f == k]
         labels, models = fit_cause_model(train, lexicon)
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
+        complaint = fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
         for name, variant in chosen.items():
-            got = assess_records([records[i] for i in held], variant(model))
+            got = assess_records([records[i] for i in held], variant(model), complaint_en_cs=complaint)
             for i, p in zip(held, got, strict=True):
                 predictions[name][i] = p
         ratios = ", ".join(f"{lang} {m.secondary:g}" for lang, m in model.models.items())
@@ -200,6 +205,7 @@ def cross_validate_embeddings(
     records: Sequence[CauseRecord],
     languages: Sequence[str],
     head_params: HeadParams,
+    data: Path | None,
     folds: int = 5,
     seed: int = 13,
 ) -> tuple[dict[str, list[Prediction]], list[int]]:
@@ -220,8 +226,9 @@ def cross_validate_embeddings(
         )
         plain = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
         settings = ((plain, False), (plain, True), (plain.with_heads(), True))
+        complaint = fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
         for name, (model, on) in zip(names, settings, strict=True):
-            got = assess_records([records[i] for i in held], model, embeddings=on)
+            got = assess_records([records[i] for i in held], model, embeddings=on, complaint_en_cs=complaint)
             for i, p in zip(held, got, strict=True):
                 predictions[name][i] = p
         print(f"fold {k + 1}/{folds}: {len(train):,} training, {len(held):,} held-out, "
@@ -419,7 +426,13 @@ def render(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, help="unused (the corpus is in the repository)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=ROOT.parent / "shared" / "data",
+        help="the shared data directory: each fold's complaint_en_cs (when the pipeline uses it) is "
+        "trained on its tweets too",
+    )
     parser.add_argument("--train", type=Path, default=ROOT / "corpus" / "causes" / "train")
     parser.add_argument("--test", type=Path, default=ROOT / "corpus" / "causes" / "test.jsonl")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_causes.md")
@@ -474,6 +487,10 @@ def main() -> None:
         help="with --embeddings: cross-validate only these languages' messages (their folds are the same)",
     )
     args = parser.parse_args()
+    if customer_service_complaint_model() != "off" and not args.data.is_dir():
+        parser.error(
+            f"--data: no shared data directory at {args.data} (each fold's complaint_en_cs needs it)"
+        )
     wall, cpu = time.perf_counter(), time.process_time()
     try:
         # Training texts whose key is a test text's are dropped, as `make models` drops them.
@@ -489,7 +506,7 @@ def main() -> None:
         embedding._embedder = embedding.EmbeddingCache(args.embedding_cache, embedding.Embedder())  # type: ignore[assignment]
         head = HeadParams(families=tuple(f for f in args.head_families.split(",") if f))
         print(f"{len(records):,} messages ({', '.join(languages)}); head {head}", flush=True)
-        runs, fold_of = cross_validate_embeddings(records, languages, head)
+        runs, fold_of = cross_validate_embeddings(records, languages, head, args.data)
         cv = {name: fold_scores(records, preds, fold_of) for name, preds in runs.items()}
         scripts = [s for s in SCRIPTS if any(r.script == s for r in records)]
         print("\n".join(render_cv(cv, scripts)))
@@ -526,7 +543,7 @@ def main() -> None:
             base_ids = {r.id for r in base}
             base, extra = [r for r in train if r.id in base_ids], [r for r in train if r.id not in base_ids]
         print(f"{len(base):,} messages held out in turn; {len(extra):,} extra training messages", flush=True)
-        runs, fold_of = cross_validate_extra(base, extra, variants=variants)
+        runs, fold_of = cross_validate_extra(base, extra, args.data, variants=variants)
         cv = {name: fold_scores(base, preds, fold_of) for name, preds in runs.items()}
         if not args.no_baseline:
             cv = {"TF-IDF + LR": baseline_cv_extra(base, extra), **cv}
@@ -544,7 +561,7 @@ def main() -> None:
                 deltas = paired_deltas(before, cv[CAUSE_MODEL], script)
                 print(f"paired gain over {name}, {script}: " + "; ".join(deltas))
         return
-    predictions, fold_of = cross_validate(train, progress=lambda m: print(m, flush=True))
+    predictions, fold_of = cross_validate(train, args.data, progress=lambda m: print(m, flush=True))
     cv = {"cause model": fold_scores(train, predictions, fold_of)}
     if not (args.cv_only and args.no_baseline):
         cv = {"TF-IDF + LR": baseline_cv(train), **cv}

@@ -16,9 +16,11 @@ from complaint_radar.errors import InputError
 from complaint_radar.models.cause_model import CauseModel, hits_of
 from complaint_radar.models.registry import bundled_model_version, load_cause_model, load_model
 from complaint_radar.models.serving import LinearScorer
+from complaint_radar.models.specs import CUSTOMER_SERVICE_MARKER
 from complaint_radar.scoring.causes import (
     CauseReading,
     concrete_cause_count,
+    customer_service_complaint_model,
     decide_causes,
     decide_demands,
     gate_decides,
@@ -96,6 +98,8 @@ class Work:
     p_negative: float = 0.5
     p_model_complaint: float = 0.0
     complaint_threshold: float = 0.5
+    # `complaint_en_cs` overruled `complaint_en`'s complaint reading (RULES.customer_service_complaint_model).
+    complaint_vetoed: bool = False
     vader: float | None = None
     emotion_model: dict[str, float] | None = None
     model_spans: list[Span] = field(default_factory=list)
@@ -138,11 +142,19 @@ class LearnedModels(Component):
 
     name = "models"
 
-    def __init__(self, embeddings: bool = False, cause_model: CauseModel | None = None) -> None:
+    def __init__(
+        self,
+        embeddings: bool = False,
+        cause_model: CauseModel | None = None,
+        complaint_en_cs: LinearScorer | None = None,
+    ) -> None:
         self.causes = cause_model or load_cause_model(embeddings)
         self.sentiment_zh = load_model("sentiment_zh", embeddings=embeddings)
         self.emotion_zh = load_model("emotion_zh", embeddings=embeddings)
         self.complaint_en = load_model("complaint_en", embeddings=embeddings)
+        # Messages to the company (a known, non-public channel), where `RULES` says so: the complaint model
+        # that also learned from customer-service messages (tells loyalty praise from grumbles).
+        self.complaint_en_cs = complaint_en_cs or load_model("complaint_en_cs")
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self.vader = SentimentIntensityAnalyzer()
@@ -168,18 +180,42 @@ class LearnedModels(Component):
             self._read_causes("zh", zh, texts)
         if en:
             texts = [w.model_text or w.text for w in en]
-            col = list(self.complaint_en.classes_).index("complaint")
-            p_c = self.complaint_en.predict_proba(texts)[:, col].tolist()
-            # The decision threshold chosen for complaint F1 on out-of-fold training scores.
-            threshold = float(getattr(self.complaint_en, "threshold_", 0.5))
-            for w, p in zip(en, p_c, strict=True):
+            self._complaint_en(en, texts)
+            for w in en:
                 compound = float(self.vader.polarity_scores(w.model_text or w.text)["compound"])
                 w.vader = compound
-                w.p_model_complaint = p
-                w.complaint_threshold = threshold
                 tone = (1.0 - compound) / 2.0
-                w.p_negative = 0.5 * tone + 0.5 * p
+                w.p_negative = 0.5 * tone + 0.5 * w.p_model_complaint
             self._read_causes("en", en, texts)
+
+    def _complaint_en(self, batch: list[Work], texts: list[str]) -> None:
+        """P(complaint) of each English message and the threshold it is judged by (each model's own,
+        chosen for complaint F1 on out-of-fold training scores): the tweet-trained `complaint_en`'s; for a
+        message from a known non-public channel, as `RULES.customer_service_complaint_model` says, that of
+        `complaint_en_cs` instead (`replace`), or `complaint_en`'s complaint reading vetoed when
+        `complaint_en_cs` does not read one (`veto`: the probability then the lower of the two)."""
+        mode = customer_service_complaint_model()
+        col = list(self.complaint_en.classes_).index("complaint")
+        p_c = self.complaint_en.predict_proba(texts)[:, col].tolist()
+        threshold = float(getattr(self.complaint_en, "threshold_", 0.5))
+        for w, p in zip(batch, p_c, strict=True):
+            w.p_model_complaint, w.complaint_threshold = p, threshold
+        direct = [
+            i for i, w in enumerate(batch) if w.channel is not None and w.channel not in PUBLIC_CHANNELS
+        ]
+        if mode == "off" or not direct:
+            return
+        model = self.complaint_en_cs
+        col = list(model.classes_).index("complaint")
+        proba = model.predict_proba([CUSTOMER_SERVICE_MARKER + texts[i] for i in direct])[:, col].tolist()
+        cs_threshold = float(getattr(model, "threshold_", 0.5))
+        for i, p in zip(direct, proba, strict=True):
+            w = batch[i]
+            if mode == "replace":
+                w.p_model_complaint, w.complaint_threshold = p, cs_threshold
+            elif p < cs_threshold:
+                w.p_model_complaint = min(w.p_model_complaint, p)
+                w.complaint_vetoed = True
 
     def _read_causes(self, language: str, batch: list[Work], texts: list[str]) -> None:
         """The cause model's label probabilities (same texts and features as the models just run, so
@@ -280,8 +316,14 @@ class EvidenceFinder(Component):
 class Pipeline:
     """Composes the components and the decision rules; `assess_batch` is the one entry point."""
 
-    def __init__(self, settings: Settings | None = None, cause_model: CauseModel | None = None) -> None:
-        """`cause_model`: the bundled one unless given (cross-validation assesses with fold models)."""
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        cause_model: CauseModel | None = None,
+        complaint_en_cs: LinearScorer | None = None,
+    ) -> None:
+        """`cause_model`, `complaint_en_cs`: the bundled ones unless given (cross-validation on the cause
+        corpus assesses with models fitted on the other folds)."""
         self.settings = settings or get_settings()
         self.lexicon = load_lexicon()
         self.taxonomy = load_taxonomy()
@@ -289,7 +331,9 @@ class Pipeline:
             Normalizer(),
             LanguageDetector(),
             EvidenceFinder(self.lexicon),
-            LearnedModels(embeddings=self.settings.embeddings, cause_model=cause_model),
+            LearnedModels(
+                embeddings=self.settings.embeddings, cause_model=cause_model, complaint_en_cs=complaint_en_cs
+            ),
         ]
         self.model_version = bundled_model_version(self.settings.embeddings)
         self.taxonomy_version = f"taxonomy {self.taxonomy.version}; lexicon {self.lexicon.version}"
@@ -548,7 +592,9 @@ class Pipeline:
         if settled:
             # A problem settled and thanked, praise, or a plain request: no model reading counts.
             return False, False
-        complaint = w.p_model_complaint >= w.complaint_threshold and _substantive(w)
+        complaint = (
+            w.p_model_complaint >= w.complaint_threshold and not w.complaint_vetoed and _substantive(w)
+        )
         if w.cause is None:
             return w.p_negative >= 0.5 and not calm, complaint
         # The gate (learned on the corpus's customer messages) decides whether a message from a known

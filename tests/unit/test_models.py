@@ -135,3 +135,39 @@ def test_bundled_models_give_sensible_predictions() -> None:
         "not_complaint",
     ]
     assert "sentiment_zh" in bundled_model_version()
+
+
+def test_sample_weight_decides_between_contradicting_copies() -> None:
+    contested = ["一般般吧"] * 8
+    labels = LABELS + ["negative"] * 4 + ["positive"] * 4
+    for heavy, expected in (("negative", "negative"), ("positive", "positive")):
+        weights = [1.0] * len(TEXTS) + [5.0 if y == heavy else 1.0 for y in labels[len(TEXTS) :]]
+        model = TextClassifier(n_features=2**12, C=10.0, cv_folds=2, heads=("svm",)).fit(
+            TEXTS + contested, labels, sample_weight=weights
+        )
+        assert model.predict(["一般般吧"])[0] == expected
+
+
+def test_sample_and_threshold_weights_are_checked() -> None:
+    model = TextClassifier(n_features=2**12, cv_folds=2, heads=("svm",), f1_class="negative")
+    with pytest.raises(ValueError, match="sample_weight"):
+        model.fit(TEXTS, LABELS, sample_weight=[1.0])
+    with pytest.raises(ValueError, match="threshold_weight"):
+        model.fit(TEXTS, LABELS, threshold_weight=[-1.0] * len(TEXTS))
+
+
+def test_complaint_en_cs_is_trained_on_tweets_and_the_english_corpus() -> None:
+    from complaint_radar.models.specs import CUSTOMER_SERVICE_MARKER, SPECS
+
+    doc = json.loads(
+        (
+            Path(__file__).resolve().parents[2]
+            / "src/complaint_radar/models/artifacts/complaint_en_cs/model.json"
+        ).read_text(encoding="utf-8")
+    )
+    sources = doc["training"]["sources"]
+    assert set(sources) == {"twitter_complaints", "cause_corpus_en"}
+    assert sources["cause_corpus_en"]["marker"] == CUSTOMER_SERVICE_MARKER
+    assert SPECS["complaint_en_cs"].customer_service == {
+        k: v for k, v in sources["cause_corpus_en"].items() if k in ("weight", "latent")
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -98,11 +98,26 @@ class TextClassifier(LinearScorer, BaseEstimator, ClassifierMixin):  # type: ign
         cfg.validate()
         return cfg
 
-    def fit(self, X: Iterable[str], y: Iterable[Any]) -> Self:
+    def fit(
+        self,
+        X: Iterable[str],
+        y: Iterable[Any],
+        sample_weight: Sequence[float] | None = None,
+        threshold_weight: Sequence[float] | None = None,
+    ) -> Self:
+        """Fit on `X`, `y`; `sample_weight` (optional, one per text) scales each text's weight in every
+        head and in the stacker; `threshold_weight` (default: `sample_weight`) each text's weight in the
+        choice of the F1 threshold on out-of-fold probabilities (0 leaves a text out of that choice)."""
         texts = _as_texts(X)
         labels = np.asarray([str(v) for v in y])
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if weight is not None and (weight.shape != (len(texts),) or (weight < 0).any()):
+            raise ValueError(f"sample_weight needs {len(texts)} non-negative weights")
+        t_weight = weight if threshold_weight is None else np.asarray(threshold_weight, dtype=np.float64)
+        if t_weight is not None and (t_weight.shape != (len(texts),) or (t_weight < 0).any()):
+            raise ValueError(f"threshold_weight needs {len(texts)} non-negative weights")
         unknown = set(self.heads) - set(HEADS)
         if unknown or not self.heads:
             raise ValueError(f"heads must be a non-empty subset of {HEADS}, got {self.heads}")
@@ -112,7 +127,7 @@ class TextClassifier(LinearScorer, BaseEstimator, ClassifierMixin):  # type: ign
         counts = _counts(texts, self.hashing, self.batch_size)
         self.idf_ = _fit_idf(counts)
         X_all = _tfidf(counts, self.idf_)
-        W, c = self._fit_heads(X_all, y_idx)
+        W, c = self._fit_heads(X_all, y_idx, weight)
         n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
         folds = min(self.cv_folds, int(np.bincount(y_idx).min()))
         if self.calibrate and folds >= 2:
@@ -120,12 +135,14 @@ class TextClassifier(LinearScorer, BaseEstimator, ClassifierMixin):  # type: ign
             splitter = StratifiedKFold(folds, shuffle=True, random_state=self.seed)
             for tr, te in splitter.split(np.zeros(len(y_idx)), y_idx):
                 idf = _fit_idf(counts[tr])
-                Wf, cf = self._fit_heads(_tfidf(counts[tr], idf), y_idx[tr])
+                Wf, cf = self._fit_heads(
+                    _tfidf(counts[tr], idf), y_idx[tr], None if weight is None else weight[tr]
+                )
                 oof[te] = _tfidf(counts[te], idf) @ Wf + cf
             stacker = LogisticRegression(C=self.calibration_C, max_iter=1000)
-            stacker.fit(oof, y_idx)
+            stacker.fit(oof, y_idx, sample_weight=weight)
             A = stacker.coef_.T  # (heads × outputs, n_out)
-            self.threshold_ = self._f1_threshold(stacker.predict_proba(oof), y_idx)
+            self.threshold_ = self._f1_threshold(stacker.predict_proba(oof), y_idx, t_weight)
             self.coef_ = (W @ A).astype(np.float32)
             self.intercept_ = (c @ A + stacker.intercept_).astype(np.float32)
         else:
@@ -142,7 +159,7 @@ class TextClassifier(LinearScorer, BaseEstimator, ClassifierMixin):  # type: ign
         self.n_training_texts_ = len(texts)
         return self
 
-    def _f1_threshold(self, proba: np.ndarray, y_idx: np.ndarray) -> float:
+    def _f1_threshold(self, proba: np.ndarray, y_idx: np.ndarray, weight: np.ndarray | None = None) -> float:
         """For two classes and `f1_class` set: the probability of `f1_class` above which `predict` says
         `f1_class`, maximising that class's F1 on out-of-fold probabilities (smoothed over ±0.02)."""
         if self.f1_class is None or proba.shape[1] != 2:
@@ -150,7 +167,7 @@ class TextClassifier(LinearScorer, BaseEstimator, ClassifierMixin):  # type: ign
         k = [str(c) for c in self.classes_].index(self.f1_class)
         gold = y_idx == k
         grid = np.round(np.arange(0.20, 0.801, 0.01), 2)
-        f1 = np.array([_f1(gold, proba[:, k] >= t) for t in grid])
+        f1 = np.array([_f1(gold, proba[:, k] >= t, weight) for t in grid])
         smooth = np.convolve(f1, np.ones(5) / 5, mode="same")
         return float(grid[int(np.argmax(smooth[2:-2])) + 2])
 
@@ -244,6 +261,7 @@ class TextClassifier(LinearScorer, BaseEstimator, ClassifierMixin):  # type: ign
         return model
 
 
-def _f1(gold: np.ndarray, pred: np.ndarray) -> float:
-    tp = float(np.sum(gold & pred))
-    return 0.0 if tp == 0 else 2 * tp / (float(gold.sum()) + float(pred.sum()))
+def _f1(gold: np.ndarray, pred: np.ndarray, weight: np.ndarray | None = None) -> float:
+    w = np.ones(len(gold)) if weight is None else weight
+    tp = float(np.sum(w[gold & pred]))
+    return 0.0 if tp == 0 else 2 * tp / (float(w[gold].sum()) + float(w[pred].sum()))

@@ -10,7 +10,7 @@ from complaint_radar.errors import ModelError
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.serving import CONFIG_FILE, LinearScorer, ServingModel
 
-MODEL_NAMES: tuple[str, ...] = ("sentiment_zh", "emotion_zh", "complaint_en")
+MODEL_NAMES: tuple[str, ...] = ("sentiment_zh", "emotion_zh", "complaint_en", "complaint_en_cs")
 # The cause model (models/cause_model.py): causes, demands and stage heads, trained on corpus/causes/train.
 CAUSE_MODEL = "causes"
 # Bundled models stacked with sentence embeddings (models/embedding.py), by the model they extend.

