@@ -16,16 +16,40 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from complaint_radar.models.cause_corpus import CAUSE_CODES, DEMAND_CODES, DISSATISFIED, EXPLICIT
-from complaint_radar.text.cues import Scan, contact_count, spans_of
+from complaint_radar.text.cues import Scan, clause_bounds, contact_count, spans_of
 from complaint_radar.types import Cause, CueCode, CueHit, Demand, LabelScore, Span
 
 Evidence = Callable[[str], list[Span]]
-# Cues that state a demand outright (SPEC.md §2.4): the demand is given whatever the model says.
+# Cues that state a demand outright (SPEC.md §2.4): the demand is given whatever the model says. The refund
+# and cancel cues also match a refund or a cancellation the writer only mentions (where is my refund, the
+# refund was refused, cancelling did not stop the emails), which docs/cause_annotation.md §5 does not
+# label as a demand, so they give theirs only when the words around them ask (`_asks`); the cues still
+# count for the stage (docs/benchmarks.md, "Demand study").
 CUE_DEMANDS = {
     CueCode.REFUND_DEMAND: "refund",
     CueCode.CANCEL_DEMAND: "cancel_account",
     CueCode.ESCALATE_REQUEST: "escalate_to_manager",
 }
+# The cues whose demand needs the asking words (`_ASKING` just before the cue in its clause, or a cue that
+# asks in itself: 退我钱, 把钱退给我, "refund me"). Not 申请退款 (applied for: a report, not a request)
+# nor a bare 要/想 (要退款得先…: how the procedure goes).
+_MENTIONED = frozenset({CueCode.REFUND_DEMAND, CueCode.CANCEL_DEMAND})
+_ASKING = re.compile(
+    r"我(?:就)?要|要求|我想要|希望|(?<!申)[请請]|必须|必須|务必|務必|马上|馬上|立刻|立即|赶紧|趕緊|给我|給我|"
+    r"帮我|幫我|我就|直接|"
+    r"\b(?:want|need|demand|demanding|expect|request|requesting|like|give me|please|insist|ask(?:ing)? for|"
+    r"i'll|i will|going to|gonna|or i)\b",
+    re.IGNORECASE,
+)
+_ASKS_ITSELF = re.compile(r"给我|給我|退我|把钱退|把錢退|\brefund me\b", re.IGNORECASE)
+
+
+def _asks(norm: str, hit: CueHit) -> bool:
+    """Whether the words of a refund or cancel cue ask for it rather than mention it."""
+    if hit.code not in _MENTIONED or _ASKS_ITSELF.search(norm, hit.start, hit.end + 3):
+        return True
+    left, _ = clause_bounds(norm, hit.start, hit.end)
+    return bool(_ASKING.search(norm, max(left, hit.start - 16), hit.start))
 
 
 @dataclass(frozen=True)
@@ -218,7 +242,7 @@ def decide_demands(
     counting = [c for c in cues if c.counts]
     for hit in counting:
         stated = CUE_DEMANDS.get(hit.code)
-        if stated is not None and RULES.cue_demands:
+        if stated is not None and RULES.cue_demands and _asks(norm, hit):
             add(stated, 0.85, [Span(hit.start, hit.end, hit.text)])
     if RULES.implied_demands:
         _implied(add, counting, {c.code for c in causes}, norm)
