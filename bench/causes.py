@@ -53,12 +53,12 @@ from complaint_radar.models.cause_corpus import (
 )
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import BUNDLED_PARAMS, HEAD_PARAMS, HeadParams, fit_cause_model
-from complaint_radar.models.complaint_cs import fit_complaint_en_cs
 from complaint_radar.scoring.causes import customer_service_complaint_model
 from complaint_radar.services.training.cause_evaluation import (
     Prediction,
     assess_records,
     cross_validate,
+    fold_complaint_en_cs,
     fold_scores,
     score,
 )
@@ -190,7 +190,7 @@ def cross_validate_extra(
         held = [i for i, f in enumerate(fold_of) if f == k]
         labels, models = fit_cause_model(train, lexicon)
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
-        complaint = fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
+        complaint = fold_complaint_en_cs(train, data)
         for name, variant in chosen.items():
             got = assess_records([records[i] for i in held], variant(model), complaint_en_cs=complaint)
             for i, p in zip(held, got, strict=True):
@@ -226,7 +226,7 @@ def cross_validate_embeddings(
         )
         plain = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
         settings = ((plain, False), (plain, True), (plain.with_heads(), True))
-        complaint = fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
+        complaint = fold_complaint_en_cs(train, data)
         for name, (model, on) in zip(names, settings, strict=True):
             got = assess_records([records[i] for i in held], model, embeddings=on, complaint_en_cs=complaint)
             for i, p in zip(held, got, strict=True):

@@ -22,8 +22,7 @@ from complaint_radar.models import cause_training
 from complaint_radar.models.cause_corpus import (
     CAUSE_CODES,
     cv_folds,
-    load_cause_corpus,
-    without_test_duplicates,
+    load_training_corpus,
 )
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.scoring import causes as scoring_causes
@@ -36,9 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    train, _ = without_test_duplicates(
-        load_cause_corpus(ROOT / "corpus" / "causes" / "train"), ROOT / "corpus" / "causes" / "test.jsonl"
-    )
+    train, _ = load_training_corpus(ROOT / "corpus" / "causes" / "train")
     fold_of = cv_folds(train, 5, 13)
     lexicon = load_lexicon()
     stacks: list[tuple[Any, ...]] = []

@@ -29,9 +29,12 @@ import numpy as np
 from complaint_radar.models.cause_corpus import SCRIPTS, cv_folds, load_cause_corpus, without_test_duplicates
 from complaint_radar.models.cause_model import CauseModel, hits_of
 from complaint_radar.models.cause_training import BUNDLED_PARAMS, TrainingSet, fit_cause_model
-from complaint_radar.models.complaint_cs import fit_complaint_en_cs
-from complaint_radar.scoring.causes import customer_service_complaint_model
-from complaint_radar.services.training.cause_evaluation import Prediction, assess_records, fold_scores
+from complaint_radar.services.training.cause_evaluation import (
+    Prediction,
+    assess_records,
+    fold_complaint_en_cs,
+    fold_scores,
+)
 from complaint_radar.text.cues import read_lexically
 from complaint_radar.text.lexicon import load_lexicon
 
@@ -144,9 +147,7 @@ def main() -> None:
         weak = weak_set(base, language, texts, hits, len(neg), args.tau, args.weight)
         labels, models = fit_cause_model(train, lexicon, params, weak={language: weak})
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {})
-        complaint = (
-            fit_complaint_en_cs(train, args.data) if customer_service_complaint_model() != "off" else None
-        )
+        complaint = fold_complaint_en_cs(train, args.data)
         for m, into in ((base, base_pred), (model, weak_pred)):
             got = assess_records([records[i] for i in held], m, complaint_en_cs=complaint)
             for i, p in zip(held, got, strict=True):

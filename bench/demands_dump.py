@@ -23,8 +23,7 @@ from complaint_radar import pipeline
 from complaint_radar.models import cause_training
 from complaint_radar.models.cause_corpus import (
     DEMAND_CODES,
-    load_cause_corpus,
-    without_test_duplicates,
+    load_training_corpus,
 )
 from complaint_radar.scoring import causes as scoring_causes
 
@@ -35,9 +34,7 @@ def main() -> None:
     out = Path(sys.argv[1])
     data = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT.parent / "shared" / "data"
     out.mkdir(parents=True, exist_ok=True)
-    train, _ = without_test_duplicates(
-        load_cause_corpus(ROOT / "corpus" / "causes" / "train"), ROOT / "corpus" / "causes" / "test.jsonl"
-    )
+    train, _ = load_training_corpus(ROOT / "corpus" / "causes" / "train")
     stacks: list[tuple[Any, ...]] = []
     original_stack = cause_training._fit_stack
 

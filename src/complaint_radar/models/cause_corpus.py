@@ -151,6 +151,12 @@ def without_test_duplicates(records: Sequence[CauseRecord], test: Path) -> tuple
     return kept, len(records) - len(kept)
 
 
+def load_training_corpus(directory: Path) -> tuple[list[CauseRecord], int]:
+    """The training records in `directory` less those equal (by key) to a text of the frozen test split
+    beside it (`directory.parent / "test.jsonl"`), and how many were dropped."""
+    return without_test_duplicates(load_cause_corpus(directory), directory.parent / "test.jsonl")
+
+
 def cv_folds(records: Sequence[CauseRecord], folds: int = 5, seed: int = 13) -> list[int]:
     """A fold number per record; a group's records share a fold (assigned by a seeded hash)."""
     out = []

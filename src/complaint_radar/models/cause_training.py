@@ -37,8 +37,7 @@ from complaint_radar.models.cause_corpus import (
     EXPLICIT,
     SCRIPTS,
     CauseRecord,
-    load_cause_corpus,
-    without_test_duplicates,
+    load_training_corpus,
 )
 from complaint_radar.models.cause_model import (
     FORMAT_VERSION,
@@ -653,7 +652,7 @@ def train_cause_model(
 ) -> dict[str, Any]:
     """Fit the bundled cause model on every record of `corpus` and save it to `out` (with `embed` and
     `heads_out`, its embedding heads to `heads_out`); its metadata."""
-    records, dropped = without_test_duplicates(load_cause_corpus(corpus), corpus.parent / "test.jsonl")
+    records, dropped = load_training_corpus(corpus)
     started = time.perf_counter()
     labels, models = fit_cause_model(records, load_lexicon(), embed=embed if heads_out is not None else None)
     counts = {s: sum(r.script == s for r in records) for s in SCRIPTS}

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from complaint_radar.errors import ConfigurationError
-from complaint_radar.models.cause_corpus import CauseRecord, load_cause_corpus, without_test_duplicates
+from complaint_radar.models.cause_corpus import CauseRecord, load_training_corpus
 from complaint_radar.models.datasets import dedupe_key, load_splits, training_set
 from complaint_radar.models.linear import TextClassifier
 from complaint_radar.models.specs import CUSTOMER_SERVICE_MARKER, SPECS, ModelSpec
@@ -27,8 +27,7 @@ NAME = "complaint_en_cs"
 def customer_service_records(corpus: Path, data: Path | str) -> list[CauseRecord]:
     """The English messages of the cause corpus's training files in `corpus` (corpus/causes/train), less
     those whose key is in the frozen cause test split (keys only, as the cause model's training does)."""
-    records, _ = without_test_duplicates(load_cause_corpus(corpus), corpus.parent / "test.jsonl")
-    return in_domain_part(records, data)
+    return in_domain_part(load_training_corpus(corpus)[0], data)
 
 
 def in_domain_part(records: Sequence[CauseRecord], data: Path | str) -> list[CauseRecord]:

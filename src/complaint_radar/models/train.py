@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from complaint_radar.models.cause_corpus import load_training_corpus
 from complaint_radar.models.cause_training import train_cause_model
-from complaint_radar.models.complaint_cs import CS_SOURCE, customer_service_records, training_rows
+from complaint_radar.models.complaint_cs import CS_SOURCE, training_rows
 from complaint_radar.models.datasets import (
     SOURCE_BY_NAME,
     SPLIT_SEED,
@@ -153,7 +154,7 @@ def train_one(spec: ModelSpec, data: Path, out: Path, corpus: Path = CAUSE_CORPU
     sample_weight: list[float] | None = None
     threshold_weight: list[float] | None = None
     if spec.customer_service is not None:
-        records = customer_service_records(corpus, data)
+        records, _ = load_training_corpus(corpus)
         texts, labels, origin, sample_weight, threshold_weight = training_rows(spec, records, data)
     started = time.perf_counter()
     model = TextClassifier(**spec.params).fit(

@@ -65,6 +65,12 @@ def assess_records(
     ]
 
 
+def fold_complaint_en_cs(train: Sequence[CauseRecord], data: Path | None) -> LinearScorer | None:
+    """A cross-validation fold's `complaint_en_cs`, fitted on its training records (and the shared data at
+    `data`), when the pipeline uses one (`RULES.customer_service_complaint_model`); else None."""
+    return fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
+
+
 def cross_validate(
     records: Sequence[CauseRecord],
     data: Path | None,
@@ -84,7 +90,7 @@ def cross_validate(
         held = [i for i, f in enumerate(fold_of) if f == k]
         labels, models = fit_cause_model(train, lexicon, params)
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
-        complaint = fit_complaint_en_cs(train, data) if customer_service_complaint_model() != "off" else None
+        complaint = fold_complaint_en_cs(train, data)
         got = assess_records([records[i] for i in held], model, complaint_en_cs=complaint)
         for i, p in zip(held, got, strict=True):
             predictions[i] = p
