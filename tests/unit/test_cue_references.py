@@ -17,6 +17,7 @@ RAISED_AGAIN = [
     "还是那个老问题，空调一开就跳闸",
     "又是同样的毛病，门禁卡刷不开",
     "这已经不是第一次了，快递又放错柜子",
+    "我不是第一次反映了，楼道灯一直不亮",
     "上周就跟你们反映过，水表读数不对",
     "我早就跟客服说过这件事，一直没人回",
     "问过好几次都没有下文",
@@ -32,8 +33,7 @@ RAISED_AGAIN = [
     "This is not the first time the parcel went to the wrong flat.",
     "I already reported this and nobody came.",
     "I mentioned it last week and the bill is still wrong.",
-    "As I said on the phone, the router keeps dropping.",
-    "Following up on my previous message about the missing refund.",
+    "It's not the first time I've had to chase a refund from you.",
     "You keep saying it's being looked at.",
     "All your agents do is apologise.",
     "Nothing but apologies so far.",
@@ -46,6 +46,12 @@ FIRST_TIME = [
     "I reported my card lost and the new one came quickly, thanks.",
     "Is anyone else on this street having trouble with the water pressure?",
     "我想问一下宽带续费的事",
+    # Loyal customers say they have been here before; that is no reference to a failure.
+    "不是第一次在你们家买了，质量一直不错",
+    "以前联系过你们客服，处理得很快，这次想问下积分",
+    "唔係第一次幫襯，次次都好滿意",
+    "Not the first time I have shopped here, lovely staff",
+    "Following up on my earlier message: all sorted now, thank you!",
 ]
 
 
