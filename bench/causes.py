@@ -236,7 +236,8 @@ def cross_validate_embeddings(
     return {n: [p for p in ps if p is not None] for n, ps in predictions.items()}, fold_of
 
 
-def _part(fold: dict[str, Any], script: str) -> dict[str, Any]:
+def part_of(fold: dict[str, Any], script: str) -> dict[str, Any]:
+    """One fold's scores for `script` (`all`: every script)."""
     part: dict[str, Any] = fold["all"] if script == "all" else fold["script"][script]
     return part
 
@@ -250,7 +251,7 @@ def paired_deltas(base: Sequence[dict[str, Any]], other: Sequence[dict[str, Any]
         ("demand micro-F1", lambda f: f["demands"]["micro_f1"]),
         ("stage accuracy", lambda f: f["stage_accuracy"]),
     ):
-        d = [get(_part(o, script)) - get(_part(b, script)) for b, o in zip(base, other, strict=True)]
+        d = [get(part_of(o, script)) - get(part_of(b, script)) for b, o in zip(base, other, strict=True)]
         rows.append(
             f"{metric} {np.mean(d):+.3f} ± {np.std(d):.3f} ({sum(x > 0 for x in d)}/{len(d)} folds up)"
         )

@@ -18,13 +18,15 @@ import argparse
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from complaint_radar.models.cause_corpus import CauseRecord, load_training_corpus
+from causes import part_of
+from complaint_radar.models.cause_corpus import SCRIPTS, CauseRecord, load_training_corpus
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import fit_cause_model
 from complaint_radar.services.training.cause_evaluation import (
@@ -48,9 +50,7 @@ def batch_of(record: CauseRecord) -> str:
 
 
 def balanced_folds(batches: Sequence[str], folds: int) -> list[int]:
-    sizes: dict[str, int] = {}
-    for b in batches:
-        sizes[b] = sizes.get(b, 0) + 1
+    sizes = Counter(batches)
     load = [0] * folds
     where: dict[str, int] = {}
     for b, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -109,10 +109,8 @@ def main() -> None:
     for n in names:
         scores = fold_scores(records, [p for p in preds[n] if p is not None], fold_of)
         row = {}
-        for script in ("zh-Hans", "zh-Hant", "en", "all"):
-            vals = [f["all" if script == "all" else "script"] for f in scores]
-            vals = [v if script == "all" else v[script] for v in vals]
-            mic = [v["causes"]["micro_f1"] for v in vals]
+        for script in (*SCRIPTS, "all"):
+            mic = [part_of(f, script)["causes"]["micro_f1"] for f in scores]
             row[script] = (float(np.mean(mic)), float(np.std(mic)))
         results[n] = row
         print(f"{n:28s} " + "  ".join(f"{s} {m:.3f}±{sd:.3f}" for s, (m, sd) in row.items()), flush=True)
