@@ -79,6 +79,10 @@ def main() -> None:
     parser.add_argument("--shifts", type=float, nargs="*", default=[-0.1, -0.05, 0.0])
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    if args.folds < 2:
+        parser.error("--folds must be at least 2")
+    if not args.train.is_dir():
+        parser.error(f"--train: no such folder: {args.train}")
     records, _ = load_training_corpus(args.train)
     batches = [batch_of(r) for r in records]
     fold_of = balanced_folds(batches, args.folds)
