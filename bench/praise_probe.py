@@ -8,7 +8,13 @@ problem; `explicit_grumble` expected) is right when it is read at a grumble or a
 its cause matches when one of the expected causes is among those read. Prints the counts per script and
 kind and every misread message; `--out FILE` writes one JSON line per message (for a before/after diff).
 
-Run: PYTHONPATH=src .venv/bin/python bench/praise_probe.py [--out /tmp/probe.jsonl]
+`--probe bench/data/frequent_customer_probe.jsonl`: 330 messages of satisfied frequent customers (calm
+questions naming fees, policies and processes; praise with "every time / always"; thanks after a wait,
+transfer or repeat call that was settled), 110 per script over five industries, written blind on
+2026-12-03 (the writer read no phrase bank, training file or test message); none may enter a training
+corpus. Every kind but `complaint` is right only at stage `none`.
+
+Run: PYTHONPATH=src .venv/bin/python bench/praise_probe.py [--probe FILE] [--out /tmp/probe.jsonl]
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ def main() -> None:
         result = analyzer.assess(row["text"], channel="chat")
         causes = sorted(str(getattr(c.code, "value", c.code)) for c in result.causes)
         rank = result.stage.rank
-        if row["kind"] == "praise":
+        if row["kind"] != "complaint":  # praise, calm questions, thanks: no grumble at all
             ok = rank == 0
         else:
             ok = rank >= 1 and bool(causes)
@@ -60,20 +66,21 @@ def main() -> None:
             }
         )
     for key in sorted(total):
-        print(f"{key[0]:8s} {key[1]:9s} right {right[key]:2d}/{total[key]:2d}")
-    for kind in ("praise", "complaint"):
+        print(f"{key[0]:8s} {key[1]:21s} right {right[key]:3d}/{total[key]:3d}")
+    for kind in sorted({k[1] for k in total}):
         r = sum(v for k, v in right.items() if k[1] == kind)
         t = sum(v for k, v in total.items() if k[1] == kind)
-        print(f"all      {kind:9s} right {r:2d}/{t:2d}")
+        print(f"all      {kind:21s} right {r:3d}/{t:3d}")
     complaints = Counter(row["script"] for row in rows if row["kind"] == "complaint")
-    print(
-        "complaints with an expected cause read:",
-        ", ".join(f"{s} {cause_hit[s]}/{n}" for s, n in sorted(complaints.items())),
-    )
+    if complaints:
+        print(
+            "complaints with an expected cause read:",
+            ", ".join(f"{s} {cause_hit[s]}/{n}" for s, n in sorted(complaints.items())),
+        )
     for res in results:
         if not res["ok"]:
             causes = ",".join(res["causes"]) or "-"
-            print(f"  MISREAD {res['kind']:9s} {res['stage']:20s} {causes:30s} {res['text']}")
+            print(f"  MISREAD {res['kind']:21s} {res['stage']:20s} {causes:30s} {res['text']}")
     if args.out:
         args.out.write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results), encoding="utf-8"
