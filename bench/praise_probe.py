@@ -8,11 +8,12 @@ problem; `explicit_grumble` expected) is right when it is read at a grumble or a
 its cause matches when one of the expected causes is among those read. Prints the counts per script and
 kind and every misread message; `--out FILE` writes one JSON line per message (for a before/after diff).
 
-`--probe bench/data/frequent_customer_probe.jsonl`: 330 messages of satisfied frequent customers (calm
+`--probe bench/data/frequent_customer_probe.jsonl`: 328 messages of satisfied frequent customers (calm
 questions naming fees, policies and processes; praise with "every time / always"; thanks after a wait,
-transfer or repeat call that was settled), 110 per script over five industries, written blind on
+transfer or repeat call that was settled), about 110 per script over five industries, written blind on
 2026-12-03 (the writer read no phrase bank, training file or test message); none may enter a training
-corpus. Every kind but `complaint` is right only at stage `none`.
+corpus (two that happened to equal training messages were dropped). Every kind but `complaint` is right
+only at stage `none`.
 
 Run: PYTHONPATH=src .venv/bin/python bench/praise_probe.py [--probe FILE] [--out /tmp/probe.jsonl]
 """
