@@ -185,13 +185,21 @@ CASES = {
 }
 
 
-# Known gaps (strict xfail, so a case fails loudly once it starts passing). English still has no
-# sarcasm cue (the Chinese one is lexical); the "sarcasm" case passes since the cause model was
-# retrained on the issue-13 sixth batch (praise turning to a problem), so it is no longer listed.
+# Known gaps (strict xfail, so a case fails loudly once it starts passing). The "sarcasm" case passed
+# from the issue-13 sixth batch's retrain (praise turning to a problem) to the eleventh; it is listed
+# again since the twelfth (reason below).
 # Cases the bundled models miss today, each with why (strict: a case that passes again must leave the list).
 # The broken kettle ("negated legal threat") was listed from the seventh batches' retrain until the
 # eighth (2026-12-03), which reads its cause as product_quality again.
-KNOWN_GAPS: dict[str, str] = {}
+KNOWN_GAPS: dict[str, str] = {
+    "sarcasm": (
+        "since the twelfth batches (2026-12-03: frequent customers' thanks after a settled wait, "
+        "a transfer or a repeat call), the gate reads a delay followed by 'Great service, thanks a lot' "
+        "as thanks; the English sarcasm cue counts only in a negative context, and this message has no "
+        "negative word (the blind sarcasm and backhanded-praise probe, bench/praise_probe.py, kept 9/13 "
+        "English complaints)"
+    ),
+}
 
 
 @pytest.mark.parametrize(
