@@ -28,6 +28,8 @@ MEANT = [
     ("我要退货，退货地址发我", CueCode.REFUND_DEMAND),
     ("再这样下去我就转台了", CueCode.CHURN_THREAT),
     ("信号这么差，我要携号转网", CueCode.CANCEL_DEMAND),
+    ("我要携号转网，到你们营业厅办需要带什么？", CueCode.CANCEL_DEMAND),
+    ("再这样我就转台，去你们对面那家", CueCode.CHURN_THREAT),
 ]
 
 
