@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from complaint_radar.models.cause_corpus import dedupe_key, load_cause_corpus
+from complaint_radar.models.cause_corpus import SCRIPTS, dedupe_key, load_cause_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = ROOT / "bench" / "data" / "heavy_user_praise_probe.jsonl"
@@ -29,7 +29,7 @@ def test_no_probe_message_is_in_the_training_corpus() -> None:
 
 def test_probe_holds_praise_and_complaints_in_every_script() -> None:
     kinds = Counter((str(row["script"]), str(row["kind"])) for row in _probe())
-    for script in ("zh-Hans", "zh-Hant", "en"):
+    for script in SCRIPTS:
         assert kinds[(script, "praise")] >= 10 and kinds[(script, "complaint")] >= 10, kinds
 
 
@@ -37,6 +37,6 @@ def test_frequent_customer_probe_is_calm_in_every_script() -> None:
     rows = _probe(FREQUENT)
     assert {str(row["expected_stage"]) for row in rows} == {"none"}
     kinds = Counter((str(row["script"]), str(row["kind"])) for row in rows)
-    for script in ("zh-Hans", "zh-Hant", "en"):
+    for script in SCRIPTS:
         for kind in ("calm_query", "praise", "thanks_after_friction"):
             assert kinds[(script, kind)] >= 20, kinds
