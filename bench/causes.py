@@ -501,6 +501,14 @@ def test_variants(
             + " | " + " | ".join(f"{p['demands']['micro_f1']:.3f}" for p in parts)
             + " | " + " | ".join(f"{p['stage_accuracy']:.3f}" for p in parts) + " |"
         )  # fmt: skip
+    lines += ["", "| industry | n | " + " | ".join(f"{m}: cause micro / macro-F1" for m in names) + " |"]
+    lines.append("|---|---:|" + "---:|" * len(names))
+    for industry in INDUSTRIES:
+        parts = [runs[m]["industry"][industry] for m in names]
+        if not parts[0]["n"]:
+            continue
+        cells = " | ".join(f"{p['causes']['micro_f1']:.3f} / {p['causes']['macro_f1']:.3f}" for p in parts)
+        lines.append(f"| {industry} | {parts[0]['n']:,} | {cells} |")
     lines += ["", "| cause | support | " + " | ".join(f"{m} P / R / F1" for m in names) + " |"]
     lines.append("|---|---:|" + "---|" * len(names))
     for code in CAUSE_CODES:

@@ -199,6 +199,13 @@ KNOWN_GAPS: dict[str, str] = {
         "negative word (the blind sarcasm and backhanded-praise probe, bench/praise_probe.py, kept 9/13 "
         "English complaints)"
     ),
+    "reported legal threat": (
+        "since the English logistic head (2026-12-03, 23:35 UTC: paired CV cause micro-F1 +0.009, "
+        "frozen test 0.766 -> 0.775), no cause reaches its threshold in this long sentence and the best "
+        "guess is the most probable label, `other` at 0.24 against `delivery_logistics` at 0.21 "
+        "(thresholds 0.36 and 0.30); the stage is still right, and 'The late delivery was just "
+        "annoying.' alone is read delivery_logistics"
+    ),
 }
 
 

@@ -578,7 +578,12 @@ def save_cause_heads(
 # complaint_en), so the pipeline featurises each batch once.
 BUNDLED_PARAMS = {
     "zh": LanguageParams(char_ngram_range=(1, 3), word_ngram_range=(1, 2), n_features=2**20),
-    "en": LanguageParams(char_ngram_range=(1, 4), word_ngram_range=(1, 2), n_features=2**18),
+    # English averages a logistic regression with the two margin heads: model-level stacked CV on the
+    # 9,231 English training messages 0.766 ± 0.002 -> 0.776 ± 0.002 cause micro-F1 (2026-12-03; the
+    # logistic head alone 0.776, C = 2 0.768, 2**20 columns 0.766).
+    "en": LanguageParams(
+        char_ngram_range=(1, 4), word_ngram_range=(1, 2), n_features=2**18, heads=("svm", "nbsvm", "lr")
+    ),
 }
 
 
