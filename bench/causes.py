@@ -15,6 +15,11 @@ Run: .venv/bin/python bench/causes.py   (needs git history for the lexicon-only 
      .venv/bin/python bench/causes.py --cv-only --embeddings [--languages en]
          (paired on the same folds and fold models: the pipeline without embeddings, with `--embeddings`
          but no cause-model head, and with `--embeddings` and the cause model's embedding head)
+     .venv/bin/python bench/causes.py --cv-only --rules-variant gate_languages=en,zh [--rules-variant …]
+         (paired on the same folds and fold models: the bundled `scoring.causes.RULES` and each changed field)
+     .venv/bin/python bench/causes.py --test-variants [--embeddings] [--rules-variant FIELD=VALUE]
+         (no cross-validation: the frozen test split through the bundled models, printed; to report a
+         setting already chosen by cross-validation, never to choose one)
 """
 
 from __future__ import annotations
@@ -466,7 +471,7 @@ def render(
     return "\n".join(lines)
 
 
-def test_variants(
+def score_test_variants(
     test: Sequence[CauseRecord],
     languages: Sequence[str],
     embeddings: bool,
@@ -476,8 +481,8 @@ def test_variants(
 ) -> str:
     """The frozen test split's messages of `languages` through the bundled models: as the default path
     assesses them, with `--embeddings` (the complaint model's embedding stack and the cause model's
-    embedding head) when `embeddings`, and with each of `rules`' overrides of `scoring.causes.RULES`; a
-    markdown table per script and per cause."""
+    embedding head) when `embeddings`, and with each of `rules`' overrides of `scoring.causes.RULES`;
+    markdown tables per script, per industry and per cause."""
     chosen = [r for r in test if r.language in languages]
     runs = {"default path": score(chosen, assess_records(chosen, embeddings=False))}
     if embeddings:
@@ -622,7 +627,7 @@ def main() -> None:
         if args.cv_only or args.extra_train or args.paired_with or args.without_secondary:
             raise SystemExit("bench/causes.py: --test-variants takes no cross-validation option")
         languages = [lang for lang in args.languages.split(",") if lang]
-        print(test_variants(test, languages, args.embeddings, overrides, wall, cpu))
+        print(score_test_variants(test, languages, args.embeddings, overrides, wall, cpu))
         return
     if args.embeddings:
         if not args.cv_only or args.extra_train:
