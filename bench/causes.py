@@ -380,6 +380,72 @@ def render_cv(cv: dict[str, list[dict[str, Any]]], scripts: Sequence[str] = SCRI
     return lines
 
 
+def test_tables(
+    test: Mapping[str, Mapping[str, Any]], judged: str, per_cause: Sequence[str] | None = None
+) -> list[str]:
+    """Markdown tables of the frozen test split for each run in `test` (name → `score()`): cause micro /
+    macro-F1 per script and industry (the targets judged on run `judged`), demand micro-F1 and stage
+    accuracy per script, and precision / recall / F1 per cause of the runs `per_cause` (default: `judged`)."""
+    names = list(test)
+    lines = [
+        "Cause micro-F1 / macro-F1 per script and industry:",
+        "",
+        "| subset | n | " + " | ".join(names) + f" | target (micro, {judged}) |",
+        "|---|---:|" + "---:|" * len(names) + "---|",
+    ]
+
+    def row(label: str, get: Callable[[Mapping[str, Any]], Mapping[str, Any]], target: float | None) -> str:
+        n = get(test[names[0]])["n"]
+        cells = [
+            f"{get(test[m])['causes']['micro_f1']:.3f} / {get(test[m])['causes']['macro_f1']:.3f}"
+            for m in names
+        ]
+        ours = get(test[judged])["causes"]["micro_f1"]
+        goal = "" if target is None else f"≥ {target:.2f}: {'met' if ours >= target else '**not met**'}"
+        return f"| {label} | {n:,} | " + " | ".join(cells) + f" | {goal} |"
+
+    scripts = [s for s in SCRIPTS if test[names[0]]["script"][s]["n"]]
+    for s in scripts:
+        lines.append(row(s, lambda t, s=s: t["script"][s], TARGETS[s]))
+    lines.append(row("all", lambda t: t["all"], None))
+    for i in INDUSTRIES:
+        if test[names[0]]["industry"][i]["n"]:
+            lines.append(row(i, lambda t, i=i: t["industry"][i], None))
+    lines += [
+        "",
+        "Demand micro-F1 and stage accuracy per script:",
+        "",
+        "| script | " + " | ".join(f"{m} demands" for m in names) + " | "
+        + " | ".join(f"{m} stage" for m in names) + " |",
+        "|---|" + "---:|" * (2 * len(names)),
+    ]  # fmt: skip
+    for s in (*scripts, "all"):
+        parts = [test[m]["all"] if s == "all" else test[m]["script"][s] for m in names]
+        lines.append(
+            f"| {s} | "
+            + " | ".join(f"{p['demands']['micro_f1']:.3f}" for p in parts)
+            + " | "
+            + " | ".join(f"{p['stage_accuracy']:.3f}" for p in parts)
+            + " |"
+        )
+    shown = list(per_cause or [judged])
+    lines += [
+        "",
+        f"Per cause on the test split ({', '.join(shown)}; all scripts), precision / recall / F1:",
+        "",
+        "| cause | support | " + " | ".join(shown) + " |",
+        "|---|---:|" + "---:|" * len(shown),
+    ]
+    for code in CAUSE_CODES:
+        cells = [test[m]["all"]["causes"]["per_code"][code] for m in shown]
+        lines.append(
+            f"| {code} | {cells[0]['support']} | "
+            + " | ".join(f"{c['precision']:.3f} / {c['recall']:.3f} / {c['f1']:.3f}" for c in cells)
+            + " |"
+        )
+    return lines
+
+
 def render(
     cv: dict[str, list[dict[str, Any]]],
     test: dict[str, dict[str, Any]],
@@ -407,62 +473,7 @@ def render(
         "",
         *render_cv(cv),
     ]
-    names = list(test)
-    lines += [
-        "",
-        "### Frozen test split (one run)",
-        "",
-        "Cause micro-F1 / macro-F1 per script and industry:",
-        "",
-        "| subset | n | " + " | ".join(names) + " | target (micro) |",
-        "|---|---:|" + "---:|" * len(names) + "---|",
-    ]
-
-    def row(label: str, get: Callable[[dict[str, Any]], dict[str, Any]], target: float | None) -> str:
-        n = get(test[names[0]])["n"]
-        cells = [
-            f"{get(test[m])['causes']['micro_f1']:.3f} / {get(test[m])['causes']['macro_f1']:.3f}"
-            for m in names
-        ]
-        ours = get(test[names[-1]])["causes"]["micro_f1"]
-        goal = "" if target is None else f"≥ {target:.2f}: {'met' if ours >= target else '**not met**'}"
-        return f"| {label} | {n:,} | " + " | ".join(cells) + f" | {goal} |"
-
-    for s in SCRIPTS:
-        lines.append(row(s, lambda t, s=s: t["script"][s], TARGETS[s]))
-    lines.append(row("all", lambda t: t["all"], None))
-    for i in INDUSTRIES:
-        lines.append(row(i, lambda t, i=i: t["industry"][i], None))
-    lines += [
-        "",
-        "Demand micro-F1 and stage accuracy per script:",
-        "",
-        "| script | " + " | ".join(f"{m} demands" for m in names) + " | "
-        + " | ".join(f"{m} stage" for m in names) + " |",
-        "|---|" + "---:|" * (2 * len(names)),
-    ]  # fmt: skip
-    for s in (*SCRIPTS, "all"):
-        parts = [test[m]["all"] if s == "all" else test[m]["script"][s] for m in names]
-        lines.append(
-            f"| {s} | "
-            + " | ".join(f"{p['demands']['micro_f1']:.3f}" for p in parts)
-            + " | "
-            + " | ".join(f"{p['stage_accuracy']:.3f}" for p in parts)
-            + " |"
-        )
-    ours = test[names[-1]]["all"]["causes"]["per_code"]
-    lines += [
-        "",
-        f"Per cause on the test split ({names[-1]}, all scripts):",
-        "",
-        "| cause | support | precision | recall | F1 |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for code in CAUSE_CODES:
-        c = ours[code]
-        lines.append(
-            f"| {code} | {c['support']} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} |"
-        )
+    lines += ["", "### Frozen test split (one run)", "", *test_tables(test, judged=list(test)[-1])]
     lines += [
         "",
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}. {secs}",
@@ -490,39 +501,7 @@ def score_test_variants(
     for name, overrides in rules.items():
         with rules_applied(overrides):
             runs[name] = score(chosen, assess_records(chosen, embeddings=False))
-    names = list(runs)
-    lines = [
-        "| script | n | " + " | ".join(f"{m}: cause micro / macro-F1" for m in names) + " | "
-        + " | ".join(f"{m}: demands" for m in names) + " | "
-        + " | ".join(f"{m}: stage" for m in names) + " |",
-        "|---|---:|" + "---:|" * (3 * len(names)),
-    ]  # fmt: skip
-    scripts = [s for s in SCRIPTS if any(r.script == s for r in chosen)]
-    for s in (*scripts, "all"):
-        parts = [runs[m]["all"] if s == "all" else runs[m]["script"][s] for m in names]
-        lines.append(
-            f"| {s} | {parts[0]['n']:,} | "
-            + " | ".join(f"{p['causes']['micro_f1']:.3f} / {p['causes']['macro_f1']:.3f}" for p in parts)
-            + " | " + " | ".join(f"{p['demands']['micro_f1']:.3f}" for p in parts)
-            + " | " + " | ".join(f"{p['stage_accuracy']:.3f}" for p in parts) + " |"
-        )  # fmt: skip
-    lines += ["", "| industry | n | " + " | ".join(f"{m}: cause micro / macro-F1" for m in names) + " |"]
-    lines.append("|---|---:|" + "---:|" * len(names))
-    for industry in INDUSTRIES:
-        parts = [runs[m]["industry"][industry] for m in names]
-        if not parts[0]["n"]:
-            continue
-        cells = " | ".join(f"{p['causes']['micro_f1']:.3f} / {p['causes']['macro_f1']:.3f}" for p in parts)
-        lines.append(f"| {industry} | {parts[0]['n']:,} | {cells} |")
-    lines += ["", "| cause | support | " + " | ".join(f"{m} P / R / F1" for m in names) + " |"]
-    lines.append("|---|---:|" + "---|" * len(names))
-    for code in CAUSE_CODES:
-        cells = [runs[m]["all"]["causes"]["per_code"][code] for m in names]
-        lines.append(
-            f"| {code} | {cells[0]['support']} | "
-            + " | ".join(f"{c['precision']:.3f} / {c['recall']:.3f} / {c['f1']:.3f}" for c in cells)
-            + " |"
-        )
+    lines = test_tables(runs, judged="default path", per_cause=list(runs))
     spent = time.perf_counter() - wall, time.process_time() - cpu
     lines += [
         "",
