@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import (
@@ -19,6 +20,7 @@ from complaint_radar.models.cause_training import (
     save_cause_model,
     secondary_causes,
 )
+from complaint_radar.scoring import causes as cause_rules
 from complaint_radar.scoring.causes import CauseReading, decide_causes
 from complaint_radar.text.cues import Scan
 from complaint_radar.types import Span
@@ -59,7 +61,7 @@ def test_a_pattern_still_gives_its_cause_whatever_the_ratio() -> None:
 def test_the_trainers_decision_matches_decide_causes() -> None:
     rng = np.random.default_rng(3)
     proba = rng.uniform(0.0, 1.0, size=(200, len(CAUSES)))
-    cuts = np.full(len(CAUSES), 0.6)
+    cuts = rng.uniform(0.3, 0.7, size=len(CAUSES))  # unequal, so the best guess is read relative to them
     forced = rng.uniform(size=proba.shape) < 0.03
     dissatisfied = rng.uniform(size=200) < 0.8
     for ratio in (0.0, 0.5, 0.7):
@@ -67,7 +69,7 @@ def test_the_trainers_decision_matches_decide_causes() -> None:
         for i in range(len(proba)):
             reading = CauseReading(
                 dict(zip(CAUSES, proba[i].tolist(), strict=True)),
-                dict.fromkeys(CAUSES, 0.6),
+                dict(zip(CAUSES, cuts.tolist(), strict=True)),
                 secondary=ratio,
             )
             scan: Scan = {
@@ -95,3 +97,15 @@ def test_the_trainer_chooses_a_ratio_of_the_grid_and_it_survives_save_and_load(t
     del doc["languages"]["en"]["secondary_ratio"]
     manifest.write_text(json.dumps(doc), encoding="utf-8")
     assert CauseModel.load(tmp_path).models["en"].secondary == 0.0
+
+
+def test_the_best_guess_is_the_cause_nearest_its_own_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No cause reaches its threshold: `other`, which the model gives readily (threshold 0.36), does not
+    outrank a concrete cause it is more cautious about (0.30) by probability alone."""
+    proba = {"cause:other": 0.24, "cause:delivery_logistics": 0.21}
+    cuts = {lb: 0.5 for lb in label_names()} | {"cause:other": 0.36, "cause:delivery_logistics": 0.30}
+    reading = CauseReading({lb: 0.02 for lb in label_names()} | proba, cuts)
+    assert _codes(reading) == ["delivery_logistics"]
+    absolute = dataclasses.replace(cause_rules.RULES, best_guess_relative=False)
+    monkeypatch.setattr(cause_rules, "RULES", absolute)
+    assert _codes(reading) == ["other"]

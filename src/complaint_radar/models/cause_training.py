@@ -422,19 +422,22 @@ def secondary_causes(
     forced: np.ndarray,
     dissatisfied: np.ndarray,
     ratio: float,
+    relative: bool = True,
 ) -> np.ndarray:
     """(n, causes) the causes given, as `scoring.causes.decide_causes` gives them, from the cause
     columns' probabilities `proba`, their `thresholds`, the causes a pattern gives (`forced`), whether
     each message is dissatisfied and the secondary-cause ratio: a cause reaching its threshold is
     given if its probability is at least `ratio` times the top one's among those reaching theirs; a
-    pattern always gives its cause; a dissatisfied message with none gets the most probable cause
-    (the last column is `other`, given only this way)."""
+    pattern always gives its cause; a dissatisfied message with none gets the best guess (the last
+    column is `other`, given only this way): the cause nearest its threshold (probability / threshold)
+    when `relative`, as `CauseRules.best_guess_relative` reads it, else the most probable one."""
     passes = proba >= thresholds
     top = np.where(passes, proba, 0.0).max(axis=1, keepdims=True)
     given = (passes & (proba >= ratio * top)) | forced
     given[:, -1] = False
     none = np.flatnonzero(~given.any(axis=1))
-    given[none, np.argmax(proba[none], axis=1)] = True
+    guess = proba[none] / np.maximum(thresholds, 1e-6) if relative else proba[none]
+    given[none, np.argmax(guess, axis=1)] = True
     given[~dissatisfied] = False
     return np.asarray(given, dtype=bool)
 
