@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from complaint_radar.customers.contentment import satisfaction
 from complaint_radar.customers.history import (
     EXPLICIT,
     FORMAL,
@@ -88,6 +89,7 @@ class _Contact:
     age: float
     keys: frozenset[str]
     ref: str
+    call: bool = False
 
 
 def repeat_contact(h: History) -> tuple[SignalHit | None, float]:
@@ -97,6 +99,11 @@ def repeat_contact(h: History) -> tuple[SignalHit | None, float]:
     or a call with friction; turns closer than the session gap are one contact. The issue is the order or
     thread named; a contact naming none may be about any issue and counts `unkeyed_weight`. The count is
     the largest set of contacts pairwise a session gap apart, so adding a contact never lowers it (R1).
+
+    A call says nothing of its issue: from a customer whose recent survey answers are good (`satisfaction`
+    1: they told us those contacts went well), friction calls are routine, not contacts about the problem
+    they wrote about. The count is `satisfaction` × the count without calls + the rest × the count with
+    them, so a bad answer (satisfaction falling) and an added call only ever raise it.
     """
     w = h.weights.repeat
     contacts: list[_Contact] = []
@@ -106,27 +113,36 @@ def repeat_contact(h: History) -> tuple[SignalHit | None, float]:
     for e in h.recent_events(EventKind.CALL, days=w.window_days):
         topic = event_topic(e)
         if call_friction(h, e) > 0 and not h.resolved(e):
-            contacts.append(_Contact(h.age(e), frozenset({topic} if topic else ()), e.event_id))
+            contacts.append(_Contact(h.age(e), frozenset({topic} if topic else ()), e.event_id, call=True))
     if len(contacts) < 2:
         return None, 0.0
     contacts.sort(key=lambda c: -c.age)
     gap = w.session_gap_hours / 24.0
+    content = satisfaction(h, h.weights.context) if any(c.call for c in contacts) else 0.0
     best_count = 0.0
     best_ids: tuple[str, ...] = ()
-    for key in [None, *sorted({k for c in contacts for k in c.keys})]:
-        group = [c for c in contacts if not c.keys or key in c.keys]
+    shown = 0
+
+    def counted(group: list[_Contact]) -> float:
         keyed = _packing([c.age for c in group if c.keys], gap)
         every = _packing([c.age for c in group], gap)
-        count = keyed + w.unkeyed_weight * (every - keyed)
+        return keyed + w.unkeyed_weight * (every - keyed)
+
+    for key in [None, *sorted({k for c in contacts for k in c.keys})]:
+        group = [c for c in contacts if not c.keys or key in c.keys]
+        count = counted(group)
+        if content > 0.0:
+            count = content * counted([c for c in group if not c.call]) + (1.0 - content) * count
         if count > best_count:
             best_count, best_ids = count, tuple(c.ref for c in group)
+            shown = _packing([c.age for c in group], gap)
     if best_count < 2.0:
         return None, best_count
     hit = SignalHit(
         "repeat_contact",
         w.p_three if best_count >= 3.0 else w.p_two,
         best_ids[-5:],
-        {"days": int(w.window_days), "count": f"{best_count:g}"},
+        {"days": int(w.window_days), "count": shown},  # the contacts themselves, calls weighed or not
     )
     return hit, best_count
 

@@ -2,18 +2,23 @@
 rated around them and by whether they keep buying; purchases stopping against the customer's own rhythm.
 
 Satisfaction and buying only ever lower a feature (they are not negative evidence); a low survey answer,
-a friction event or a grumble only ever raise one (R1): `satisfaction` counts good answers minus bad ones
-over all answers, so a bad answer can only lower it.
+a friction event or a grumble only ever raise one (R1). How content a customer is (good answers, steady
+buying) is read in `customers.contentment`.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import statistics
 from collections.abc import Mapping
 
 from complaint_radar.customers.contact_signals import call_friction
+from complaint_radar.customers.contentment import (
+    Rhythm,
+    buying_rhythm,
+    contentment,
+    keeps_buying,
+    satisfaction,
+)
 from complaint_radar.customers.history import LATENT, History, SignalHit, evidence_rank, noisy_or
 from complaint_radar.customers.timeline import BehaviourEvent, EventKind
 from complaint_radar.customers.trajectory import NONE, Feature, contacts, linked
@@ -51,9 +56,9 @@ def context_features(
     friction_hits = [hits[code] for code in FRICTION_SIGNALS if code in hits]
     friction = noisy_or(hit.p for hit in friction_hits)
     refs = tuple(ref for hit in friction_hits for ref in hit.evidence[:2])
-    rhythm = _rhythm(h, w)
+    rhythm = buying_rhythm(h, w)
     satisfied = satisfaction(h, w)
-    content = w.survey_share * satisfied + (1.0 - w.survey_share) * _keeps_buying(rhythm, w)
+    content = contentment(h, w, rhythm, satisfied)
     frictions = [e for e in h.recent_events(*_FRICTION_KINDS, days=w.slow_days) if _is_friction(h, e, w)]
     out = {
         "friction_unsoothed": Feature(friction * (1.0 - content), refs) if friction else NONE,
@@ -81,7 +86,7 @@ def context_features(
     out["satisfied_answers"] = Feature(satisfied) if satisfied else NONE
     out["kind_words"] = _kind_words(h, w)
     out["issue_weeks"] = _issue_weeks(h, w)
-    out["keeps_buying"] = Feature(_keeps_buying(rhythm, w)) if rhythm is not None else NONE
+    out["keeps_buying"] = Feature(keeps_buying(rhythm, w)) if rhythm is not None else NONE
     latent = said.get("latent_now", NONE)
     out["decline_with_words"] = (
         Feature(overdue.value * latent.value, overdue.evidence + latent.evidence, overdue.facts)
@@ -161,34 +166,6 @@ def _kinds_of_trouble(
     return set(kinds), tuple(ref for ref in kinds.values() if ref)
 
 
-def satisfaction(h: History, w: ContextWeights) -> float:
-    """Recent answers, decayed: (good − bad) / all, floored at 0; 0 without answers.
-
-    Good is CSAT ≥ 4 or NPS ≥ 7, bad CSAT ≤ 2 or NPS ≤ 6 (detractors)."""
-    total = net = 0.0
-    for e in h.recent_events(EventKind.SURVEY_CSAT, EventKind.SURVEY_NPS, days=w.survey_days):
-        weight = h.decay(e, w.survey_half_life_days)
-        total += weight
-        if e.kind == EventKind.SURVEY_CSAT:
-            net += weight if e.number >= 4 else -weight if e.number <= 2 else 0.0
-        else:
-            net += weight if e.number >= 7 else -weight
-    return max(0.0, net / total) if total else 0.0
-
-
-Rhythm = tuple[float, float, BehaviourEvent]
-"""(median gap between purchases, days since the last one, the last one) of a regular buyer."""
-
-
-def _keeps_buying(rhythm: Rhythm | None, w: ContextWeights) -> float:
-    """1 for a regular buyer whose last purchase is within their usual gap, falling to 0 at
-    `w.overdue_multiple` times it; 0 for customers with no rhythm to judge."""
-    if rhythm is None:
-        return 0.0
-    gap, since, _ = rhythm
-    return max(0.0, min(1.0, 1.0 - (since / gap - 1.0) / (w.overdue_multiple - 1.0)))
-
-
 def _overdue(rhythm: Rhythm | None, w: ContextWeights) -> Feature:
     """Purchases stopping against the customer's own rhythm: time since the last purchase past
     `w.overdue_multiple` times their median gap, in doublings (0 to 1 at two doublings)."""
@@ -200,18 +177,6 @@ def _overdue(rhythm: Rhythm | None, w: ContextWeights) -> Feature:
         return NONE
     value = min(1.0, math.log2(ratio) / 2.0)
     return Feature(value, (last.event_id,), (("days", round(since)), ("gap", f"{gap:.1f}")))
-
-
-def _rhythm(h: History, w: ContextWeights) -> Rhythm | None:
-    purchases = h.by_kind.get(EventKind.PURCHASE, [])
-    if len(purchases) < w.min_purchases:
-        return None
-    ages = [h.age(e) for e in purchases]
-    gaps = [a - b for a, b in itertools.pairwise(ages)]
-    gap = max(statistics.median(gaps), w.min_gap_days)
-    if gap > w.max_gap_days:
-        return None
-    return gap, ages[-1], purchases[-1]
 
 
 def _friction_spoken(h: History, frictions: list[BehaviourEvent], w: ContextWeights) -> Feature:

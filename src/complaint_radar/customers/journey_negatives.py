@@ -70,10 +70,13 @@ def _calm_regular(c: Customer) -> None:
 
 
 def _satisfied_heavy_user(c: Customer) -> None:
-    """Calls a lot, waits, gets transferred, but rates the service 4–5 and keeps buying."""
+    """Calls a lot, waits, gets transferred, but rates the service 4–5 and keeps buying. Half of them
+    grumble now and then about something small (a crowded branch, an app redesign) as heavy users do,
+    which is part of the segment, not a step towards a complaint."""
     rng = c.rng
     c.purchase_rate *= rng.uniform(1.5, 2.5)
     channels = ("chat", "phone_transcript", "email")
+    grumbles = rng.uniform(0.2, 0.5) if rng.random() < 0.5 else 0.0
     for at in c.poisson(rng.uniform(0.2, 0.35), c.end, c.t0 - timedelta(days=rng.uniform(40, 80))):
         b.busy_service(c, at, warning=False)
         roll = rng.random()
@@ -81,7 +84,8 @@ def _satisfied_heavy_user(c: Customer) -> None:
             kind, score = rng.choice((("survey_csat", (4, 5, 5)), ("survey_nps", (8, 9, 10))))
             c.event(at + timedelta(hours=1), kind, float(rng.choice(score)))
         elif roll < 0.6:
-            c.say(at + timedelta(minutes=20), c.calm_text(), rng.choice(channels))
+            said = c.remark() if grumbles and rng.random() < grumbles else c.calm_text()
+            c.say(at + timedelta(minutes=20), said, rng.choice(channels))
         elif roll < 0.7:
             c.say(at + timedelta(minutes=30), c.pick("praise"), rng.choice(channels))
 

@@ -150,6 +150,7 @@ class ContextWeights(_Section):
     survey_share: Unit
     survey_days: Positive
     survey_half_life_days: Positive
+    survey_evidence: Positive
     overdue_multiple: Annotated[float, Field(gt=1.0)]
     min_purchases: Annotated[int, Field(ge=3)]
     min_gap_days: Positive
