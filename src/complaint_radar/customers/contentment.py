@@ -55,13 +55,7 @@ def buying_rhythm(h: History, w: ContextWeights) -> Rhythm | None:
     return gap, ages[-1], purchases[-1]
 
 
-def contentment(
-    h: History, w: ContextWeights, rhythm: Rhythm | None = None, satisfied: float | None = None
-) -> float:
-    """0–1: `w.survey_share` of recent survey satisfaction plus the rest from steady buying (a customer
-    who rates us well and buys on their rhythm is 1). `rhythm` and `satisfied` when already computed."""
-    if satisfied is None:
-        satisfied = satisfaction(h, w)
-    if rhythm is None:
-        rhythm = buying_rhythm(h, w)
+def contentment(satisfied: float, rhythm: Rhythm | None, w: ContextWeights) -> float:
+    """0–1: `w.survey_share` of the survey `satisfied` plus the rest from steady buying on `rhythm` (a
+    customer who rates us well and buys on their rhythm is 1)."""
     return w.survey_share * satisfied + (1.0 - w.survey_share) * keeps_buying(rhythm, w)

@@ -58,7 +58,7 @@ def context_features(
     refs = tuple(ref for hit in friction_hits for ref in hit.evidence[:2])
     rhythm = buying_rhythm(h, w)
     satisfied = satisfaction(h, w)
-    content = contentment(h, w, rhythm, satisfied)
+    content = contentment(satisfied, rhythm, w)
     frictions = [e for e in h.recent_events(*_FRICTION_KINDS, days=w.slow_days) if _is_friction(h, e, w)]
     out = {
         "friction_unsoothed": Feature(friction * (1.0 - content), refs) if friction else NONE,

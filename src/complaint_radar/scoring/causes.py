@@ -190,7 +190,8 @@ def decide_causes(
         if c != Cause.OTHER and (given(c) or (RULES.lexical_causes and _forced(scan, c)))
     ]
     if not codes and guess:
-        # No cause reaches its threshold: the most probable one, `other` included, still names the problem.
+        # No cause reaches its threshold: the one nearest its threshold (`_guess_score`), `other` included,
+        # still names the problem.
         best = max(CAUSE_CODES, key=lambda c: (_guess_score(reading, c), c))
         if best != Cause.OTHER and reading.proba.get(f"cause:{best}", 0.0) >= RULES.best_guess:
             codes = [best]
