@@ -177,6 +177,7 @@ def per_seed_table(
 
 
 OPERATING_POINTS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+ROW_DIGITS = 4  # decimals of `complaint_probability_7d` in replay rows (as replay writes them)
 
 
 def operating_table(
@@ -189,10 +190,11 @@ def operating_table(
         "|---:|---:|---:|---:|",
     ]
     for cut in sorted({*OPERATING_POINTS, high}):  # the bundled cut-off exactly (the floor lifts p to it)
+        at = round(cut, ROW_DIGITS)  # rows carry p rounded: a floor-lifted 0.836538 reads 0.8365
         reports = [
             evaluate(
                 [
-                    {**r, "risk_level": "high" if float(r["complaint_probability_7d"]) >= cut else "low"}
+                    {**r, "risk_level": "high" if float(r["complaint_probability_7d"]) >= at else "low"}
                     for r in rows
                 ],
                 truth,

@@ -18,6 +18,9 @@ _SHOUT = re.compile(r"\b[A-Z]{2,}\b")
 _EN_WORD = re.compile(r"[a-z']+")
 _ZH_NUMBERS = {"二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _SINGLE_NEGATORS = frozenset("不没别无非")
+# An A-not-A question (要不要, 该不该, 是不是, 会不会) asks; its 不 negates nothing (我在考虑要不要投诉
+# is hesitant, SPEC.md §2.3 stage 3, not a denial).
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 # A statement taken back right after it is made (我要投诉——开玩笑的 / "I'll file a complaint, just
 # kidding"): the cue before it is negated. 开什么玩笑 / "are you kidding me" is exasperation, not one.
 _RETRACTION = re.compile(
@@ -84,8 +87,10 @@ def modifiers_at(norm: str, start: int, end: int, lexicon: Lexicon, *, negatable
     sentence = norm[_start_after(_SENTENCE_BREAK, norm, start) : start]
     negated = False
     if negatable:
-        window = clause[-6:]
-        near = clause[-4:]
+        # With the cue's first character, so that 要不要 is seen when the cue starts 要投诉.
+        asked = _A_NOT_A.sub("", clause + norm[start : start + 1])
+        window = (asked[:-1] if asked.endswith(norm[start : start + 1]) else asked)[-6:]
+        near = window[-4:]
         if any(r in window for r in lexicon.rhetorical_zh):
             negated = False
         elif any(neg in window for neg in lexicon.negators_zh) or (

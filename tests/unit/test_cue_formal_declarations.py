@@ -1,0 +1,56 @@
+"""A complaint declared in so many words is a formal complaint (SPEC.md §2.3 stage 4: "an unconditional
+declaration or act of complaint"), in Chinese as in English ("this is a complaint", "I'm lodging a
+complaint"): 这是投诉 / 這是客訴 / 呢個係投訴, 我现在投诉, 提出/提交投诉, 请按投诉处理. A question about how to
+complain stays an inquiry, a negation or a condition keeps it below, and an A-not-A question (要不要投诉,
+是不是该投诉) is hesitant (stage 3), not a denial: its 不 negates nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from complaint_radar import Analyzer
+from complaint_radar.types import Stage
+
+FORMAL = [
+    "这是投诉，不是咨询：快递丢件一周了没人管",
+    "這是客訴，麻煩正式登記：信用卡年費說好免的又扣了",
+    "呢個係投訴：部冷氣裝完第二日就漏水",
+    "这次是正式投诉，上门安装的师傅把地板划坏了",
+    "我现在就投诉你们营业厅，办个宽带让我跑了三趟",
+    "我要对你们的配送员提出投诉，东西直接扔在楼下",
+    "已经在APP上提交了投诉，骑手态度恶劣",
+    "请按投诉处理，别再当咨询回复我了",
+]
+
+BELOW_FORMAL = [
+    ("这不是投诉，就是想问一下退款进度", Stage.POTENTIAL_COMPLAINT),
+    ("我不是要提出投诉，只是反馈一下", Stage.POTENTIAL_COMPLAINT),
+    ("怎么提出投诉？", Stage.FORMAL_COMPLAINT),
+    ("如果明天还不修好，我就提出正式投诉", Stage.FORMAL_COMPLAINT),
+    ("这是投诉电话吗？", Stage.FORMAL_COMPLAINT),
+]
+
+HESITANT = [
+    "我在考虑要不要投诉",
+    "是不是该投诉你们了",
+    "我在想要不要提出投诉",
+]
+
+
+@pytest.mark.parametrize("text", FORMAL)
+def test_a_complaint_declared_in_words_is_formal(analyzer: Analyzer, text: str) -> None:
+    assert analyzer.assess(text).stage is Stage.FORMAL_COMPLAINT, text
+
+
+@pytest.mark.parametrize(("text", "below"), BELOW_FORMAL)
+def test_negated_asked_or_conditional_complaint_words_stay_below(
+    analyzer: Analyzer, text: str, below: Stage
+) -> None:
+    assert analyzer.assess(text).stage.rank < below.rank, text
+
+
+@pytest.mark.parametrize("text", HESITANT)
+def test_an_a_not_a_question_about_complaining_is_hesitant_not_negated(analyzer: Analyzer, text: str) -> None:
+    assessment = analyzer.assess(text)
+    assert assessment.stage is Stage.POTENTIAL_COMPLAINT, text
+    assert not any(c.negated for c in assessment.cues if c.code.value == "complaint_intent"), text
