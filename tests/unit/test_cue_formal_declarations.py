@@ -1,6 +1,7 @@
 """A complaint declared in so many words is a formal complaint (SPEC.md §2.3 stage 4: "an unconditional
 declaration or act of complaint"), in Chinese as in English ("this is a complaint", "I'm lodging a
-complaint"): 这是投诉 / 這是客訴 / 呢個係投訴, 我现在投诉, 提出/提交投诉, 请按投诉处理. A question about how to
+complaint"): 这是投诉 / 這是客訴 / 呢個係投訴, 我现在投诉, 提出/提交投诉, 请按投诉处理, and the English letter's
+"I am writing to complain" / "I wish to complain". A question about how to
 complain stays an inquiry, a negation or a condition keeps it below, and an A-not-A question (要不要投诉,
 是不是该投诉) is hesitant (stage 3), not a denial: its 不 negates nothing."""
 
@@ -20,6 +21,9 @@ FORMAL = [
     "我要对你们的配送员提出投诉，东西直接扔在楼下",
     "已经在APP上提交了投诉，骑手态度恶劣",
     "请按投诉处理，别再当咨询回复我了",
+    "I am writing to complain about the way my claim was handled",
+    "I wish to complain about the engineer who came on Tuesday",
+    "We'd like to complain about our stay in room 12",
 ]
 
 BELOW_FORMAL = [
@@ -28,6 +32,8 @@ BELOW_FORMAL = [
     ("怎么提出投诉？", Stage.FORMAL_COMPLAINT),
     ("如果明天还不修好，我就提出正式投诉", Stage.FORMAL_COMPLAINT),
     ("这是投诉电话吗？", Stage.FORMAL_COMPLAINT),
+    ("Would you like to complain? Here is the form", Stage.FORMAL_COMPLAINT),
+    ("I don't want to complain but the soup was cold", Stage.POTENTIAL_COMPLAINT),
 ]
 
 HESITANT = [
