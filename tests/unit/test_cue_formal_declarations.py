@@ -1,9 +1,9 @@
 """A complaint declared in so many words is a formal complaint (SPEC.md §2.3 stage 4: "an unconditional
 declaration or act of complaint"), in Chinese as in English ("this is a complaint", "I'm lodging a
-complaint"): 这是投诉 / 這是客訴 / 呢個係投訴, 我现在投诉, 提出/提交投诉, 请按投诉处理, and the English letter's
-"I am writing to complain" / "I wish to complain". A question about how to
-complain stays an inquiry, a negation or a condition keeps it below, and an A-not-A question (要不要投诉,
-是不是该投诉) is hesitant (stage 3), not a denial: its 不 negates nothing."""
+complaint"): 这是投诉 / 這是客訴 / 呢個係投訴, 我现在投诉, 提出/提交投诉, 请按投诉处理, and the English
+letter's "I am writing to complain" / "I wish to complain". A question about how to complain stays an
+inquiry, a negation or a condition keeps it below, and an A-not-A question (要不要投诉, 是不是该投诉) is
+hesitant (stage 3), not a denial: its 不 negates nothing."""
 
 from __future__ import annotations
 
