@@ -24,6 +24,24 @@ FORMAL = [
     "I am writing to complain about the way my claim was handled",
     "I wish to complain about the engineer who came on Tuesday",
     "We'd like to complain about our stay in room 12",
+    "上周已经在官网投诉过了，今天又出同样的问题",
+    "I've already complained twice about the heating in flat 3",
+    "Please forward this to your complaints department",
+    "麻烦转给你们投诉部门，我等不了了",
+]
+
+ESCALATING = [
+    "我会向你们上级部门反映的",
+    "请你们店长出面给个说法",
+    "我必须跟你们负责人谈谈",
+    "我要去工商局举报你们",
+    "Could I speak to someone more senior about this?",
+]
+
+CALM = [
+    "帮我跟你们店长说声谢谢，服务很周到",
+    "我要举报一条诈骗短信，冒充你们银行的",
+    "我已经不想投诉了，算了",
 ]
 
 BELOW_FORMAL = [
@@ -46,6 +64,20 @@ HESITANT = [
 @pytest.mark.parametrize("text", FORMAL)
 def test_a_complaint_declared_in_words_is_formal(analyzer: Analyzer, text: str) -> None:
     assert analyzer.assess(text).stage is Stage.FORMAL_COMPLAINT, text
+
+
+@pytest.mark.parametrize("text", ESCALATING)
+def test_asking_for_a_superior_or_reporting_to_an_authority_is_a_potential_complaint(
+    analyzer: Analyzer, text: str
+) -> None:
+    assert analyzer.assess(text).stage is Stage.POTENTIAL_COMPLAINT, text
+
+
+@pytest.mark.parametrize("text", CALM)
+def test_thanks_via_a_manager_a_fraud_report_or_a_dropped_complaint_escalate_nothing(
+    analyzer: Analyzer, text: str
+) -> None:
+    assert analyzer.assess(text).stage.rank < Stage.POTENTIAL_COMPLAINT.rank, text
 
 
 @pytest.mark.parametrize(("text", "below"), BELOW_FORMAL)
