@@ -132,3 +132,29 @@ def test_assess_file_explain_adds_reasons_tied_to_the_text(tmp_path: Path) -> No
     text = "你们这什么态度!我要投诉!"
     assert any(text[s:e] == quote for r in reasons for s, e, quote in r["spans"])
     assert json.loads(frame.loc[1, "explanation"]) == []
+
+
+def test_assess_file_reads_a_channel_column_without_being_told(tmp_path: Path) -> None:
+    grumbles = [
+        "I waited on hold for over an hour and then got cut off",
+        "third email this week and still no reply about my refund",
+        "the engineer never turned up, I took the day off for nothing",
+        "you charged me twice for the same order",
+        "the app logged me out again halfway through paying",
+        "nobody told me the branch was closing early",
+    ]
+    with_channel, without = tmp_path / "with.csv", tmp_path / "without.csv"
+    pd.DataFrame({"text": grumbles, "channel": ["chat"] * len(grumbles)}).to_csv(with_channel, index=False)
+    pd.DataFrame({"text": grumbles}).to_csv(without, index=False)
+    stages = {}
+    for name, src, extra in (
+        ("auto", with_channel, ()),
+        ("named", with_channel, ("--channel-column", "channel")),
+        ("unknown", without, ()),
+    ):
+        out = tmp_path / f"{name}.csv"
+        result = run("assess-file", str(src), "--output", str(out), "--quiet", *extra)
+        assert result.returncode == 0, result.stderr
+        stages[name] = pd.read_csv(out)["stage"].tolist()
+    assert stages["auto"] == stages["named"]
+    assert stages["auto"] != stages["unknown"]  # the channel is what changed: it was read

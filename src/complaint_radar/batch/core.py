@@ -34,17 +34,25 @@ _INT_COLUMNS = ("risk_score", "line")
 _BOOL_COLUMNS = ("is_complaint", "valid")
 
 
+DEFAULT_CHANNEL_COLUMN = "channel"
+"""The column read as each message's channel when none is named (`--channel-column`), if the input has it."""
+
+
 def message_batch(
     chunk: Chunk, *, text_column: str, id_column: str | None = None, channel_column: str | None = None
 ) -> pa.Table:
-    """The messages of one input chunk in MESSAGE_SCHEMA, with each bad row's reason decided here."""
+    """The messages of one input chunk in MESSAGE_SCHEMA, with each bad row's reason decided here. The
+    channel comes from `channel_column`, else from a column named `channel` when the input has one: a
+    message of unknown origin is read as a public post would be (English grumbles are then left to the
+    tweet-trained complaint model), so a file that says where its messages came from is read by it."""
     frame = chunk.frame
     size = len(frame)
 
     def column(name: str | None) -> list[Any]:
         return frame[name].tolist() if name and name in frame.columns else [None] * size
 
-    texts, ids, channels = column(text_column), column(id_column), column(channel_column)
+    texts, ids = column(text_column), column(id_column)
+    channels = column(channel_column or DEFAULT_CHANNEL_COLUMN)
     problems: list[str | None] = []
     for pos, text in enumerate(texts):
         problems.append(chunk.row_errors.get(pos) or text_problem(text))

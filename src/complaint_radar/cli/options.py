@@ -8,4 +8,11 @@ import typer
 
 TextColumn = Annotated[str, typer.Option(help="Column holding the message text.")]
 IdColumn = Annotated[str | None, typer.Option(help="Column holding the message id (kept in the output).")]
-ChannelColumn = Annotated[str | None, typer.Option(help="Optional column holding the channel code.")]
+ChannelColumn = Annotated[
+    str | None,
+    typer.Option(
+        help="Column holding the channel code (chat, email, phone_transcript, review, social_post, …); "
+        "default: a column named `channel` if the file has one. Without a channel, a message is read as "
+        "of unknown origin, like a public post."
+    ),
+]
