@@ -1,6 +1,6 @@
 """The profile inputs that read a slow burn (one issue raised again over weeks) and a customer's kind
-words (the soothing share of calm, positive messages): their values, and that added negative evidence
-never moves them the wrong way (SPEC.md R1)."""
+words (the soothing share of calm, positive messages, terse replies not counted): their values, and that
+added negative evidence never moves them the wrong way (SPEC.md R1)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,18 @@ def test_kind_words_is_the_share_of_calm_positive_messages_and_a_grumble_only_lo
     with_grumble = [*kind, _latent("g", 1, "SO12345678")]
     assert profile(with_grumble).features["kind_words"] == 0.75
     assert "kind_words" not in profile([_latent("g", 1, "SO12345678")]).features
+
+
+def test_a_terse_reply_is_no_kind_word_even_when_it_reads_calm_and_positive() -> None:
+    # 好 / "ok" / "fine" read calm and positive, but a terse reply is a slow burn's sign (the issue's
+    # "terse replies"), so it only adds to the count of all messages.
+    terse = [
+        msg(f"t{i}", 2 + 3 * i, Stage.NONE, 0, sentiment_score=0.9, customer_type="taciturn")
+        for i in range(2)
+    ]
+    assert "kind_words" not in profile(terse).features
+    kind = [_kind("k", 1), *terse]
+    assert abs(profile(kind).features["kind_words"] - 1 / 3) < 1e-6
 
 
 def test_satisfied_answers_weigh_by_how_recent_and_how_many_they_are() -> None:

@@ -23,6 +23,9 @@ from complaint_radar.customers.history import LATENT, History, SignalHit, eviden
 from complaint_radar.customers.timeline import BehaviourEvent, EventKind
 from complaint_radar.customers.trajectory import NONE, Feature, contacts, linked
 from complaint_radar.customers.weights import ContextWeights
+from complaint_radar.types import CustomerType
+
+TACITURN = CustomerType.TACITURN.value
 
 FRICTION_SIGNALS = ("branch_wait", "call_tone", "online_friction", "service_failure", "staff_observation")
 # Behaviour and survey signals whose number (not strength) says "several things went wrong at once".
@@ -150,7 +153,7 @@ def _kinds_of_trouble(
     for m in h.recent_messages(w.slow_days):
         if evidence_rank(m) >= LATENT and not h.resolved(m):
             kinds.setdefault("grumble", m.message_id)
-        elif m.customer_type == "taciturn":
+        elif m.customer_type == TACITURN:
             kinds.setdefault("terse", m.message_id)
     for e in h.recent_events(EventKind.SURVEY_CSAT, EventKind.SURVEY_NPS, days=w.slow_days):
         if e.number <= (2 if e.kind == EventKind.SURVEY_CSAT else 6):
@@ -210,11 +213,16 @@ def _is_friction(h: History, e: BehaviourEvent, w: ContextWeights) -> bool:
 def _kind_words(h: History, w: ContextWeights) -> Feature:
     """Soothing: the share of the customer's messages of the last `w.window_days` that are calm and
     read as positive (thanks, praise). A grumble or a negative message only adds to the count of all
-    messages, so negative evidence never raises it."""
+    messages, so negative evidence never raises it; nor does a terse reply (嗯, 好, "ok", "fine": the
+    customer type `taciturn`), which reads calm and positive but is a slow burn's sign, not a kind word."""
     said = h.recent_messages(w.window_days)
     if not said:
         return NONE
-    kind = sum(1 for m in said if evidence_rank(m) < LATENT and m.sentiment_score > 0.0)
+    kind = sum(
+        1
+        for m in said
+        if evidence_rank(m) < LATENT and m.sentiment_score > 0.0 and m.customer_type != TACITURN
+    )
     return Feature(kind / len(said)) if kind else NONE
 
 
