@@ -5,10 +5,10 @@ given; a named column wins, and a file without one leaves the channel unknown.""
 from __future__ import annotations
 
 from complaint_radar.batch.core import message_batch
-from complaint_radar.io.chunk import make_chunk
+from complaint_radar.io.chunk import Chunk, make_chunk
 
 
-def _chunk(columns: dict[str, list[object]]):  # type: ignore[no-untyped-def]
+def _chunk(columns: dict[str, list[object]]) -> Chunk:
     return make_chunk(columns, list(columns), [2, 3])
 
 

@@ -25,8 +25,6 @@ from complaint_radar.customers.trajectory import NONE, Feature, contacts, linked
 from complaint_radar.customers.weights import ContextWeights
 from complaint_radar.types import CustomerType
 
-TACITURN = CustomerType.TACITURN.value
-
 FRICTION_SIGNALS = ("branch_wait", "call_tone", "online_friction", "service_failure", "staff_observation")
 # Behaviour and survey signals whose number (not strength) says "several things went wrong at once".
 FAMILY_SIGNALS = (
@@ -153,7 +151,7 @@ def _kinds_of_trouble(
     for m in h.recent_messages(w.slow_days):
         if evidence_rank(m) >= LATENT and not h.resolved(m):
             kinds.setdefault("grumble", m.message_id)
-        elif m.customer_type == TACITURN:
+        elif m.customer_type == CustomerType.TACITURN:
             kinds.setdefault("terse", m.message_id)
     for e in h.recent_events(EventKind.SURVEY_CSAT, EventKind.SURVEY_NPS, days=w.slow_days):
         if e.number <= (2 if e.kind == EventKind.SURVEY_CSAT else 6):
@@ -221,7 +219,7 @@ def _kind_words(h: History, w: ContextWeights) -> Feature:
     kind = sum(
         1
         for m in said
-        if evidence_rank(m) < LATENT and m.sentiment_score > 0.0 and m.customer_type != TACITURN
+        if evidence_rank(m) < LATENT and m.sentiment_score > 0.0 and m.customer_type != CustomerType.TACITURN
     )
     return Feature(kind / len(said)) if kind else NONE
 

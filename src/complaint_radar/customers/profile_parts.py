@@ -20,7 +20,7 @@ from complaint_radar.customers.history import (
     evidence_rank,
 )
 from complaint_radar.customers.timeline import EventKind
-from complaint_radar.types import PUBLIC_CHANNELS, CueCode, Form, RiskLevel, Stage
+from complaint_radar.types import PUBLIC_CHANNELS, CueCode, CustomerType, Form, RiskLevel, Stage
 
 _EXTERNAL = {CueCode.EXTERNAL_COMPLAINT_FILED, CueCode.REGULATOR_THREAT, CueCode.LEGAL_THREAT}
 _PUBLIC = {CueCode.MEDIA_THREAT, CueCode.NEGATIVE_REVIEW_THREAT, CueCode.PUBLIC_APPEAL}
@@ -87,7 +87,7 @@ def predicted_form(h: History, level: RiskLevel, stage: Stage, codes: set[str]) 
     if level in (RiskLevel.HIGH, RiskLevel.CRITICAL) or stage.rank >= POTENTIAL:
         return Form.DIRECT_COMPLAINT.value
     dissatisfied = [m for m in live if evidence_rank(m) >= LATENT]
-    taciturn = bool(live) and live[-1].customer_type == "taciturn"
+    taciturn = bool(live) and live[-1].customer_type == CustomerType.TACITURN
     if codes & _DECLINE and (len(dissatisfied) <= 1 or taciturn):
         return Form.SILENT_CHURN.value
     if level is RiskLevel.MEDIUM and any(effective_rank(m) >= EXPLICIT for m in live):

@@ -88,8 +88,9 @@ def modifiers_at(norm: str, start: int, end: int, lexicon: Lexicon, *, negatable
     negated = False
     if negatable:
         # With the cue's first character, so that 要不要 is seen when the cue starts 要投诉.
-        asked = _A_NOT_A.sub("", clause + norm[start : start + 1])
-        window = (asked[:-1] if asked.endswith(norm[start : start + 1]) else asked)[-6:]
+        first = norm[start : start + 1]
+        asked = _A_NOT_A.sub("", clause + first)
+        window = (asked[:-1] if asked.endswith(first) else asked)[-6:]
         near = window[-4:]
         if any(r in window for r in lexicon.rhetorical_zh):
             negated = False
