@@ -431,6 +431,8 @@ class Pipeline:
         if hedged:
             model_problem = model_problem or model_grumble or w.p_negative >= 0.8
             model_grumble = False
+        elif model_grumble and _bare_reply(w, strong_cue):
+            model_problem, model_grumble = True, False
         if model_grumble and _about_others(w, codes):
             # A complaint about a third party (不然我真要去投诉那个商家了): the models read the complaint
             # word as a grumble about the company; only what the message says of the company counts.
@@ -915,6 +917,20 @@ def _hedged(w: Work, strong_cue: bool) -> bool:
         return False
     clauses = [part for part in _CLAUSE.split(w.norm) if part.strip()]
     return 0 < len(clauses) <= 2 and all(_HEDGE.search(part) for part in clauses)
+
+
+def _bare_reply(w: Work, strong_cue: bool) -> bool:
+    """A reply of a few characters (再说吧 / 呵呵 / 知道了 / "meh") with no negative evaluation, negative
+    emotion word or cue above a grumble's: the models' explicit reading of it evaluates nothing (a
+    brush-off is latent dissatisfaction at most, SPEC.md §2.3; the customer type says taciturn)."""
+    if strong_cue or w.negative_eval or _negative_words(w) or _INTENSIFIED.search(w.norm):
+        return False
+    return len(_NON_CONTENT.sub("", w.model_text or w.text)) <= _BARE_REPLY_CHARS
+
+
+_BARE_REPLY_CHARS = 4
+# 排队太久 / 真慢 / "too slow": a degree word makes even a short remark an evaluation.
+_INTENSIFIED = re.compile(r"[太真超巨]|\b(?:too|so|very|really)\b")
 
 
 def _substantive(w: Work) -> bool:
