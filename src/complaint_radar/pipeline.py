@@ -28,7 +28,7 @@ from complaint_radar.scoring.causes import (
 )
 from complaint_radar.scoring.emotions import dominant_emotion, fuse_emotions, lexicon_emotions
 from complaint_radar.scoring.explain import build_explanation
-from complaint_radar.scoring.labels import TACITURN_MAX_CHARS, decide_customer_type, detect_forms
+from complaint_radar.scoring.labels import decide_customer_type, detect_forms
 from complaint_radar.scoring.playbook import recommend_handling
 from complaint_radar.scoring.risk import RiskInputs, compute_risk
 from complaint_radar.scoring.stage import CONTEXT_DEPENDENT, CUE_FLOOR, StageEvidence, cue_floor, decide_stage
@@ -920,15 +920,19 @@ def _hedged(w: Work, strong_cue: bool) -> bool:
 
 
 def _bare_reply(w: Work, strong_cue: bool) -> bool:
-    """A reply of a few characters (再说吧 / 呵呵 / 知道了 / "meh") with no negative evaluation, negative
-    emotion word or cue above a grumble's: the models' explicit reading of it evaluates nothing (a
-    brush-off is latent dissatisfaction at most, SPEC.md §2.3; the customer type says taciturn)."""
+    """A reply of a few characters (再说吧 / 随你们吧 / 知道了 / "meh"), or one that is nothing but a terse
+    reply the lexicon names ("got it", "whatever"), with no negative evaluation, negative emotion word or
+    cue above a grumble's: the models' explicit reading of it evaluates nothing (a brush-off is latent
+    dissatisfaction at most, SPEC.md §2.3; the customer type says taciturn)."""
     if strong_cue or w.negative_eval or _negative_words(w) or _INTENSIFIED.search(w.norm):
         return False
-    content = len(_NON_CONTENT.sub("", w.model_text or w.text))
-    # Or a terse reply the lexicon names ("got it", "whatever", 知道了), as short as the taciturn type reads.
-    terse = bool(w.scan.get("type:taciturn")) and content <= TACITURN_MAX_CHARS
-    return content <= _BARE_REPLY_CHARS or terse
+    if len(_NON_CONTENT.sub("", w.model_text or w.text)) <= _BARE_REPLY_CHARS:
+        return True
+    terse = w.scan.get("type:taciturn", ())
+    rest = w.norm
+    for start, end, _ in sorted(terse, reverse=True):
+        rest = rest[:start] + rest[end:]
+    return bool(terse) and not _NON_CONTENT.sub("", rest)
 
 
 _BARE_REPLY_CHARS = 4

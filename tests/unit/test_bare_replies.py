@@ -1,7 +1,7 @@
 """A reply of a few characters with no evaluative word (再说吧, 随你们吧, 知道了, "noted") is the taciturn
 customer's brush-off (SPEC.md §2.6), latent dissatisfaction at most (§2.3): the models' explicit reading
 of so few characters evaluates nothing. A short remark that does evaluate (太差, 排队太久, 垃圾, 无语)
-stays an explicit grumble."""
+stays an explicit grumble, and so does a longer remark around a terse word (无所谓了，反正你们也不会改)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import pytest
 from complaint_radar import Analyzer
 from complaint_radar.types import CustomerType, Stage
 
-BRUSH_OFFS = ["再说吧", "随你们吧", "知道了", "收到", "行", "再看吧", "noted.", "got it"]
+BRUSH_OFFS = ["再说吧", "随你们吧", "知道了", "收到", "行", "再看吧"]
+BRUSH_OFFS += ["noted.", "got it", "Got it!", "whatever"]
 EVALUATING = ["太差", "排队太久", "快递太慢", "垃圾", "无语", "失望透顶", "态度真差"]
+# a terse word (无所谓) inside a longer remark that evaluates is no bare reply
+EVALUATING += ["无所谓了，反正你们也不会改"]
 
 
 @pytest.mark.parametrize("text", BRUSH_OFFS)

@@ -42,10 +42,6 @@ def detect_forms(cues: Sequence[CueHit], stage: Stage, channel: str | None) -> l
     return forms
 
 
-# A reply this short (content characters) can read as the taciturn type (SPEC.md §2.6).
-TACITURN_MAX_CHARS = 12
-
-
 def decide_customer_type(
     text: str,
     norm: str,
@@ -83,7 +79,7 @@ def decide_customer_type(
     if len(content) >= talkative_min_chars:
         talkative = 0.6 + (0.2 if _repeats_itself(content) else 0.0)
     taciturn = 0.0
-    if len(content) <= TACITURN_MAX_CHARS:
+    if len(content) <= 12:
         taciturn = 0.7 if scan.get("type:taciturn") else 0.4
     candidates = [
         (CustomerType.EXTREMELY_ANGRY, angry),
