@@ -926,7 +926,7 @@ def _bare_reply(w: Work, strong_cue: bool) -> bool:
     dissatisfaction at most, SPEC.md §2.3; the customer type says taciturn)."""
     if strong_cue or w.negative_eval or _negative_words(w) or _INTENSIFIED.search(w.norm):
         return False
-    if len(_NON_CONTENT.sub("", w.model_text or w.text)) <= _BARE_REPLY_CHARS:
+    if len(_content(w)) <= _BARE_REPLY_CHARS:
         return True
     terse = w.scan.get("type:taciturn", ())
     rest = w.norm
@@ -940,10 +940,14 @@ _BARE_REPLY_CHARS = 4
 _INTENSIFIED = re.compile(r"[太真超巨]|\b(?:too|so|very|really)\b")
 
 
+def _content(w: Work) -> str:
+    """The message the models read, without spaces, punctuation or symbols."""
+    return _NON_CONTENT.sub("", w.model_text or w.text)
+
+
 def _substantive(w: Work) -> bool:
     """Long enough for a model's negative reading to count as an explicit evaluation (not 嗯/算了)."""
-    content = _NON_CONTENT.sub("", w.model_text or w.text)
-    return len(content) > 12 or bool(w.negative_eval) or _negative_words(w)
+    return len(_content(w)) > 12 or bool(w.negative_eval) or _negative_words(w)
 
 
 def _negative_words(w: Work) -> bool:

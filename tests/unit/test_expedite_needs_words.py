@@ -8,13 +8,8 @@ import dataclasses
 
 import pytest
 
-from complaint_radar.pipeline import Analyzer
+from complaint_radar import Analyzer
 from complaint_radar.scoring import causes as cause_rules
-
-
-@pytest.fixture(scope="module")
-def analyzer() -> Analyzer:
-    return Analyzer()
 
 
 def _demands(analyzer: Analyzer, text: str) -> set[str]:
