@@ -87,10 +87,6 @@ class CauseRules:
     # questions as complaints: satisfied heavy users flagged 0 → 5 of 84 on the development journeys);
     # `off`, `complaint_en` reads them as any message.
     customer_service_complaint_model: str = "veto"
-    # Whether the model's `expedite` needs words that ask for speed, set a time or say it is urgent
-    # (`_unasked_speed`): the demand head trained with batch p reads it from a speed word in any role
-    # (柜员催我快点, 客服说会尽快处理).
-    expedite_needs_words: bool = False
 
 
 RULES = CauseRules()
@@ -252,7 +248,7 @@ def decide_demands(
     for code in DEMAND_CODES:
         label = f"demand:{code}"
         lexical = _lexical_spans(scan, text, "demand", code)
-        if reading.passes(label) and not _unasked_speed(code, norm):
+        if reading.passes(label):
             add(code, reading.proba[label], lexical or evidence(label))
         elif dissatisfied and RULES.lexical_demands and lexical:
             add(code, 0.8, lexical)
@@ -288,20 +284,6 @@ _TIME_LIMIT = re.compile(
     r"\b(?:today|tonight|tomorrow|by (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of))\b",
     re.IGNORECASE,
 )
-
-
-# Urgency in the customer's own words: 急 / 等不了 / "urgent", "right away", "immediately".
-_URGENT = re.compile(
-    r"急|等不(?:了|起|及)|\burgent|\bemergency\b|\bhurry\b|right (?:now|away)|immediately", re.IGNORECASE
-)
-
-
-def _unasked_speed(code: str, norm: str) -> bool:
-    """With `RULES.expedite_needs_words`: the model's `expedite` for a message with no word asking for speed,
-    setting a time or saying it is urgent."""
-    if code != Demand.EXPEDITE or not RULES.expedite_needs_words:
-        return False
-    return not (_SPEED.search(norm) or _TIME_LIMIT.search(norm) or _URGENT.search(norm))
 
 
 def _implied(add: Callable[[str, float], None], cues: Sequence[CueHit], causes: set[str], norm: str) -> None:
