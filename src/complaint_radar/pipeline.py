@@ -25,6 +25,7 @@ from complaint_radar.scoring.causes import (
     decide_demands,
     gate_decides,
     gate_vetoes_grumble,
+    to_the_company,
 )
 from complaint_radar.scoring.emotions import dominant_emotion, fuse_emotions, lexicon_emotions
 from complaint_radar.scoring.explain import build_explanation
@@ -200,9 +201,7 @@ class LearnedModels(Component):
         threshold = float(getattr(self.complaint_en, "threshold_", 0.5))
         for w, p in zip(batch, p_c, strict=True):
             w.p_model_complaint, w.complaint_threshold = p, threshold
-        direct = [
-            i for i, w in enumerate(batch) if w.channel is not None and w.channel not in PUBLIC_CHANNELS
-        ]
+        direct = [i for i, w in enumerate(batch) if to_the_company(w.channel)]
         if mode == "off" or not direct:
             return
         model = self.complaint_en_cs

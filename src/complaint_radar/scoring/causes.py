@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from complaint_radar.models.cause_corpus import CAUSE_CODES, DEMAND_CODES, DISSATISFIED, EXPLICIT
 from complaint_radar.text.cues import Scan, clause_bounds, contact_count, spans_of
-from complaint_radar.types import Cause, CueCode, CueHit, Demand, LabelScore, Span
+from complaint_radar.types import PUBLIC_CHANNELS, Cause, CueCode, CueHit, Demand, LabelScore, Span
 
 Evidence = Callable[[str], list[Span]]
 # Cues that state a demand outright (SPEC.md §2.4): the demand is given whatever the model says. The refund
@@ -87,6 +87,10 @@ class CauseRules:
     # questions as complaints: satisfied heavy users flagged 0 → 5 of 84 on the development journeys);
     # `off`, `complaint_en` reads them as any message.
     customer_service_complaint_model: str = "veto"
+    # Public channels whose English messages are read as messages to the company too (the mode above):
+    # a review is written about the company's service, not as a tweet at it, and `complaint_en` reads
+    # much praise in reviews as complaints ("Quick delivery and lovely packaging, 5 stars").
+    customer_service_public: frozenset[str] = frozenset()
 
 
 RULES = CauseRules()
@@ -101,6 +105,15 @@ def customer_service_complaint_model() -> str:
     if mode not in CS_MODEL_MODES:
         raise ValueError(f"customer_service_complaint_model must be one of {CS_MODEL_MODES}, not {mode!r}")
     return mode
+
+
+def to_the_company(channel: str | None) -> bool:
+    """Whether an English message on `channel` is read as one to the company (`complaint_en_cs`, as
+    `customer_service_complaint_model` says): a known non-public channel, or a public one
+    `RULES.customer_service_public` names."""
+    if channel is None:
+        return False
+    return channel not in PUBLIC_CHANNELS or channel in RULES.customer_service_public
 
 
 def gate_vetoes_grumble() -> bool:

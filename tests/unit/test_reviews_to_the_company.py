@@ -1,0 +1,68 @@
+"""`CauseRules.customer_service_public`: English reviews read as messages to the company. The tweet-trained
+`complaint_en` reads much praise in a review as a complaint ("Quick delivery and lovely packaging, 5
+stars"); with `review` named, its complaint reading counts only where `complaint_en_cs` agrees, as on chat,
+e-mail and the other non-public channels. Social posts and messages of no known channel keep the tweet
+model (the Twitter complaint benchmark passes no channel)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from complaint_radar import Analyzer
+from complaint_radar.scoring import causes as cause_rules
+
+
+@pytest.fixture
+def reviews_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    on = dataclasses.replace(cause_rules.RULES, customer_service_public=frozenset({"review"}))
+    monkeypatch.setattr(cause_rules, "RULES", on)
+
+
+@pytest.fixture
+def reviews_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    off = dataclasses.replace(cause_rules.RULES, customer_service_public=frozenset())
+    monkeypatch.setattr(cause_rules, "RULES", off)
+
+
+@pytest.mark.usefixtures("reviews_on")
+def test_which_channels_are_read_as_to_the_company() -> None:
+    assert cause_rules.to_the_company("chat") and cause_rules.to_the_company("email")
+    assert cause_rules.to_the_company("review")
+    assert not cause_rules.to_the_company("social_post")
+    assert not cause_rules.to_the_company(None)
+
+
+@pytest.mark.usefixtures("reviews_off")
+def test_without_the_rule_a_review_is_public() -> None:
+    assert not cause_rules.to_the_company("review")
+    assert cause_rules.to_the_company("ticket")
+
+
+PRAISE = [
+    "Quick delivery and lovely packaging, 5 stars",
+    "Engineer turned up on time and had the boiler fixed within the hour, very happy",
+    "Lovely staff and the room was spotless, will stay again",
+]
+GRUMBLES = [
+    "Parcel arrived a week late and the box was crushed. Not ordering again.",
+    "Two stars. Food was cold and the driver was rude.",
+    "One star. Charged twice for the same order and nobody answers the phone.",
+]
+
+
+@pytest.mark.usefixtures("reviews_on")
+@pytest.mark.parametrize("text", PRAISE)
+def test_praise_in_a_review_is_no_grumble(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="review")
+    assert a.stage.value == "none"
+    assert not a.causes
+
+
+@pytest.mark.usefixtures("reviews_on")
+@pytest.mark.parametrize("text", GRUMBLES)
+def test_a_grumbling_review_still_reads_as_one(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.assess(text, channel="review")
+    assert a.stage.value != "none"
+    assert a.causes
