@@ -1,8 +1,8 @@
 """`CauseRules.customer_service_public`: English reviews read as messages to the company. The tweet-trained
 `complaint_en` reads much praise in a review as a complaint ("Quick delivery and lovely packaging, 5
-stars"); with `review` named, its complaint reading counts only where `complaint_en_cs` agrees, as on chat,
-e-mail and the other non-public channels. Social posts and messages of no known channel keep the tweet
-model (the Twitter complaint benchmark passes no channel)."""
+stars"); with the channel named (the default names `review`), its complaint reading counts only where
+`complaint_en_cs` agrees, as on chat, e-mail and the other non-public channels. Social posts (the tweets
+`complaint_en` was trained on) and messages of no known channel keep the tweet model alone."""
 
 from __future__ import annotations
 
@@ -26,12 +26,20 @@ def reviews_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cause_rules, "RULES", off)
 
 
-@pytest.mark.usefixtures("reviews_on")
-def test_which_channels_are_read_as_to_the_company() -> None:
-    assert cause_rules.to_the_company("chat") and cause_rules.to_the_company("email")
-    assert cause_rules.to_the_company("review")
+def test_by_default_reviews_but_not_posts_are_read_as_to_the_company() -> None:
+    assert cause_rules.RULES.customer_service_public == frozenset({"review"})
+    for channel in ("chat", "email", "ticket", "branch_note", "review"):
+        assert cause_rules.to_the_company(channel), channel
     assert not cause_rules.to_the_company("social_post")
     assert not cause_rules.to_the_company(None)
+
+
+def test_a_praising_post_keeps_the_tweet_model(analyzer: Analyzer) -> None:
+    # what the review rule changes, it changes for reviews only
+    text = "Quick delivery and lovely packaging, 5 stars"
+    assert analyzer.assess(text, channel="review").stage.value == "none"
+    as_post = analyzer.assess(text, channel="social_post")
+    assert as_post.complaint_probability == analyzer.assess(text).complaint_probability
 
 
 @pytest.mark.usefixtures("reviews_off")

@@ -88,9 +88,13 @@ class CauseRules:
     # `off`, `complaint_en` reads them as any message.
     customer_service_complaint_model: str = "veto"
     # Public channels whose English messages are read as messages to the company too (the mode above):
-    # a review is written about the company's service, not as a tweet at it, and `complaint_en` reads
-    # much praise in reviews as complaints ("Quick delivery and lovely packaging, 5 stars").
-    customer_service_public: frozenset[str] = frozenset()
+    # `complaint_en` reads much praise in reviews as complaints ("Quick delivery and lovely packaging, 5
+    # stars"). English-only paired CV (eleventh session, `bench/causes_public_channels.py`): with `review`,
+    # cause micro-F1 +0.002 ± 0.001 and stage accuracy +0.006 ± 0.002 (5/5 folds each); calm reviews read
+    # dissatisfied 133 → 62 of 237, grumbling reviews read calm 26 → 28 of 1,006. `social_post` is not
+    # named: `complaint_en` was trained on such posts, and with the veto the Twitter test tweets passed as
+    # social posts score `is_complaint` F1 0.637 instead of 0.793. Messages of no channel keep `complaint_en`.
+    customer_service_public: frozenset[str] = frozenset({"review"})
 
 
 RULES = CauseRules()
