@@ -1,5 +1,6 @@
-"""Which English complaint model reads a message (issue 18): the tweet-trained `complaint_en` reads posts
-and messages of unknown origin; for messages to the company (a known non-public channel)
+"""Which English complaint model reads a message (issue 18): the tweet-trained `complaint_en` reads social
+posts and messages of unknown origin; for messages to the company (a known non-public channel, or a review:
+`RULES.customer_service_public`)
 `RULES.customer_service_complaint_model` says whether `complaint_en_cs` (after its marker) reads them
 instead (`replace`), only vetoes `complaint_en`'s complaint reading (`veto`), or is not used (`off`)."""
 
@@ -53,7 +54,7 @@ def test_mode_and_channel_pick_the_reading(
     batch = _read(models, monkeypatch, mode, channel)
     old, t_old = _p("complaint_en", TEXTS)
     cs, t_cs = _p("complaint_en_cs", [CUSTOMER_SERVICE_MARKER + t for t in TEXTS])
-    direct = channel in ("chat", "email", "phone_transcript")
+    direct = channel in ("chat", "email", "phone_transcript", "review")
     for w, p_old, p_cs in zip(batch, old, cs, strict=True):
         if not direct or mode == "off":
             expected, threshold, vetoed = p_old, t_old, False
