@@ -19,6 +19,7 @@ from pathlib import Path
 
 import causes as bc
 from complaint_radar.models.cause_corpus import (
+    CAUSE_CODES,
     CauseRecord,
     cv_folds,
     load_cause_corpus,
@@ -27,6 +28,7 @@ from complaint_radar.models.cause_corpus import (
 from complaint_radar.models.cause_model import CauseModel
 from complaint_radar.models.cause_training import BUNDLED_PARAMS, fit_cause_model
 from complaint_radar.models.registry import load_cause_model
+from complaint_radar.services.training.cause_evaluation import label_f1
 from complaint_radar.text.lexicon import load_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,11 +36,8 @@ PUBLIC = ("review", "social_post")
 
 
 def _micro(records: list[CauseRecord], preds: list[bc.Prediction], idx: list[int]) -> float:
-    tp = fp = fn = 0
-    for i in idx:
-        gold, got = set(records[i].causes), set(preds[i].causes)
-        tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
-    return 2 * tp / max(1, 2 * tp + fp + fn)
+    gold = [frozenset(records[i].causes) for i in idx]
+    return float(label_f1(gold, [preds[i].causes for i in idx], CAUSE_CODES)["micro_f1"])
 
 
 def main() -> None:
@@ -58,7 +57,7 @@ def main() -> None:
     for spec in args.setting:
         name, sep, channels = spec.partition("=")
         if not sep or not name:
-            raise SystemExit(f"bench/causes_public_channels.py: --setting wants NAME=CHANNELS, not {spec!r}")
+            parser.error(f"--setting wants NAME=CHANNELS, not {spec!r}")
         settings[name] = frozenset(c for c in channels.split(",") if c)
     test = ROOT / "corpus" / "causes" / "test.jsonl"
     records, _ = without_test_duplicates(load_cause_corpus(args.train), test)
