@@ -49,3 +49,27 @@ def test_other_cues_need_no_asking_words() -> None:
     norm = normalize(text)
     hits = [h for h in read_lexically(text, load_lexicon(), norm).cues if h.code is CueCode.ESCALATE_REQUEST]
     assert hits and all(_asks(norm, h) for h in hits)
+
+
+# A refund already made (退回来了 / 已经退款 / 已返还) is a problem settled, no cue at all: 钱退回来了,麻烦你们了
+# read as an explicit grumble with a refund demand before.
+DONE = [
+    "钱退回来了,麻烦你们了",
+    "上周那笔重复扣款今天已经退回来了,谢谢处理",
+    "錢已經退回來了，謝謝",
+    "已经退款了,谢谢",
+    "押金已返还,谢谢",
+]
+
+
+@pytest.mark.parametrize("text", DONE)
+def test_a_refund_already_made_is_no_refund_cue(text: str) -> None:
+    norm = normalize(text)
+    cues = read_lexically(text, load_lexicon(), norm).cues
+    assert not [c for c in cues if c.code is CueCode.REFUND_DEMAND]
+
+
+@pytest.mark.parametrize("text", ["赶紧把钱退回来", "多收的钱请返还给我", "我要退款"])
+def test_a_refund_still_asked_for_keeps_its_cue(text: str) -> None:
+    norm = normalize(text)
+    assert any(c.code is CueCode.REFUND_DEMAND for c in read_lexically(text, load_lexicon(), norm).cues)
