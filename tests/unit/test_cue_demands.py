@@ -51,8 +51,8 @@ def test_other_cues_need_no_asking_words() -> None:
     assert hits and all(_asks(norm, h) for h in hits)
 
 
-# A refund already made (退回来了 / 已经退款 / 已返还) is a problem settled, no cue at all: 钱退回来了,麻烦你们了
-# read as an explicit grumble with a refund demand before.
+# A refund already made (退回来了 / 已经退款 / 已返还) is a problem settled, no cue at all:
+# 钱退回来了,麻烦你们了 read as an explicit grumble with a refund demand before.
 DONE = [
     "钱退回来了,麻烦你们了",
     "上周那笔重复扣款今天已经退回来了,谢谢处理",
