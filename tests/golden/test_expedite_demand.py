@@ -9,11 +9,6 @@ import pytest
 from complaint_radar.pipeline import Analyzer
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> Analyzer:
-    return Analyzer()
-
-
 @pytest.mark.parametrize(
     "text",
     [

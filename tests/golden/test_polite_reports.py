@@ -11,12 +11,6 @@ import pytest
 from complaint_radar.pipeline import Analyzer
 from complaint_radar.types import Stage
 
-
-@pytest.fixture(scope="module")
-def analyzer() -> Analyzer:
-    return Analyzer()
-
-
 # (problem report, its cause, calm twin with the same opener)
 PAIRS = [
     (
