@@ -86,17 +86,19 @@ def test_with_the_head_on_the_stacker_reads_the_embedding_and_survives_save_and_
     p_on = on.predict_proba("en", data.texts, data.hits, E)
     p_off = headed.predict_proba("en", data.texts, data.hits)
     assert not np.allclose(p_on, p_off)
-    # By hand: the head's stacker over the n-gram logit, the head logit and the (absent) lexicon hits.
-    ngram = model.logits(data.texts)[:, j].astype(np.float64)
+    # By hand: the head's stacker over the n-gram logit, the head logit, the neighbour share and the
+    # (absent) lexicon hits.
+    logits, shares = model.scores(data.texts)
+    assert shares is not None
+    ngram = logits[:, j].astype(np.float64)
     head = E @ model.head.coef[:, j] + model.head.intercept[j]
-    expected = 1.0 / (
-        1.0 + np.exp(-(ngram * model.stack[j][0] + head * model.stack[j][1] + model.stack[j][-1]))
-    )
+    w = model.stack[j]
+    expected = 1.0 / (1.0 + np.exp(-(ngram * w[0] + head * w[1] + shares[:, j] * w[2] + w[-1])))
     np.testing.assert_allclose(p_on[:, j], expected, rtol=1e-5, atol=1e-6)
     truth = np.array(["cause:product_quality" in s for s in data.labels])
     assert np.mean((p_on[:, j] >= model.thresholds[j]) == truth) >= 0.9
     with pytest.raises(ValueError, match="embeddings"):
-        model.stacked(model.logits(data.texts), data.hits)
+        model.stacked(logits, data.hits, shares=shares)
     # Saved apart and loaded back with the cause model: the same probabilities.
     save_cause_model(tmp_path / "causes", on.labels, {"en": (headed.models["en"], PARAMS)}, {"date": "t"})
     save_cause_heads(tmp_path / "causes_e5", on.labels, {"en": (headed.models["en"], PARAMS)}, {"date": "t"})
@@ -138,7 +140,8 @@ def test_with_embeddings_an_english_message_is_read_through_the_head() -> None:
     assert model.head is not None
     hits = [frozenset(k for k, v in work.scan.items() if len(v))]
     texts = [work.model_text or work.text]
-    expected = model.stacked(model.logits(texts), hits, embedder().encode(texts))[0]
+    logits, shares = model.scores(texts)
+    expected = model.stacked(logits, hits, embedder().encode(texts), shares)[0]
     got = np.array([work.cause.proba[label] for label in causes.labels])
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     plain = load_cause_model().predict_proba("en", texts, hits)[0]

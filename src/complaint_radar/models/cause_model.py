@@ -11,6 +11,12 @@ and `hit(key)` whether a lexicon family (`cause:<code>`, `composition:<code>`, `
 outside negated or hypothetical clauses. The stacker (`a`, `c`, `d`) and each label's decision
 threshold were fitted on out-of-fold scores of the training corpus (models/cause_training.py).
 
+A language may also read its *nearest training messages* (models/neighbours.py, `neighbours`): the
+share `s_l` of the text's nearest hand-labelled training messages that carry label `l` joins the
+stacker as one more term, `p_l = sigmoid(a_l · logit_l + n_l · s_l + Σ_k c_lk · hit(key_lk) + d_l)`
+(stack weights `(a, n, c_1 … c_k, d)`, or `(a, g, n, c_1 … c_k, d)` with the embedding head); the
+index is saved in the same `<language>.npz`.
+
 A language may also carry a *gate*: a logistic model of "the message states a problem" (stage ≥
 latent_grumble, i.e. it has a cause) over `GATE_FEATURES` — the stacked stage and cause probabilities,
 whether the text asks a question, whether the lexicon found problem evidence, and the VADER tone (English)
@@ -46,6 +52,7 @@ import scipy.sparse as sp  # type: ignore[import-untyped]
 
 from complaint_radar.errors import ModelError
 from complaint_radar.models.features import HashingConfig, spans_and_columns
+from complaint_radar.models.neighbours import NeighbourIndex
 from complaint_radar.models.serving import _counts, _tfidf, cuts_word, strongest_spans
 from complaint_radar.text.cues import LexicalReading, modifiers_at, spans_of
 from complaint_radar.text.lexicon import Lexicon
@@ -145,6 +152,9 @@ class LanguageModel:
     # whose stack, thresholds and gate are the head's.
     head: EmbeddingHead | None = None
     head_active: bool = False
+    # The nearest training messages (models/neighbours.py), if the model reads them: each label's
+    # stacker then weighs its neighbour share too, after the logits (n-gram, then head).
+    neighbours: NeighbourIndex | None = None
 
     def with_head(self) -> LanguageModel:
         """This model scoring with its embedding head (the head's stacker, thresholds and gate)."""
@@ -178,9 +188,12 @@ class LanguageModel:
         # The stacker as arrays: logit scale and bias per label, and one weight per (lexicon key, label).
         self._scale = np.array([w[0] for w in self.stack])
         self._bias = np.array([w[-1] for w in self.stack])
-        # With the head active, each label's second weight is the head logit's.
+        # With the head active, each label's second weight is the head logit's; with neighbours, the
+        # next is the neighbour share's.
         first = 2 if self.head_active else 1
         self._head_scale = np.array([w[1] for w in self.stack]) if self.head_active else None
+        self._share_scale = np.array([w[first] for w in self.stack]) if self.neighbours is not None else None
+        first += self.neighbours is not None
         self._last: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] | None = None
         self._keys = {k: i for i, k in enumerate(sorted({k for keys in self.keys for k in keys}))}
         self._key_weights = np.zeros((len(self._keys), len(self.keys)))
@@ -188,24 +201,36 @@ class LanguageModel:
             for key, weight in zip(keys, weights[first:-1], strict=True):
                 self._key_weights[self._keys[key], j] = weight
 
-    def logits(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, labels) n-gram logits."""
-        out = [np.zeros((0, self.values.shape[1]), dtype=np.float32)]
+    def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """(n, labels) n-gram logits and, if the model reads neighbours, (n, labels) neighbour shares."""
+        width = self.values.shape[1]
+        logits, shares = [np.zeros((0, width), dtype=np.float32)], [np.zeros((0, width))]
         for i in range(0, len(texts), self.batch_size):
             counts = _counts(texts[i : i + self.batch_size], self.hashing, self.batch_size)
-            out.append((_tfidf(counts, self.idf) @ self._coef).toarray() + self.intercept)
-        return np.vstack(out)
+            x = _tfidf(counts, self.idf)
+            logits.append((x @ self._coef).toarray() + self.intercept)
+            if self.neighbours is not None:
+                shares.append(self.neighbours.shares(x))
+        return np.vstack(logits), (np.vstack(shares) if self.neighbours is not None else None)
 
     def stacked(
-        self, logits: np.ndarray, hits: Sequence[Collection[str]], embeddings: np.ndarray | None = None
+        self,
+        logits: np.ndarray,
+        hits: Sequence[Collection[str]],
+        embeddings: np.ndarray | None = None,
+        shares: np.ndarray | None = None,
     ) -> np.ndarray:
         """(n, labels) probabilities from n-gram logits and each text's lexicon keys with hits (and,
-        with the head active, the texts' sentence embeddings)."""
+        with the head active, the texts' sentence embeddings; with neighbours, their shares)."""
         z = logits.astype(np.float64) * self._scale + self._bias
         if self._head_scale is not None:
             if embeddings is None or self.head is None:
                 raise ValueError("the embedding head needs the texts' embeddings")
             z += self.head.logits(embeddings) * self._head_scale
+        if self._share_scale is not None:
+            if shares is None:
+                raise ValueError("this model reads neighbour shares; pass those of `scores`")
+            z += shares * self._share_scale
         if self._keys:
             present = np.zeros((len(hits), len(self._keys)), dtype=np.float64)
             for i, found in enumerate(hits):
@@ -327,7 +352,8 @@ class CauseModel:
             from complaint_radar.models.embedding import embedder
 
             embeddings = embedder().encode(texts)
-        return model.stacked(model.logits(texts), hits, embeddings if model.head_active else None)
+        logits, shares = model.scores(texts)
+        return model.stacked(logits, hits, embeddings if model.head_active else None, shares)
 
     def gate(
         self,
@@ -383,6 +409,11 @@ class CauseModel:
                     ),
                     **_gate_of(spec),
                     secondary=float(spec.get("secondary_ratio", 0.0)),
+                    neighbours=(
+                        NeighbourIndex.from_arrays(arrays, spec["neighbours"], hashing.n_features)
+                        if "neighbours" in spec
+                        else None
+                    ),
                 )
         except FileNotFoundError as exc:
             raise ModelError(f"cause model file missing: {exc.filename}; {hint}") from exc
