@@ -200,13 +200,17 @@ def _fit_ngrams(
     return idf, coef, intercept
 
 
+def _tfidf_rows(texts: Sequence[str], idf: np.ndarray, params: LanguageParams) -> Any:
+    """The TF-IDF rows (`idf`) of `texts`, as the n-gram models and the neighbour index read them."""
+    return _tfidf(_counts(list(texts), params.hashing, 4096), idf)
+
+
 def _logits(
     texts: Sequence[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray, params: LanguageParams
 ) -> np.ndarray:
     if not texts:
         return np.zeros((0, coef.shape[1]), dtype=np.float32)
-    counts = _counts(list(texts), params.hashing, 4096)
-    return np.asarray(_tfidf(counts, idf) @ coef + intercept)
+    return np.asarray(_tfidf_rows(texts, idf, params) @ coef + intercept)
 
 
 # The label families whose stacker reads the neighbour share (models/neighbours.py). Demands do not:
@@ -223,20 +227,15 @@ def _neighbour_index(
     params: LanguageParams,
 ) -> NeighbourIndex:
     """The nearest-message index of `texts` (hand-labelled, with their `targets`) on TF-IDF `idf`."""
-    counts = _counts(list(texts), params.hashing, 4096)
     among = np.array([lb.partition(":")[0] in ("cause", "demand") for lb in label_names], dtype=bool)
     return NeighbourIndex.build(
-        _tfidf(counts, idf),
+        _tfidf_rows(texts, idf, params),
         targets,
         params.neighbours,
         params.neighbour_max_df,
         among,
         list(label_names).index(DISSATISFIED),
     )
-
-
-def _tfidf_rows(texts: Sequence[str], idf: np.ndarray, params: LanguageParams) -> Any:
-    return _tfidf(_counts(list(texts), params.hashing, 4096), idf)
 
 
 def group_folds(groups: Sequence[str], folds: int, seed: int) -> np.ndarray:
@@ -298,12 +297,12 @@ def fit_language(
             None if row_weights is None else row_weights[train],
             None if known is None else known[train],
         )
-        held_texts = [data.texts[i] for i in np.flatnonzero(held)]
-        oof[held] = _logits(held_texts, f_idf, f_coef, f_int, params)
+        held_x = _tfidf_rows([data.texts[i] for i in np.flatnonzero(held)], f_idf, params)
+        oof[held] = np.asarray(held_x @ f_coef + f_int)
         if shares is not None:
             pool = np.flatnonzero(train & gold)
             index = _neighbour_index([data.texts[i] for i in pool], targets[pool], f_idf, label_names, params)
-            shares[held] = index.shares(_tfidf_rows(held_texts, f_idf, params))
+            shares[held] = index.shares(held_x)
     if shares is not None:  # labels outside NEIGHBOUR_FAMILIES: a zero column, so a zero weight
         shares[:, [lb.partition(":")[0] not in NEIGHBOUR_FAMILIES for lb in label_names]] = 0.0
     keys = [lexicon_keys(lb, params.use_lexicon) for lb in label_names]
