@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from machine import cpu_model, pin_one_core
+from throughput import short_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 CAUSES = "src/complaint_radar/models/artifacts/causes"
@@ -39,11 +40,8 @@ def model_at(ref: str, into: Path) -> Path:
 
 
 def messages(data: Path, n: int, seed: int = 7) -> dict[str, list[str]]:
-    """`n` short Chinese texts and `n` English tweets, sampled with replacement."""
-    zh: list[str] = []
-    for name in ("sentiment_zh/waimai_train.csv", "emotion_zh/smp2020_ewect_train.csv.gz"):
-        frame = pd.read_csv(data / name, usecols=["text"])
-        zh += [t for t in frame["text"].astype(str) if 4 <= len(t) <= 80]
+    """`n` short Chinese texts (bench/throughput.py's pool) and `n` English tweets, drawn with replacement."""
+    zh = short_pool(data)
     en = [
         t
         for t in pd.read_csv(data / "complaints_en/twitter_complaints_train.csv")["text"].astype(str)

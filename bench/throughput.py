@@ -26,12 +26,18 @@ ROOT = Path(__file__).resolve().parents[1]
 ONE_CORE = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def short_messages(data: Path, n: int, seed: int = 7) -> list[str]:
-    """Short (≤ 80 chars) Chinese texts from the public sets, sampled with replacement to `n`."""
+def short_pool(data: Path) -> list[str]:
+    """Every short (4–80 chars) Chinese text of the public waimai and Weibo training sets."""
     pool: list[str] = []
     for name in ("sentiment_zh/waimai_train.csv", "emotion_zh/smp2020_ewect_train.csv.gz"):
         frame = pd.read_csv(data / name, usecols=["text"])
         pool += [t for t in frame["text"].astype(str) if 4 <= len(t) <= 80]
+    return pool
+
+
+def short_messages(data: Path, n: int, seed: int = 7) -> list[str]:
+    """Short (≤ 80 chars) Chinese texts from the public sets, sampled with replacement to `n`."""
+    pool = short_pool(data)
     rng = random.Random(seed)
     return [rng.choice(pool) for _ in range(n)]
 
