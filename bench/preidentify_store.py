@@ -7,7 +7,9 @@ throwaway SQLite store, as of each item's time, cases opened on the way) and, in
 code of `--baseline-ref` (default `main`, taken with `git archive`) on the same files. Both outputs are
 scored the same way: recall@24h over the catchable complainers (a warning ≥ 24 h before filing), precision
 of *high*, median lead time, hits and false alarms per archetype; for this engine also the Brier score,
-ECE and reliability curve of `complaint_probability_7d`. Mean ± sd over the seeds.
+ECE and reliability curve of `complaint_probability_7d`. Mean ± sd over the seeds. Beside the bundled
+cut-offs, each engine's best recall@24h at precision ≥ 0.90 / 0.85 / 0.80 with its cut-off chosen on the
+rows (all seeds pooled) compares the engines' rankings at equal precision.
 
 With `--baseline-rows DIR` the baseline's rows are read from an earlier run of `--baseline-ref`'s own
 copy of this script (its `DIR/seed<N>/new.csv`, same customers and seeds) instead of being replayed.
@@ -31,7 +33,9 @@ import platform
 import statistics
 import tempfile
 import time
+from bisect import bisect_left
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,7 @@ from complaint_radar.customers.evaluation import (
     labelled_probabilities,
     probability_report,
     render_reliability,
+    truthy,
 )
 from complaint_radar.customers.journey_wording import SPLITS
 from complaint_radar.customers.journeys import (
@@ -57,6 +62,7 @@ from complaint_radar.customers.journeys import (
     generate_journeys,
 )
 from complaint_radar.customers.likelihood import MODEL_FILE, ComplaintModel
+from complaint_radar.customers.timeline import parse_time
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake.replay import replay_files
 from machine import cpu_model
@@ -210,6 +216,76 @@ def operating_table(
     return lines
 
 
+PRECISION_TARGETS = (0.90, 0.85, 0.80)
+Peaks = tuple[list[float], list[float], list[float]]
+
+
+def peak_probabilities(
+    runs: Sequence[tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+) -> Peaks:
+    """Per customer, over every seed: the highest `complaint_probability_7d` ≥ 24 h before filing (catchable
+    complainers), before filing (complainers) and anywhere (the others); re-flagging rows at a cut-off and
+    scoring them with `evaluate` gives the same hits and false alarms as comparing these with it."""
+    early: list[float] = []
+    before: list[float] = []
+    anywhere: list[float] = []
+    for rows, truth in runs:
+        peaks: dict[str, list[tuple[datetime, float]]] = {}
+        for r in rows:
+            at = parse_time(r["at"], what="replay row at")
+            peaks.setdefault(str(r["customer_id"]), []).append((at, float(r["complaint_probability_7d"])))
+        for t in truth:
+            seen = peaks.get(str(t["customer_id"]), [])
+            if truthy(t.get("complained")):
+                filed = parse_time(t["complaint_filed_at"], what="complaint_filed_at")
+                before.append(max((p for at, p in seen if at < filed), default=0.0))
+                if truthy(t.get("catchable", True)):
+                    early.append(max((p for at, p in seen if at <= filed - timedelta(hours=24)), default=0.0))
+            else:
+                anywhere.append(max((p for _, p in seen), default=0.0))
+    return early, before, anywhere
+
+
+def best_recall(peaks: Peaks, target: float) -> tuple[float, float, float]:
+    """(recall@24h, precision, cut-off) at the cut-off with the best recall whose precision ≥ target."""
+    early, before, anywhere = (sorted(v) for v in peaks)
+    best = (0.0, 1.0, 1.0)
+    for cut in sorted(set(early) | set(before) | set(anywhere)):
+        if cut <= 0.0:
+            continue
+        hits = len(before) - bisect_left(before, cut)
+        alarms = len(anywhere) - bisect_left(anywhere, cut)
+        recall = (len(early) - bisect_left(early, cut)) / len(early) if early else 0.0
+        precision = hits / (hits + alarms) if hits + alarms else 1.0
+        if precision >= target and recall > best[0]:
+            best = (recall, precision, cut)
+    return best
+
+
+def equal_precision_table(
+    runs: Sequence[tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+    old_runs: Sequence[tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None,
+) -> list[str]:
+    """Each engine's best recall@24h at equal precision, its cut-off chosen on these rows (all seeds pooled):
+    compares the engines' rankings whatever their bundled cut-offs."""
+    lines = [
+        "| engine | "
+        + " | ".join(f"recall@24h at precision ≥ {t:.2f} (cut-off)" for t in PRECISION_TARGETS)
+        + " |",
+        "|---|" + "---:|" * len(PRECISION_TARGETS),
+    ]
+    for name, engine_runs in (("this engine", runs), ("main's engine", old_runs)):
+        if not engine_runs:
+            continue
+        peaks = peak_probabilities(engine_runs)
+        cells = []
+        for target in PRECISION_TARGETS:
+            recall, _, cut = best_recall(peaks, target)
+            cells.append(f"{recall:.3f} ({cut:.3f})")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def archetype_table(
     new: list[PreIdentificationReport], old: list[PreIdentificationReport] | None
 ) -> list[str]:
@@ -263,6 +339,7 @@ def main() -> None:
     probs: list[ProbabilityReport] = []
     old_probs: list[ProbabilityReport] = []
     runs: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
+    old_runs: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
     pooled: list[tuple[float, int]] = []
     items: list[int] = []
     with tempfile.TemporaryDirectory(prefix="preidentify-") as tmp:
@@ -287,6 +364,7 @@ def main() -> None:
                 old.append(evaluate(theirs, journeys.truth))
                 if theirs and "complaint_probability_7d" in theirs[0]:
                     old_probs.append(probability_report(labelled_probabilities(theirs, journeys.truth)))
+                    old_runs.append((theirs, journeys.truth))
             print(
                 f"seed {seed}: {items[-1]:,} items; replay {seconds:.0f} s, baseline {old_seconds:.0f} s",
                 flush=True,
@@ -357,6 +435,16 @@ def main() -> None:
         "### Operating points of this engine: *high* read at other cut-offs of the 7-day probability",
         "",
         *operating_table(runs, cut["high"]),
+        "",
+        "### Recall at equal precision: each engine's cut-off chosen on these rows",
+        "",
+        "All seeds pooled; each engine's best recall@24h of the catchable among the cut-offs of its 7-day "
+        "probability whose precision of *high* reaches the target. The cut-offs are chosen on these very "
+        "rows (an upper bound for each engine): the table compares the engines' rankings, whatever cut-off "
+        "each bundles. A profile the SPEC stage floor lifts reads its engine's own *high* cut-off, so a "
+        "cut-off above that drops those flags.",
+        "",
+        *equal_precision_table(runs, old_runs if len(old_runs) == len(runs) else None),
         "",
         "### Per archetype (all seeds together)",
         "",
