@@ -37,7 +37,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from complaint_radar.customers.boosting import constraints
+from complaint_radar.customers.boosting import Boosting, classifier
 from complaint_radar.customers.evaluation import truthy
 from complaint_radar.customers.journeys import DEV_SEEDS, JOURNEY_START, TRAIN_SEEDS, generate_journeys
 from complaint_radar.customers.likelihood import ComplaintModel
@@ -53,14 +53,14 @@ MODEL_FILE = ROOT / "src/complaint_radar/customers/data/complaint_model.json"
 PRECISIONS = (0.90, 0.85)
 
 
+BUNDLED_SETTING = Boosting(100, 15, 0.1, 40)
+
+
 @dataclass(frozen=True, slots=True)
 class Variant:
     name: str
     free: tuple[str, ...] | None  # inputs left free of the monotone constraint; None: all of them
-    trees: int = 100
-    leaves: int = 15
-    rate: float = 0.1
-    min_leaf: int = 40
+    setting: Boosting = BUNDLED_SETTING
 
 
 def seed_rows(
@@ -105,25 +105,9 @@ def columns(data: Dataset, names: Sequence[str]) -> np.ndarray:
 
 
 def fit_variant(v: Variant, train: Dataset, names: Sequence[str]) -> HistGradientBoostingClassifier:
-    cst = constraints(names)
-    if v.free is None:
-        cst = [0] * len(names)
-    else:
-        for name in v.free:
-            cst[list(names).index(name)] = 0
-    model = HistGradientBoostingClassifier(
-        max_iter=v.trees,
-        max_leaf_nodes=v.leaves,
-        learning_rate=v.rate,
-        min_samples_leaf=v.min_leaf,
-        l2_regularization=1.0,
-        monotonic_cst=cst,
-        early_stopping=False,
-        random_state=0,
-    )
     fitted = ~train.ruled
-    with threadpool_limits(limits=1):
-        return model.fit(columns(train, names)[fitted], train.y[fitted])
+    x = columns(train, names)[fitted]
+    return classifier(x, train.y[fitted], names, v.setting, v.free)
 
 
 def best_point(data: Dataset, probability: np.ndarray, target: float) -> tuple[float, float, float, int]:
@@ -222,10 +206,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         Variant(
             "every input free, larger trees (400 × ≤ 31 leaves, rate 0.05, ≥ 100 a leaf)",
             None,
-            trees=400,
-            leaves=31,
-            rate=0.05,
-            min_leaf=100,
+            Boosting(400, 31, 0.05, 100),
         ),
     ]
     results = []
@@ -249,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "",
         "The bundled 7-day model (`" + bundled.version + "`) is monotone in every input so that added "
         "negative evidence never lowers a profile's risk (SPEC.md R1). Each row below fits the same model "
-        "form (boosted trees, 100 × ≤ 15 leaves, rate 0.1, ≥ 40 rows a leaf, the bundled setting) on the "
+        f"form (boosted trees: {BUNDLED_SETTING.label()}, the bundled setting) on the "
         f"same training rows ({len(train.y):,} profiles of training seeds), with some inputs left free of "
         f"the constraint, and scores it on development journeys ({len(dev.y):,} profiles, {catchable} "
         "catchable complainers, never used for fitting). The cut-off of each row is chosen on the "

@@ -14,6 +14,7 @@ from complaint_radar.customers import MessageSignal, compute_profile, parse_even
 from complaint_radar.customers.boosting import (
     Boosting,
     classifier,
+    constraints,
     export,
     fit_trees,
     isotonic_knots,
@@ -379,6 +380,13 @@ def test_exported_trees_compute_what_scikit_learn_fitted_and_survive_the_artifac
     assert np.allclose(tree_logit(baseline, trees, x), fitted.decision_function(x), atol=1e-6)
     model, _ = _tree_model()
     assert ComplaintModel.from_dict(model.to_dict()) == model
+
+
+def test_inputs_are_constrained_unless_a_study_frees_them() -> None:
+    names = ["latent_now", "keeps_buying", "issue_span"]
+    assert constraints(names) == [1, -1, 1]
+    assert constraints(names, ("issue_span",)) == [1, -1, 0]
+    assert constraints(names, None) == [0, 0, 0]
 
 
 def test_the_tree_model_is_monotone_and_a_tree_against_r1_is_refused() -> None:

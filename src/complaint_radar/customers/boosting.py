@@ -9,7 +9,7 @@ curve is fitted on the chosen setting's out-of-fold log-odds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,22 +48,26 @@ class BoostedCV:
     scores: dict[Boosting, tuple[float, float]]
 
 
-def constraints(names: Sequence[str]) -> list[int]:
-    """The monotone direction of each input: -1 for the soothing ones, +1 otherwise."""
-    return [-1 if name in SOOTHING else 1 for name in names]
+def constraints(names: Sequence[str], free: Collection[str] | None = ()) -> list[int]:
+    """The monotone direction of each input: -1 for the soothing ones, +1 otherwise; 0 (unconstrained) for
+    the inputs in `free`, or for every input when `free` is None (studies only: such a model breaks R1)."""
+    if free is None:
+        return [0] * len(names)
+    return [0 if name in free else -1 if name in SOOTHING else 1 for name in names]
 
 
 def classifier(
-    x: np.ndarray, y: np.ndarray, names: Sequence[str], s: Boosting
+    x: np.ndarray, y: np.ndarray, names: Sequence[str], s: Boosting, free: Collection[str] | None = ()
 ) -> HistGradientBoostingClassifier:
-    """A monotone boosted classifier fitted on the rows."""
+    """A monotone boosted classifier fitted on the rows (`free`: see `constraints`; the bundled model
+    leaves no input free)."""
     model = HistGradientBoostingClassifier(
         max_iter=s.trees,
         max_leaf_nodes=s.leaves,
         learning_rate=s.learning_rate,
         min_samples_leaf=s.min_leaf,
         l2_regularization=1.0,
-        monotonic_cst=constraints(names),
+        monotonic_cst=constraints(names, free),
         early_stopping=False,
         random_state=0,
     )
