@@ -1,4 +1,5 @@
-"""Run every benchmark and assemble docs/benchmarks.md from their sections.
+"""Run every benchmark and assemble docs/benchmarks.md from their sections, keeping the record written by
+hand below them (from the heading `RECORD` on) as it is.
 
 Run: .venv/bin/python bench/run_all.py --data ../shared/data   (or `make bench`)
 """
@@ -43,6 +44,13 @@ is held out anywhere. Peers are measured in the same run on the same texts; spee
 ratios because the machines are noisy.
 """
 
+RECORD = "# Record of changes, as measured at the time"
+RECORD_INTRO = (
+    "Below the sections above (each rewritten by its benchmark on every run), what each change measured when "
+    "it was made, with its command and machine, written by hand and kept by `bench/run_all.py` as it is. It "
+    "holds earlier copies of the sections above: the figures there are the latest."
+)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -60,8 +68,19 @@ def main() -> None:
     for _, out in SECTIONS:
         if out.exists():
             parts.append(out.read_text(encoding="utf-8"))
-    (DOCS / "benchmarks.md").write_text("\n".join(parts), encoding="utf-8")
-    print(f"wrote {DOCS / 'benchmarks.md'}")
+    target = DOCS / "benchmarks.md"
+    parts.append(kept_record(target.read_text(encoding="utf-8") if target.exists() else ""))
+    target.write_text("\n".join(parts), encoding="utf-8")
+    print(f"wrote {target}")
+
+
+def kept_record(current: str) -> str:
+    """The part of docs/benchmarks.md written by hand, change by change, which reassembling keeps: from
+    RECORD on; a document without it (assembled before there was one) is kept whole below it."""
+    if RECORD in current:
+        return current[current.index(RECORD) :]
+    body = current.removeprefix(HEADER).strip()
+    return f"{RECORD}\n\n{RECORD_INTRO}\n\n{body}\n" if body else f"{RECORD}\n\n{RECORD_INTRO}\n"
 
 
 if __name__ == "__main__":
