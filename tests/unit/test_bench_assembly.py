@@ -3,23 +3,15 @@ written by hand below them, change by change, must survive every reassembly."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+from tests.unit.bench_modules import BENCH, load_bench
 
 
 @pytest.fixture(scope="module")
 def run_all() -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    try:
-        return importlib.import_module("run_all")
-    finally:
-        sys.path.remove(str(BENCH))
+    return load_bench("run_all")
 
 
 def test_a_document_without_a_record_is_kept_whole_below_it(run_all: ModuleType) -> None:

@@ -3,26 +3,18 @@ probability: the peaks must score a cut-off exactly as re-flagging the rows and 
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from tests.unit.bench_modules import load_bench
 
 from complaint_radar.customers.evaluation import evaluate
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 @pytest.fixture(scope="module")
 def store() -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    try:
-        return importlib.import_module("preidentify_store")
-    finally:
-        sys.path.remove(str(BENCH))
+    return load_bench("preidentify_store")
 
 
 FILED = "2025-03-10T12:00:00+00:00"
