@@ -46,9 +46,9 @@ ratios because the machines are noisy.
 
 RECORD = "# Record of changes, as measured at the time"
 RECORD_INTRO = (
-    "Below the sections above (each rewritten by its benchmark on every run), what each change measured when "
-    "it was made, with its command and machine, written by hand and kept by `bench/run_all.py` as it is. It "
-    "holds earlier copies of the sections above: the figures there are the latest."
+    "What each change measured when it was made, with its command and machine, written by hand. "
+    "`bench/run_all.py` rewrites the sections above on every run and keeps this record as it is. The record "
+    "also holds earlier copies of those sections; the figures above are the latest."
 )
 
 
