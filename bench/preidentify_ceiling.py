@@ -117,13 +117,7 @@ def fit_variant(v: Variant, train: Dataset, names: Sequence[str]) -> HistGradien
 def best_point(data: Dataset, probability: np.ndarray, target: float) -> tuple[float, float, float, int]:
     """(recall@24h, precision, cut-off, false alarms) at the cut-off with the best recall and precision ≥
     target on these rows."""
-    curve = flag_curve(data, probability)
-    best = (0.0, 1.0, 1.0, 0)
-    for cut in np.unique(np.concatenate([curve.early, curve.before, curve.anywhere])):
-        recall, precision, _, alarms = curve.at(float(cut))
-        if precision >= target and recall > best[0]:
-            best = (recall, precision, float(cut), alarms)
-    return best
+    return flag_curve(data, probability).best_recall(target)
 
 
 def per_archetype(data: Dataset, probability: np.ndarray, cut: float) -> dict[str, tuple[str, int, int]]:

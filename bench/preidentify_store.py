@@ -33,9 +33,7 @@ import platform
 import statistics
 import tempfile
 import time
-from bisect import bisect_left
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -51,7 +49,6 @@ from complaint_radar.customers.evaluation import (
     labelled_probabilities,
     probability_report,
     render_reliability,
-    truthy,
 )
 from complaint_radar.customers.journey_wording import SPLITS
 from complaint_radar.customers.journeys import (
@@ -62,6 +59,7 @@ from complaint_radar.customers.journeys import (
     generate_journeys,
 )
 from complaint_radar.customers.likelihood import MODEL_FILE, ComplaintModel
+from complaint_radar.customers.model_fit import FlagCurve, peak_curve
 from complaint_radar.customers.timeline import parse_time
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake.replay import replay_files
@@ -217,49 +215,20 @@ def operating_table(
 
 
 PRECISION_TARGETS = (0.90, 0.85, 0.80)
-Peaks = tuple[list[float], list[float], list[float]]
 
 
-def peak_probabilities(
-    runs: Sequence[tuple[list[dict[str, Any]], list[dict[str, Any]]]],
-) -> Peaks:
+def peak_probabilities(runs: Sequence[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> FlagCurve:
     """Per customer, over every seed: the highest `complaint_probability_7d` ≥ 24 h before filing (catchable
     complainers), before filing (complainers) and anywhere (the others); re-flagging rows at a cut-off and
     scoring them with `evaluate` gives the same hits and false alarms as comparing these with it."""
-    early: list[float] = []
-    before: list[float] = []
-    anywhere: list[float] = []
-    for rows, truth in runs:
-        peaks: dict[str, list[tuple[datetime, float]]] = {}
-        for r in rows:
-            at = parse_time(r["at"], what="replay row at")
-            peaks.setdefault(str(r["customer_id"]), []).append((at, float(r["complaint_probability_7d"])))
-        for t in truth:
-            seen = peaks.get(str(t["customer_id"]), [])
-            if truthy(t.get("complained")):
-                filed = parse_time(t["complaint_filed_at"], what="complaint_filed_at")
-                before.append(max((p for at, p in seen if at < filed), default=0.0))
-                if truthy(t.get("catchable", True)):
-                    early.append(max((p for at, p in seen if at <= filed - timedelta(hours=24)), default=0.0))
-            else:
-                anywhere.append(max((p for _, p in seen), default=0.0))
-    return early, before, anywhere
-
-
-def best_recall(peaks: Peaks, target: float) -> tuple[float, float, float]:
-    """(recall@24h, precision, cut-off) at the cut-off with the best recall whose precision ≥ target."""
-    early, before, anywhere = (sorted(v) for v in peaks)
-    best = (0.0, 1.0, 1.0)
-    for cut in sorted(set(early) | set(before) | set(anywhere)):
-        if cut <= 0.0:
-            continue
-        hits = len(before) - bisect_left(before, cut)
-        alarms = len(anywhere) - bisect_left(anywhere, cut)
-        recall = (len(early) - bisect_left(early, cut)) / len(early) if early else 0.0
-        precision = hits / (hits + alarms) if hits + alarms else 1.0
-        if precision >= target and recall > best[0]:
-            best = (recall, precision, cut)
-    return best
+    truth = {str(t["customer_id"]): t for _, seed_truth in runs for t in seed_truth}
+    rows = [r for seed_rows, _ in runs for r in seed_rows]
+    return peak_curve(
+        truth,
+        [str(r["customer_id"]) for r in rows],
+        [parse_time(r["at"], what="replay row at").timestamp() for r in rows],
+        [float(r["complaint_probability_7d"]) for r in rows],
+    )
 
 
 def equal_precision_table(
@@ -280,7 +249,7 @@ def equal_precision_table(
         peaks = peak_probabilities(engine_runs)
         cells = []
         for target in PRECISION_TARGETS:
-            recall, _, cut = best_recall(peaks, target)
+            recall, _, cut, _ = peaks.best_recall(target)
             cells.append(f"{recall:.3f} ({cut:.3f})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines

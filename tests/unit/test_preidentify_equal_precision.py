@@ -1,15 +1,18 @@
 """bench/preidentify_store.py compares two engines at equal precision from each customer's peak 7-day
-probability: the peaks must score a cut-off exactly as re-flagging the rows and `evaluate` do."""
+probability (`model_fit.peak_curve`, `FlagCurve.best_recall`): the peaks must score a cut-off exactly as
+re-flagging the rows and `evaluate` do."""
 
 from __future__ import annotations
 
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 from tests.unit.bench_modules import load_bench
 
 from complaint_radar.customers.evaluation import evaluate
+from complaint_radar.customers.model_fit import FlagCurve
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,8 @@ ROWS: list[dict[str, Any]] = [
 
 
 def test_peaks_score_a_cut_off_as_evaluate_does(store: ModuleType) -> None:
-    early, before, anywhere = store.peak_probabilities([(ROWS, TRUTH)])
+    curve = store.peak_probabilities([(ROWS, TRUTH)])
+    early, before, anywhere = curve.early, curve.before, curve.anywhere
     assert sorted(early) == [0.5, 0.9]
     assert sorted(before) == [0.7, 0.9, 0.95]
     assert sorted(anywhere) == [0.2, 0.6]
@@ -69,9 +73,12 @@ def test_peaks_score_a_cut_off_as_evaluate_does(store: ModuleType) -> None:
 
 
 def test_best_recall_keeps_to_the_precision_target(store: ModuleType) -> None:
+    """The lowest cut-off with the best recall at that precision; nothing when no cut-off reaches it."""
     peaks = store.peak_probabilities([(ROWS, TRUTH)])
     # At 0.6 and below d is a false alarm (3 hits, 1 alarm: 0.75); from 0.7 on, precision is 1 and only
     # a is flagged early.
-    assert store.best_recall(peaks, 0.9) == (0.5, 1.0, 0.7)
-    recall, precision, cut = store.best_recall(peaks, 0.7)
-    assert (recall, precision, cut) == (1.0, 0.75, 0.5)
+    assert peaks.best_recall(0.9) == (0.5, 1.0, 0.7, 0)
+    recall, precision, cut, alarms = peaks.best_recall(0.7)
+    assert (recall, precision, cut, alarms) == (1.0, 0.75, 0.5, 1)
+    unreachable = FlagCurve(np.array([0.4]), np.array([0.4]), np.array([0.5, 0.6]))
+    assert unreachable.best_recall(0.9) == (0.0, 1.0, 1.0, 0)

@@ -11,7 +11,7 @@ The bundled model's trees are fitted in customers.boosting.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -171,12 +171,43 @@ class FlagCurve:
         precision = hits / (hits + alarms) if hits + alarms else 1.0
         return recall, precision, hits, alarms
 
+    def best_recall(self, target: float) -> tuple[float, float, float, int]:
+        """(recall@24h, precision, cut-off, false alarms) at the lowest positive cut-off with the best
+        recall whose precision ≥ `target`; (0, 1, 1, 0) when no cut-off flags a catchable complainer so."""
+        cuts = np.unique(np.concatenate([self.early, self.before, self.anywhere]))
+        cuts = cuts[cuts > 0.0]
+
+        def at_or_above(values: np.ndarray) -> np.ndarray:
+            return len(values) - np.searchsorted(np.sort(values), cuts, side="left")
+
+        recall = at_or_above(self.early) / len(self.early) if len(self.early) else np.zeros(len(cuts))
+        hits, alarms = at_or_above(self.before), at_or_above(self.anywhere)
+        flagged = hits + alarms
+        precision = np.divide(hits, flagged, out=np.ones(len(cuts)), where=flagged > 0)
+        reaching = np.where(precision >= target, recall, 0.0)
+        if not len(cuts) or reaching.max() <= 0.0:
+            return 0.0, 1.0, 1.0, 0
+        i = int(np.argmax(reaching))
+        return float(recall[i]), float(precision[i]), float(cuts[i]), int(alarms[i])
+
 
 def flag_curve(data: Dataset, probability: np.ndarray) -> FlagCurve:
+    return peak_curve(data.truth, data.customers, data.at, probability)
+
+
+def peak_curve(
+    truth: Mapping[str, Mapping[str, object]],
+    customers: Iterable[str],
+    at: Iterable[float],
+    probability: Iterable[float],
+) -> FlagCurve:
+    """Each customer's peak probability over their rows (`at`: POSIX seconds): ≥ 24 h before filing for the
+    catchable complainers, before filing for every complainer, anywhere for the others (`truth` by
+    customer id; rows of customers not in it are ignored)."""
     early: dict[str, float] = {}
     before: dict[str, float] = {}
     anywhere: dict[str, float] = {}
-    for customer, t in data.truth.items():
+    for customer, t in truth.items():
         if truthy(t.get("complained")):
             before[customer] = 0.0
             if truthy(t.get("catchable")):
@@ -186,13 +217,14 @@ def flag_curve(data: Dataset, probability: np.ndarray) -> FlagCurve:
     lead = LEAD.total_seconds()
     filed = {
         c: parse_time(str(t["complaint_filed_at"]), what="complaint_filed_at").timestamp()
-        for c, t in data.truth.items()
+        for c, t in truth.items()
         if truthy(t.get("complained"))
     }
-    for customer, at, p in zip(data.customers, data.at, probability, strict=True):
+    for customer, when, p in zip(customers, at, probability, strict=True):
         if customer in before:
-            before[customer] = max(before[customer], p)
-            if customer in early and at <= filed[customer] - lead:
+            if when < filed[customer]:
+                before[customer] = max(before[customer], p)
+            if customer in early and when <= filed[customer] - lead:
                 early[customer] = max(early[customer], p)
         elif customer in anywhere:
             anywhere[customer] = max(anywhere[customer], p)
