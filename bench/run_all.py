@@ -25,6 +25,7 @@ SECTIONS = [
     ("replay_speed.py", DOCS / "benchmarks_replay.md"),
     ("preidentify_store.py", DOCS / "benchmarks_preidentify.md"),
     ("preidentify_ceiling.py", DOCS / "benchmarks_preidentify_ceiling.md"),
+    ("preidentify_reader_ceiling.py", DOCS / "benchmarks_preidentify_reader.md"),
     ("api_latency.py", DOCS / "benchmarks_api.md"),
     ("web_speed.py", DOCS / "benchmarks_web.md"),
     ("analysis_speed.py", DOCS / "benchmarks_analysis.md"),

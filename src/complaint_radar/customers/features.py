@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from complaint_radar.customers.activity import COUNT_FEATURES, REASON, SOOTHING_COUNTS, activity_features
 from complaint_radar.customers.context import context_features
 from complaint_radar.customers.history import History, SignalHit
 from complaint_radar.customers.trajectory import Feature, trajectory_features
@@ -61,15 +62,16 @@ REASON_OF: dict[str, str] = {
     "low_surveys": "low_surveys",
     "grumble_days": "negative_trend",
     "issue_weeks": "issue_over_weeks",
+    **{name: REASON for name in COUNT_FEATURES},
 }
 
-SOOTHING = ("satisfied_answers", "keeps_buying", "kind_words")
+SOOTHING = ("satisfied_answers", "keeps_buying", "kind_words", *SOOTHING_COUNTS)
 """Inputs that may only lower the probability (good survey answers, steady buying, calm positive
 messages): the model is
 monotone decreasing in them, and they are never a reason."""
 
 
-FEATURES = (*SIGNAL_CODES, *REASON_OF, *SOOTHING)
+FEATURES = tuple(dict.fromkeys((*SIGNAL_CODES, *REASON_OF, *SOOTHING)))
 """Every feature the model may weigh."""
 
 
@@ -79,6 +81,7 @@ def model_inputs(h: History, hits: Mapping[str, SignalHit]) -> dict[str, Feature
     said = trajectory_features(h, h.weights.trajectory)
     out.update(said)
     out.update(context_features(h, hits, said, h.weights.context))
+    out.update(activity_features(h))
     return {name: f for name, f in out.items() if f.value > 0.0}
 
 

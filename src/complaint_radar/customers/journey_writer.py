@@ -94,6 +94,10 @@ class Customer:
         self.messages: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.warned_at: datetime | None = None
+        self.templates: dict[str, str] = {}
+        """Which phrase-bank template each message was written from (message id -> key: `latent`,
+        `explicit`, `remark`, `calm`…): what a perfect reader would read; studies only, never replayed."""
+        self._template = "unknown"
         self._episode = True
         self.sector = self.words.bank["industries"][self.industry]
         self.issue = rng.choice(self.sector["issues"])
@@ -114,12 +118,15 @@ class Customer:
         self, at: datetime, text: str, channel: str | None = None, *, warning: bool = True, **extra: Any
     ) -> None:
         if at > self.end or at < self.start:
+            self._template = "unknown"
             return
         channel = channel or self.rng.choices(CHANNELS, _CHANNEL_WEIGHTS)[0]
         self._warn(at, warning)
+        message_id = f"{self.customer_id}-m{len(self.messages):03d}"
+        self.templates[message_id], self._template = self._template, "unknown"
         self.messages.append(
             {
-                "message_id": f"{self.customer_id}-m{len(self.messages):03d}",
+                "message_id": message_id,
                 "customer_id": self.customer_id,
                 "occurred_at": _iso(at),
                 "channel": channel,
@@ -157,6 +164,7 @@ class Customer:
 
     # --- wording ------------------------------------------------------------------------------------
     def pick(self, key: str) -> str:
+        self._template = key
         return self.words.template(key)
 
     def fill(self, text: str) -> str:
@@ -179,13 +187,17 @@ class Customer:
             "demand": self.pick("demand"),
             "product": self.slots["product"],
         }
-        return self.fill(self.pick(stage).format(**parts))
+        text = self.fill(self.pick(stage).format(**parts))
+        self._template = stage
+        return text
 
     def calm_text(self) -> str:
+        self._template = "calm"
         return self.fill(self.words.choose(self.sector, "calm"))
 
     def remark(self) -> str:
         """A passing complaint-ish remark about something small (chronic grumblers), not the issue."""
+        self._template = "remark"
         return self.fill(self.words.choose(self.sector, "remarks"))
 
     # --- time ---------------------------------------------------------------------------------------

@@ -64,6 +64,9 @@ class Journeys(NamedTuple):
     messages: list[dict[str, Any]]
     events: list[dict[str, Any]]
     truth: list[dict[str, Any]]
+    templates: dict[str, str]
+    """Message id -> the phrase-bank template it was written from (`latent`, `remark`…): the reading a
+    perfect reader would give, for studies of what message reading costs (never part of a replay)."""
 
 
 def generate_journeys(
@@ -90,7 +93,7 @@ def generate_journeys(
         raise ValueError(f"unknown tempo {tempo!r}; use one of {', '.join(TEMPO)}")
     table = dict(shares or ARCHETYPE_SHARES)
     names, weights = list(table), list(table.values())
-    out = Journeys([], [], [])
+    out = Journeys([], [], [], {})
     for i in range(n_customers):
         rng = random.Random(f"{split}:{seed}:{i}")
         archetype = rng.choices(names, weights)[0]
@@ -113,6 +116,7 @@ def generate_journeys(
         c.background(filed)
         out.messages.extend(c.messages)
         out.events.extend(c.events)
+        out.templates.update(c.templates)
         warned = c.warned_at if filed is not None and c.warned_at is not None else None
         out.truth.append(
             {

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from complaint_radar.customers.activity import COUNT_FEATURES, KINDS, SOOTHING_COUNTS
 from complaint_radar.customers.boosting import (
     BoostedCV,
     Boosting,
@@ -173,8 +174,17 @@ def report(result: Fit, seeds: Sequence[int], customers: int, rounds: int, start
         for f in tree.feature:
             if f >= 0:
                 splits[m.tree_features[f]] += 1
-    unused = ", ".join(f"`{n}`" for n, k in splits.items() if not k) or "none"
-    soothing = ", ".join(f"`{n}`" for n in SOOTHING)
+    idle = [n for n, k in splits.items() if not k]
+    idle_counts = [n for n in idle if n in COUNT_FEATURES]
+    unused = ", ".join(f"`{n}`" for n in idle if n not in COUNT_FEATURES) or "none"
+    if idle_counts:
+        used = sum(1 for n in splits if n in COUNT_FEATURES) - len(idle_counts)
+        unused += f"; of the activity counts (`customers.activity`), {len(idle_counts)} (it splits on {used})"
+    soothing = ", ".join(f"`{n}`" for n in SOOTHING if n not in SOOTHING_COUNTS) + (
+        ", and the counts and recency of "
+        + ", ".join(f"`{k.code}`" for k in KINDS if k.soothing)
+        + " (`customers.activity`)"
+    )
     lines = [
         "# Model card: 7-day complaint probability (customer profile)",
         "",
