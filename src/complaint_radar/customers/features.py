@@ -67,8 +67,8 @@ REASON_OF: dict[str, str] = {
 
 SOOTHING = ("satisfied_answers", "keeps_buying", "kind_words", *SOOTHING_COUNTS)
 """Inputs that may only lower the probability (good survey answers, steady buying, calm positive
-messages): the model is
-monotone decreasing in them, and they are never a reason."""
+messages, and the activity counts of purchases, logins, good answers, accepted closures and kind words):
+the model is monotone decreasing in them, and they are never a reason."""
 
 
 FEATURES = tuple(dict.fromkeys((*SIGNAL_CODES, *REASON_OF, *SOOTHING)))
