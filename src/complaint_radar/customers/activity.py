@@ -30,31 +30,50 @@ from complaint_radar.types import CueCode, CustomerType
 WINDOWS_DAYS = (1, 3, 7, 14, 30, 60)
 RECENCY_DAYS = 120.0
 REASON = "recent_activity"
-"""The reason code every count is explained under (profile_texts.yaml)."""
+"""The reason code a count is explained under when no SPEC §4 signal's text fits it (profile_texts.yaml)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """One kind of item counted: its code and how the reason text names it."""
+    """One kind of item counted: its code, how the reason text names it, and the reason code it is explained
+    under (the SPEC §4 signal it belongs to where that signal's text reads its facts, else `REASON`)."""
 
     code: str
     zh: str
     en: str
     soothing: bool = False
+    reason: str = REASON
 
 
 _STAGE_KINDS = (
-    Kind("said_latent", "潜在抱怨及以上的消息", "messages at latent grumble or above"),
-    Kind("said_explicit", "显在抱怨及以上的消息", "messages at explicit grumble or above"),
-    Kind("said_potential", "潜在投诉及以上的消息", "messages at potential complaint or above"),
+    Kind(
+        "said_latent", "潜在抱怨及以上的消息", "messages at latent grumble or above", reason="negative_trend"
+    ),
+    Kind(
+        "said_explicit",
+        "显在抱怨及以上的消息",
+        "messages at explicit grumble or above",
+        reason="negative_trend",
+    ),
+    Kind(
+        "said_potential",
+        "潜在投诉及以上的消息",
+        "messages at potential complaint or above",
+        reason="negative_trend",
+    ),
 )
 _MESSAGE_KINDS = (
     *_STAGE_KINDS,
-    Kind("public_grumble", "公开渠道的不满内容", "dissatisfied public posts"),
+    Kind(
+        "public_grumble", "公开渠道的不满内容", "dissatisfied public posts", reason="public_negative_mention"
+    ),
     Kind("terse_reply", "冷淡简短的回复", "terse replies"),
     Kind("angry_reply", "极度愤怒的消息", "extremely angry messages"),
     Kind("kind_words", "平和友善的消息", "calm, friendly messages", soothing=True),
 )
+
+
+_CUE_REASON = {CueCode.PRIOR_REFERENCE: "prior_reference", CueCode.REPEAT_CONTACT: "repeat_contact"}
 
 
 def _cue_kinds() -> tuple[Kind, ...]:
@@ -62,7 +81,8 @@ def _cue_kinds() -> tuple[Kind, ...]:
     out = []
     for cue in CueCode:
         zh, en = taxonomy.label("cue", cue.value)
-        out.append(Kind(f"cue_{cue.value}", f"含「{zh}」的消息", f"messages with {en}"))
+        reason = _CUE_REASON.get(cue, REASON)
+        out.append(Kind(f"cue_{cue.value}", f"含「{zh}」的消息", f"messages with {en}", reason=reason))
     return tuple(out)
 
 
@@ -71,23 +91,45 @@ _EVENT_KINDS = (
     Kind("long_wait", "30 分钟以上的排队等待", "queue waits of 30 minutes or more"),
     Kind("call", "来电", "calls"),
     Kind("rough_call", "多次转接或长时间等待的来电", "calls with transfers or long holds"),
-    Kind("transaction_failed", "交易失败", "failed transactions"),
-    Kind("login_failed", "登录失败", "failed logins"),
-    Kind("exit_page", "销户/退订类页面访问", "visits to exit pages"),
-    Kind("complaint_page", "投诉渠道页面访问", "visits to complaint pages"),
-    Kind("help_page", "帮助页面访问", "help-page visits"),
-    Kind("delivery_late", "配送延误", "late deliveries"),
-    Kind("delivery_very_late", "延误一天以上的配送", "deliveries late by a day or more"),
-    Kind("booking_failed", "预订失败", "failed bookings"),
-    Kind("service_outage", "服务中断", "service outages"),
-    Kind("staff_observation", "员工观察到的不耐烦迹象", "signs of impatience staff noted"),
-    Kind("low_app_rating", "应用低分评价", "low app ratings"),
-    Kind("exit_event", "退订、转出或解绑", "unsubscribes, transfers out or unbound cards"),
+    Kind("transaction_failed", "交易失败", "failed transactions", reason="online_friction"),
+    Kind("login_failed", "登录失败", "failed logins", reason="online_friction"),
+    Kind("exit_page", "销户/退订类页面访问", "visits to exit pages", reason="exit_behaviour"),
+    Kind(
+        "complaint_page", "投诉渠道页面访问", "visits to complaint pages", reason="complaint_channel_lookup"
+    ),
+    Kind("help_page", "帮助页面访问", "help-page visits", reason="online_friction"),
+    Kind("delivery_late", "配送延误", "late deliveries", reason="service_failure"),
+    Kind(
+        "delivery_very_late",
+        "延误一天以上的配送",
+        "deliveries late by a day or more",
+        reason="service_failure",
+    ),
+    Kind("booking_failed", "预订失败", "failed bookings", reason="service_failure"),
+    Kind("service_outage", "服务中断", "service outages", reason="service_failure"),
+    Kind(
+        "staff_observation",
+        "员工观察到的不耐烦迹象",
+        "signs of impatience staff noted",
+        reason="staff_observation",
+    ),
+    Kind("low_app_rating", "应用低分评价", "low app ratings", reason="online_friction"),
+    Kind(
+        "exit_event",
+        "退订、转出或解绑",
+        "unsubscribes, transfers out or unbound cards",
+        reason="exit_behaviour",
+    ),
     Kind("csat_low", "满意度 1–2 分", "CSAT answers of 1–2"),
     Kind("csat_middling", "满意度 3 分", "CSAT answers of 3"),
     Kind("nps_low", "推荐意愿 0–6 分", "NPS answers of 0–6"),
     Kind("nps_middling", "推荐意愿 7–8 分", "NPS answers of 7–8"),
-    Kind("closed_unsatisfied", "未获认可的工单关闭", "case closures the customer did not accept"),
+    Kind(
+        "closed_unsatisfied",
+        "未获认可的工单关闭",
+        "case closures the customer did not accept",
+        reason="dissatisfied_resolution",
+    ),
     Kind("purchase", "购买", "purchases", soothing=True),
     Kind("login", "登录", "logins", soothing=True),
     Kind("csat_high", "满意度 4–5 分", "CSAT answers of 4–5", soothing=True),
@@ -111,6 +153,12 @@ COUNT_FEATURES: tuple[str, ...] = tuple(
     name for k in KINDS for name in (*(count_name(k.code, d) for d in WINDOWS_DAYS), recency_name(k.code))
 )
 """Every count and recency input, in a fixed order."""
+REASON_OF_COUNT: dict[str, str] = {
+    name: k.reason
+    for k in KINDS
+    for name in (*(count_name(k.code, d) for d in WINDOWS_DAYS), recency_name(k.code))
+}
+"""The reason code each count and recency input is explained under."""
 SOOTHING_COUNTS: tuple[str, ...] = tuple(
     name
     for k in KINDS
@@ -199,18 +247,26 @@ def activity_features(h: History) -> dict[str, Feature]:
     out: dict[str, Feature] = {}
     for code, found in seen.items():
         found.sort()
-        kind = _KIND[code]
-        names = (("what_zh", kind.zh), ("what_en", kind.en))
+        recency, windows, names = _NAMES[code]
         youngest, ref = found[0]
-        out[recency_name(code)] = Feature(
+        out[recency] = Feature(
             1.0 - youngest / RECENCY_DAYS, (ref,), (*names, ("count", 1), ("days", max(1, round(youngest))))
         )
         ages = [age for age, _ in found]
         evidence = tuple(r for _, r in found[:3])
-        for days in WINDOWS_DAYS:
+        for days, name in windows:
             n = bisect_right(ages, days)
             if n:
-                out[count_name(code, days)] = Feature(
-                    float(n), evidence[:n], (*names, ("count", n), ("days", days))
-                )
+                out[name] = Feature(float(n), evidence[:n], (*names, ("count", n), ("days", days)))
     return out
+
+
+_NAMES = {
+    k.code: (
+        recency_name(k.code),
+        tuple((days, count_name(k.code, days)) for days in WINDOWS_DAYS),
+        (("what_zh", k.zh), ("what_en", k.en)),
+    )
+    for k in KINDS
+}
+"""Per kind: its recency input, its count inputs by window, and its name for the reason text."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from complaint_radar.customers.activity import COUNT_FEATURES, REASON, SOOTHING_COUNTS, activity_features
+from complaint_radar.customers.activity import REASON_OF_COUNT, SOOTHING_COUNTS, activity_features
 from complaint_radar.customers.context import context_features
 from complaint_radar.customers.history import History, SignalHit
 from complaint_radar.customers.trajectory import Feature, trajectory_features
@@ -62,7 +62,7 @@ REASON_OF: dict[str, str] = {
     "low_surveys": "low_surveys",
     "grumble_days": "negative_trend",
     "issue_weeks": "issue_over_weeks",
-    **{name: REASON for name in COUNT_FEATURES},
+    **REASON_OF_COUNT,
 }
 
 SOOTHING = ("satisfied_answers", "keeps_buying", "kind_words", *SOOTHING_COUNTS)

@@ -18,7 +18,7 @@ import bisect
 import itertools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -102,6 +102,57 @@ class Tree:
             into[feature[i]] += value[j] - value[i]
             i = j
         return value[i]
+
+
+TreeSum = Callable[[list[float]], float]
+TreeShare = Callable[[list[float], list[float]], float]
+_COMPILED: list[tuple[tuple[Tree, ...], TreeSum, TreeShare]] = []
+
+
+def compiled_trees(trees: tuple[Tree, ...]) -> tuple[TreeSum, TreeShare]:
+    """(sum of the trees' outputs, the same with each split's change of value added to its feature), as
+    two generated functions of straight-line comparisons: the same additions in the same order as
+    `Tree.output` / `Tree.share` tree by tree (bit-identical results), about three times faster than
+    walking the arrays. Held per tuple of trees by identity (a few models at most)."""
+    for known, total, share in _COMPILED:
+        if known is trees:
+            return total, share
+    found = _compile(trees)
+    del _COMPILED[:-3]
+    _COMPILED.append((trees, *found))
+    return found
+
+
+def _compile(trees: Sequence[Tree]) -> tuple[TreeSum, TreeShare]:
+    numbers = [v for t in trees for v in (*t.threshold, *t.value)]
+    if not all(math.isfinite(v) for v in numbers):  # repr() would not read back: walk the arrays
+        return (
+            lambda x: sum(t.output(x) for t in trees),
+            lambda x, into: sum(t.share(x, into) for t in trees),
+        )
+    total = ["def total(x):", "    z = 0.0"]
+    share = ["def share(x, s):", "    z = 0.0"]
+    for t in trees:
+        _emit(t, 0, 1, total, share=False)
+        _emit(t, 0, 1, share, share=True)
+    total.append("    return z")
+    share.append("    return z")
+    scope: dict[str, Any] = {}
+    exec(compile("\n".join(total) + "\n" + "\n".join(share), "<complaint-model trees>", "exec"), scope)
+    return scope["total"], scope["share"]
+
+
+def _emit(t: Tree, i: int, depth: int, lines: list[str], *, share: bool) -> None:
+    pad = "    " * depth
+    f = t.feature[i]
+    if f < 0:
+        lines.append(f"{pad}z += {t.value[i]!r}")
+        return
+    for branch, child in (("if", t.left[i]), ("else", t.right[i])):
+        lines.append(f"{pad}if x[{f}] <= {t.threshold[i]!r}:" if branch == "if" else f"{pad}else:")
+        if share:
+            lines.append(f"{pad}    s[{f}] += {t.value[child] - t.value[i]!r}")
+        _emit(t, child, depth + 1, lines, share=share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +253,7 @@ class ComplaintModel:
         z = self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
         if self.trees:
             x = [features.get(name, 0.0) for name in self.tree_features]
-            z += sum(t.output(x) for t in self.trees)
+            z += compiled_trees(self.trees)[0](x)
         return z
 
     def calibrate(self, z: float) -> float:
@@ -233,7 +284,7 @@ class ComplaintModel:
         if self.trees:
             x = [features.get(name, 0.0) for name in self.tree_features]
             shares = [0.0] * len(x)
-            z += sum(t.share(x, shares) for t in self.trees)
+            z += compiled_trees(self.trees)[1](x, shares)
             for name, value, share in zip(self.tree_features, x, shares, strict=True):
                 if value and share:
                     contributions[name] = contributions.get(name, 0.0) + share
