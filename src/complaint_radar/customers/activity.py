@@ -230,32 +230,52 @@ def event_kinds(e: BehaviourEvent, b: BehaviourWeights) -> list[str]:
     return []
 
 
-def activity_features(h: History) -> dict[str, Feature]:
-    """Each kind's counts over the windows and its recency, as of `h.now` (kinds never seen: absent)."""
-    seen: dict[str, list[tuple[float, str]]] = {}
+def activity_features(h: History, *, explain: bool = True) -> dict[str, Feature]:
+    """Each kind's counts over the windows and its recency, as of `h.now` (kinds never seen: absent);
+    `explain=False` leaves out the items and facts behind them (the trend's view needs the values only)."""
+    ages: dict[str, list[float]] = {}
+    refs: dict[str, list[str]] = {}
+    age_of = h.age
     for m in h.messages:
-        age = h.age(m)
+        age = age_of(m)
         if age <= RECENCY_DAYS and not h.resolved(m):
             for kind in message_kinds(m):
-                seen.setdefault(kind, []).append((age, m.message_id))
+                if kind in ages:
+                    ages[kind].append(age)
+                    refs[kind].append(m.message_id)
+                else:
+                    ages[kind], refs[kind] = [age], [m.message_id]
     behaviour = h.weights.behaviour
     for e in h.events:
-        age = h.age(e)
+        age = age_of(e)
         if age <= RECENCY_DAYS:
             for kind in event_kinds(e, behaviour):
-                seen.setdefault(kind, []).append((age, e.event_id))
+                if kind in ages:
+                    ages[kind].append(age)
+                    refs[kind].append(e.event_id)
+                else:
+                    ages[kind], refs[kind] = [age], [e.event_id]
     out: dict[str, Feature] = {}
-    for code, found in seen.items():
-        found.sort()
+    for code, found in ages.items():
         recency, windows, names = _NAMES[code]
-        youngest, ref = found[0]
+        order = sorted(range(len(found)), key=found.__getitem__)
+        sorted_ages = [found[i] for i in order]
+        youngest = sorted_ages[0]
+        if not explain:
+            out[recency] = Feature(1.0 - youngest / RECENCY_DAYS)
+            for days, name in windows:
+                n = bisect_right(sorted_ages, days)
+                if n:
+                    out[name] = Feature(float(n))
+            continue
+        evidence = tuple(refs[code][i] for i in order[:3])
         out[recency] = Feature(
-            1.0 - youngest / RECENCY_DAYS, (ref,), (*names, ("count", 1), ("days", max(1, round(youngest))))
+            1.0 - youngest / RECENCY_DAYS,
+            evidence[:1],
+            (*names, ("count", 1), ("days", max(1, round(youngest)))),
         )
-        ages = [age for age, _ in found]
-        evidence = tuple(r for _, r in found[:3])
         for days, name in windows:
-            n = bisect_right(ages, days)
+            n = bisect_right(sorted_ages, days)
             if n:
                 out[name] = Feature(float(n), evidence[:n], (*names, ("count", n), ("days", days)))
     return out

@@ -75,13 +75,14 @@ FEATURES = tuple(dict.fromkeys((*SIGNAL_CODES, *REASON_OF, *SOOTHING)))
 """Every feature the model may weigh."""
 
 
-def model_inputs(h: History, hits: Mapping[str, SignalHit]) -> dict[str, Feature]:
-    """Every feature of the customer as of `h.now` (absent ones are 0)."""
+def model_inputs(h: History, hits: Mapping[str, SignalHit], *, explain: bool = True) -> dict[str, Feature]:
+    """Every feature of the customer as of `h.now` (absent ones are 0); `explain=False`: the activity
+    counts without the items behind them."""
     out = {code: Feature(hit.p, hit.evidence, tuple(hit.facts.items())) for code, hit in hits.items()}
     said = trajectory_features(h, h.weights.trajectory)
     out.update(said)
     out.update(context_features(h, hits, said, h.weights.context))
-    out.update(activity_features(h))
+    out.update(activity_features(h, explain=explain))
     return {name: f for name, f in out.items() if f.value > 0.0}
 
 
