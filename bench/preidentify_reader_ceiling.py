@@ -45,7 +45,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from complaint_radar.customers.activity import KINDS, event_kinds
+from complaint_radar.customers.activity import KINDS, RECENCY_DAYS, WINDOWS_DAYS, event_kinds
 from complaint_radar.customers.evaluation import truthy
 from complaint_radar.customers.journeys import (
     DEV_SEEDS,
@@ -63,8 +63,7 @@ from machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 PRECISIONS = (0.90, 0.85, 0.80)
-WINDOWS_DAYS = (1, 3, 7, 14, 30, 60)
-SINCE_CAP_DAYS = 120.0
+SINCE_CAP_DAYS = RECENCY_DAYS  # the profile's windows and horizon (customers.activity)
 DAY = 86400.0
 PUBLIC = ("review", "social_post")
 BEHAVIOUR = ProfileWeights.default().behaviour
@@ -183,36 +182,42 @@ class Rows:
     seed_of: dict[str, int]
 
 
-def timelines(seeds: Sequence[Seed], reader: Reader) -> tuple[dict[str, list[tuple[float, str]]], Rows]:
-    items: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    truth: dict[str, Mapping[str, Any]] = {}
-    seed_of: dict[str, int] = {}
+@dataclass
+class Timelines:
+    """Every customer's items as (POSIX time, token), with the truth and seed of each customer."""
+
+    items: dict[str, list[tuple[float, str]]]
+    truth: dict[str, Mapping[str, Any]]
+    seed_of: dict[str, int]
+
+
+def timelines(seeds: Sequence[Seed], reader: Reader) -> Timelines:
+    out = Timelines(defaultdict(list), {}, {})
     for s in seeds:
         for m in s.journeys.messages:
             at = parse_time(m["occurred_at"], what="occurred_at").timestamp()
             template = s.journeys.templates.get(m["message_id"], "unknown")
             for token in reader.tokens(m, template, s.readings.get(m["message_id"])):
-                items[m["customer_id"]].append((at, token))
+                out.items[m["customer_id"]].append((at, token))
         for e in s.journeys.events:
             at = parse_time(e["occurred_at"], what="occurred_at").timestamp()
             for token in event_tokens(e):
-                items[e["customer_id"]].append((at, token))
+                out.items[e["customer_id"]].append((at, token))
         for t in s.journeys.truth:
-            truth[t["customer_id"]] = t
-            seed_of[t["customer_id"]] = s.seed
-    empty = np.zeros((0, 0))
-    return items, Rows(empty, np.zeros(0), np.zeros(0), np.zeros(0), truth, seed_of)
+            out.truth[t["customer_id"]] = t
+            out.seed_of[t["customer_id"]] = s.seed
+    return out
 
 
-def count_rows(items: Mapping[str, list[tuple[float, str]]], shell: Rows, vocabulary: Sequence[str]) -> Rows:
+def count_rows(timeline: Timelines, vocabulary: Sequence[str]) -> Rows:
     """One row per distinct item time before the customer's filing: per token, its counts in each window
     and the days since its last occurrence; label 1 when the customer files within 7 days."""
     blocks: list[np.ndarray] = []
     labels: list[int] = []
     who: list[str] = []
     when: list[float] = []
-    for customer, its in items.items():
-        t = shell.truth[customer]
+    for customer, its in timeline.items.items():
+        t = timeline.truth[customer]
         filed = (
             parse_time(str(t["complaint_filed_at"]), what="complaint_filed_at").timestamp()
             if truthy(t.get("complained"))
@@ -240,7 +245,7 @@ def count_rows(items: Mapping[str, list[tuple[float, str]]], shell: Rows, vocabu
         who += [customer] * len(times)
         when += times.tolist()
     x = np.vstack(blocks)
-    return Rows(x, np.array(labels), np.array(who), np.array(when), shell.truth, shell.seed_of)
+    return Rows(x, np.array(labels), np.array(who), np.array(when), timeline.truth, timeline.seed_of)
 
 
 def column_names(vocabulary: Sequence[str]) -> list[str]:
@@ -284,12 +289,11 @@ def score(rows: Rows, probability: np.ndarray, seeds: Sequence[int]) -> tuple[di
 def study(train: Sequence[Seed], dev: Sequence[Seed], dev_seeds: Sequence[int]) -> list[Result]:
     results: list[Result] = []
     for reader in READERS:
-        items, shell = timelines(train, reader)
-        seen = Counter(token for its in items.values() for _, token in its)
+        fit_timelines = timelines(train, reader)
+        seen = Counter(token for its in fit_timelines.items.values() for _, token in its)
         vocabulary = sorted(token for token, n in seen.items() if n >= 30)
-        fit_rows = count_rows(items, shell, vocabulary)
-        dev_items, dev_shell = timelines(dev, reader)
-        dev_rows = count_rows(dev_items, dev_shell, vocabulary)
+        fit_rows = count_rows(fit_timelines, vocabulary)
+        dev_rows = count_rows(timelines(dev, reader), vocabulary)
         for model, constraint in (("free", None), ("monotone (R1)", monotone(vocabulary))):
             trees = HistGradientBoostingClassifier(
                 max_iter=200,

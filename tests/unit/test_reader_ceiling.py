@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from types import ModuleType
 
-import numpy as np
 import pytest
 from tests.unit.bench_modules import load_bench
 
@@ -50,8 +49,7 @@ def test_counts_cover_each_window_and_the_days_since(study: ModuleType) -> None:
     day = study.DAY
     items = {"a": [(0.0, "stage:2"), (5 * day, "stage:2"), (9 * day, "event:purchase")]}
     truth = {"a": {"customer_id": "a", "complained": False}}
-    shell = study.Rows(np.zeros((0, 0)), np.zeros(0), np.zeros(0), np.zeros(0), truth, {"a": 1})
-    rows = study.count_rows(items, shell, ["stage:2", "event:purchase"])
+    rows = study.count_rows(study.Timelines(items, truth, {"a": 1}), ["stage:2", "event:purchase"])
     names = study.column_names(["stage:2", "event:purchase"])
     last = dict(zip(names, rows.x[-1], strict=True))  # as of day 9
     assert rows.x.shape == (3, len(names)) and rows.y.tolist() == [0, 0, 0]
@@ -67,8 +65,7 @@ def test_a_complainers_rows_stop_at_filing_and_are_labelled_a_week_ahead(study: 
     filed = "1970-01-11T00:00:00+00:00"  # day 10
     items = {"a": [(0.0, "stage:1"), (2 * day, "stage:2"), (9 * day, "stage:3"), (10 * day, "stage:4")]}
     truth = {"a": {"customer_id": "a", "complained": True, "complaint_filed_at": filed}}
-    shell = study.Rows(np.zeros((0, 0)), np.zeros(0), np.zeros(0), np.zeros(0), truth, {"a": 1})
-    rows = study.count_rows(items, shell, ["stage:1"])
+    rows = study.count_rows(study.Timelines(items, truth, {"a": 1}), ["stage:1"])
     assert rows.at.tolist() == [0.0, 2 * day, 9 * day]
     assert rows.y.tolist() == [0, 0, 1]
 

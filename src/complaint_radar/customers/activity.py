@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from operator import itemgetter
 
 from complaint_radar.customers.history import History, effective_rank
 from complaint_radar.customers.signals import MessageSignal
@@ -149,22 +150,16 @@ def recency_name(kind: str) -> str:
     return f"recency_{kind}"
 
 
-COUNT_FEATURES: tuple[str, ...] = tuple(
-    name for k in KINDS for name in (*(count_name(k.code, d) for d in WINDOWS_DAYS), recency_name(k.code))
-)
+def inputs_of(kind: Kind) -> tuple[str, ...]:
+    """The model inputs of one kind: its count over each window, then its recency."""
+    return (*(count_name(kind.code, d) for d in WINDOWS_DAYS), recency_name(kind.code))
+
+
+COUNT_FEATURES: tuple[str, ...] = tuple(name for k in KINDS for name in inputs_of(k))
 """Every count and recency input, in a fixed order."""
-REASON_OF_COUNT: dict[str, str] = {
-    name: k.reason
-    for k in KINDS
-    for name in (*(count_name(k.code, d) for d in WINDOWS_DAYS), recency_name(k.code))
-}
+REASON_OF_COUNT: dict[str, str] = {name: k.reason for k in KINDS for name in inputs_of(k)}
 """The reason code each count and recency input is explained under."""
-SOOTHING_COUNTS: tuple[str, ...] = tuple(
-    name
-    for k in KINDS
-    if k.soothing
-    for name in (*(count_name(k.code, d) for d in WINDOWS_DAYS), recency_name(k.code))
-)
+SOOTHING_COUNTS: tuple[str, ...] = tuple(name for k in KINDS if k.soothing for name in inputs_of(k))
 
 
 def message_kinds(m: MessageSignal) -> list[str]:
@@ -233,51 +228,36 @@ def event_kinds(e: BehaviourEvent, b: BehaviourWeights) -> list[str]:
 def activity_features(h: History, *, explain: bool = True) -> dict[str, Feature]:
     """Each kind's counts over the windows and its recency, as of `h.now` (kinds never seen: absent);
     `explain=False` leaves out the items and facts behind them (the trend's view needs the values only)."""
-    ages: dict[str, list[float]] = {}
-    refs: dict[str, list[str]] = {}
-    age_of = h.age
+    seen: dict[str, list[tuple[float, str]]] = {}
     for m in h.messages:
-        age = age_of(m)
+        age = h.age(m)
         if age <= RECENCY_DAYS and not h.resolved(m):
             for kind in message_kinds(m):
-                if kind in ages:
-                    ages[kind].append(age)
-                    refs[kind].append(m.message_id)
-                else:
-                    ages[kind], refs[kind] = [age], [m.message_id]
+                seen.setdefault(kind, []).append((age, m.message_id))
     behaviour = h.weights.behaviour
     for e in h.events:
-        age = age_of(e)
+        age = h.age(e)
         if age <= RECENCY_DAYS:
             for kind in event_kinds(e, behaviour):
-                if kind in ages:
-                    ages[kind].append(age)
-                    refs[kind].append(e.event_id)
-                else:
-                    ages[kind], refs[kind] = [age], [e.event_id]
+                seen.setdefault(kind, []).append((age, e.event_id))
     out: dict[str, Feature] = {}
-    for code, found in ages.items():
+    for code, found in seen.items():
+        found.sort(key=itemgetter(0))  # youngest first; ties keep the timeline's order
+        ages = [age for age, _ in found]
         recency, windows, names = _NAMES[code]
-        order = sorted(range(len(found)), key=found.__getitem__)
-        sorted_ages = [found[i] for i in order]
-        youngest = sorted_ages[0]
-        if not explain:
-            out[recency] = Feature(1.0 - youngest / RECENCY_DAYS)
-            for days, name in windows:
-                n = bisect_right(sorted_ages, days)
-                if n:
-                    out[name] = Feature(float(n))
-            continue
-        evidence = tuple(refs[code][i] for i in order[:3])
+        evidence = tuple(ref for _, ref in found[:3]) if explain else ()
+        youngest = ages[0]
         out[recency] = Feature(
             1.0 - youngest / RECENCY_DAYS,
             evidence[:1],
-            (*names, ("count", 1), ("days", max(1, round(youngest)))),
+            (*names, ("count", 1), ("days", max(1, round(youngest)))) if explain else (),
         )
         for days, name in windows:
-            n = bisect_right(sorted_ages, days)
+            n = bisect_right(ages, days)
             if n:
-                out[name] = Feature(float(n), evidence[:n], (*names, ("count", n), ("days", days)))
+                out[name] = Feature(
+                    float(n), evidence[:n], (*names, ("count", n), ("days", days)) if explain else ()
+                )
     return out
 
 
