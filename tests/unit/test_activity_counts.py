@@ -21,6 +21,16 @@ def _features(messages: list, events: list) -> dict[str, float]:
     return {name: f.value for name, f in activity_features(h).items()}
 
 
+def _busy_timeline() -> tuple[list, list]:
+    stages = (Stage.NONE, Stage.LATENT_GRUMBLE, Stage.EXPLICIT_GRUMBLE)
+    messages = [
+        msg(f"m{i}", i * 1.7, stages[i % 3], 40, cues=("long_wait",) if i % 2 else ()) for i in range(30)
+    ]
+    kinds = (("queue_wait", 40.0), ("purchase", 1.0), ("survey_csat", 2.0), ("login", 1.0), ("call", 1.0))
+    events = [ev(f"e{i}", i * 0.8, *kinds[i % len(kinds)]) for i in range(80)]
+    return messages, events
+
+
 def test_counts_per_window_and_recency() -> None:
     events = [
         ev("w1", 0.5, "queue_wait", 45.0),
@@ -66,17 +76,38 @@ def test_compiled_trees_add_up_exactly_as_walking_them() -> None:
     model = ComplaintModel.bundled()
     rng = random.Random(5)
     n = len(model.tree_features)
-    total, share = compiled_trees(model.trees)
-    assert compiled_trees(model.trees)[0] is total  # compiled once per model
+    compiled = compiled_trees(model.trees)
+    assert compiled_trees(model.trees) is compiled  # compiled once per model
+    assert compiled.reads == tuple(sorted({f for t in model.trees for f in t.feature if f >= 0}))
+    assert len(compiled.reads) < n  # the trees split on a fraction of the inputs
     for _ in range(50):
         x = [rng.choice((0.0, 0.0, rng.random(), float(rng.randrange(8)))) for _ in range(n)]
-        walked, compiled = [0.0] * n, [0.0] * n
-        assert share(x, compiled) == sum(t.share(x, walked) for t in model.trees)
-        assert compiled == walked
-        assert total(x) == sum(t.output(x) for t in model.trees)
+        read = [x[i] for i in compiled.reads]
+        walked = [0.0] * n
+        total, shares = compiled.share(read)
+        assert total == sum(t.share(x, walked) for t in model.trees)
+        assert list(shares) == [walked[i] for i in compiled.reads]
+        assert not any(walked[i] for i in set(range(n)) - set(compiled.reads))
+        assert compiled.total(read) == sum(t.output(x) for t in model.trees)
 
 
 def test_trees_with_a_number_repr_cannot_write_are_walked() -> None:
-    tree = Tree((0, -1, -1), (float("inf"), 0.0, 0.0), (1, -1, -1), (2, -1, -1), (0.0, -1.0, 2.0))
-    total, share = compiled_trees((tree,))
-    assert total([5.0]) == -1.0 and share([5.0], into := [0.0]) == -1.0 and into == [-1.0]
+    tree = Tree((2, -1, -1), (float("inf"), 0.0, 0.0), (1, -1, -1), (2, -1, -1), (0.0, -1.0, 2.0))
+    compiled = compiled_trees((tree,))
+    assert compiled.reads == (2,)
+    assert compiled.total([5.0]) == -1.0 and compiled.share([5.0]) == (-1.0, [-1.0])
+
+
+def test_a_model_reads_only_the_inputs_it_splits_on_and_profiles_skip_the_other_counts() -> None:
+    model = ComplaintModel.bundled()
+    reads = model.reads()
+    split = {model.tree_features[f] for t in model.trees for f in t.feature if f >= 0}
+    assert reads == split | {name for name, w in model.weights.items() if w > 0}
+    h = History(*_busy_timeline(), [], NOW, ProfileWeights.default())
+    every = activity_features(h)
+    kept = activity_features(h, keep=reads)
+    assert kept == {name: f for name, f in every.items() if name in reads}
+    assert len(kept) < len(every)
+    # Every input left out is one the model cannot be moved by: its probability is the same either way.
+    values = {name: f.value for name, f in every.items()}
+    assert model.probability(values) == model.probability({n: v for n, v in values.items() if n in reads})

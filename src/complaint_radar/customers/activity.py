@@ -17,6 +17,8 @@ was closed to the customer's satisfaction no longer counts (SPEC.md §4).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -30,6 +32,7 @@ from complaint_radar.types import CueCode, CustomerType
 
 WINDOWS_DAYS = (1, 3, 7, 14, 30, 60)
 RECENCY_DAYS = 120.0
+Facts = tuple[tuple[str, str], ...]
 REASON = "recent_activity"
 """The reason code a count is explained under when no SPEC §4 signal's text fits it (profile_texts.yaml)."""
 
@@ -225,33 +228,40 @@ def event_kinds(e: BehaviourEvent, b: BehaviourWeights) -> list[str]:
     return []
 
 
-def activity_features(h: History, *, explain: bool = True) -> dict[str, Feature]:
+def activity_features(
+    h: History, *, explain: bool = True, keep: AbstractSet[str] | None = None
+) -> dict[str, Feature]:
     """Each kind's counts over the windows and its recency, as of `h.now` (kinds never seen: absent);
-    `explain=False` leaves out the items and facts behind them (the trend's view needs the values only)."""
+    `explain=False` leaves out the items and facts behind them (the trend's view needs the values only);
+    `keep`: only these inputs (those a model reads), else all."""
+    wanted = _wanted(keep)
     seen: dict[str, list[tuple[float, str]]] = {}
     for m in h.messages:
         age = h.age(m)
         if age <= RECENCY_DAYS and not h.resolved(m):
             for kind in message_kinds(m):
-                seen.setdefault(kind, []).append((age, m.message_id))
+                if kind in wanted:
+                    seen.setdefault(kind, []).append((age, m.message_id))
     behaviour = h.weights.behaviour
     for e in h.events:
         age = h.age(e)
         if age <= RECENCY_DAYS:
             for kind in event_kinds(e, behaviour):
-                seen.setdefault(kind, []).append((age, e.event_id))
+                if kind in wanted:
+                    seen.setdefault(kind, []).append((age, e.event_id))
     out: dict[str, Feature] = {}
     for code, found in seen.items():
         found.sort(key=itemgetter(0))  # youngest first; ties keep the timeline's order
         ages = [age for age, _ in found]
-        recency, windows, names = _NAMES[code]
+        recency, windows, names = wanted[code]
         evidence = tuple(ref for _, ref in found[:3]) if explain else ()
         youngest = ages[0]
-        out[recency] = Feature(
-            1.0 - youngest / RECENCY_DAYS,
-            evidence[:1],
-            (*names, ("count", 1), ("days", max(1, round(youngest)))) if explain else (),
-        )
+        if recency:
+            out[recency] = Feature(
+                1.0 - youngest / RECENCY_DAYS,
+                evidence[:1],
+                (*names, ("count", 1), ("days", max(1, round(youngest)))) if explain else (),
+            )
         for days, name in windows:
             n = bisect_right(ages, days)
             if n:
@@ -261,7 +271,8 @@ def activity_features(h: History, *, explain: bool = True) -> dict[str, Feature]
     return out
 
 
-_NAMES = {
+_Names = tuple[str, tuple[tuple[int, str], ...], Facts]
+_NAMES: dict[str, _Names] = {
     k.code: (
         recency_name(k.code),
         tuple((days, count_name(k.code, days)) for days in WINDOWS_DAYS),
@@ -270,3 +281,22 @@ _NAMES = {
     for k in KINDS
 }
 """Per kind: its recency input, its count inputs by window, and its name for the reason text."""
+_WANTED: list[tuple[AbstractSet[str], dict[str, _Names]]] = []
+
+
+def _wanted(keep: AbstractSet[str] | None) -> Mapping[str, _Names]:
+    """`_NAMES` cut down to the kinds and inputs in `keep` (no recency input: ""); held per set by
+    identity (one per model)."""
+    if keep is None:
+        return _NAMES
+    for known, kept in _WANTED:
+        if known is keep:
+            return kept
+    cut: dict[str, _Names] = {}
+    for code, (recency, windows, what) in _NAMES.items():
+        entry = (recency if recency in keep else "", tuple((d, n) for d, n in windows if n in keep), what)
+        if entry[0] or entry[1]:
+            cut[code] = entry
+    del _WANTED[:-3]
+    _WANTED.append((keep, cut))
+    return cut

@@ -4,6 +4,7 @@ reason code it is explained under and the items behind it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 
 from complaint_radar.customers.activity import REASON_OF_COUNT, SOOTHING_COUNTS, activity_features
 from complaint_radar.customers.context import context_features
@@ -75,14 +76,21 @@ FEATURES = tuple(dict.fromkeys((*SIGNAL_CODES, *REASON_OF, *SOOTHING)))
 """Every feature the model may weigh."""
 
 
-def model_inputs(h: History, hits: Mapping[str, SignalHit], *, explain: bool = True) -> dict[str, Feature]:
+def model_inputs(
+    h: History,
+    hits: Mapping[str, SignalHit],
+    *,
+    explain: bool = True,
+    counts: AbstractSet[str] | None = None,
+) -> dict[str, Feature]:
     """Every feature of the customer as of `h.now` (absent ones are 0); `explain=False`: the activity
-    counts without the items behind them."""
+    counts without the items behind them; `counts`: only these activity inputs (those the model reads:
+    the others cannot move it), else all of them."""
     out = {code: Feature(hit.p, hit.evidence, tuple(hit.facts.items())) for code, hit in hits.items()}
     said = trajectory_features(h, h.weights.trajectory)
     out.update(said)
     out.update(context_features(h, hits, said, h.weights.context))
-    out.update(activity_features(h, explain=explain))
+    out.update(activity_features(h, explain=explain, keep=counts))
     return {name: f for name, f in out.items() if f.value > 0.0}
 
 

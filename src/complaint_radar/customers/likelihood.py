@@ -104,55 +104,92 @@ class Tree:
         return value[i]
 
 
-TreeSum = Callable[[list[float]], float]
-TreeShare = Callable[[list[float], list[float]], float]
-_COMPILED: list[tuple[tuple[Tree, ...], TreeSum, TreeShare]] = []
+TreeSum = Callable[[Sequence[float]], float]
+TreeShare = Callable[[Sequence[float]], tuple[float, Sequence[float]]]
 
 
-def compiled_trees(trees: tuple[Tree, ...]) -> tuple[TreeSum, TreeShare]:
-    """(sum of the trees' outputs, the same with each split's change of value added to its feature), as
-    two generated functions of straight-line comparisons: the same additions in the same order as
-    `Tree.output` / `Tree.share` tree by tree (bit-identical results), about three times faster than
-    walking the arrays. Held per tuple of trees by identity (a few models at most)."""
-    for known, total, share in _COMPILED:
+@dataclass(frozen=True, slots=True)
+class CompiledTrees:
+    """A model's trees as generated code over the features they split on (`reads`, indices into the
+    model's `tree_features`; `x` holds their values in that order): `total(x)` sums the outputs, and
+    `share(x)` returns that sum with each read feature's share, the changes of value at its splits along
+    the paths taken (Saabas). The same additions in the same order as `Tree.output` / `Tree.share` tree
+    by tree (bit-identical results), several times faster than walking the arrays."""
+
+    reads: tuple[int, ...]
+    total: TreeSum
+    share: TreeShare
+
+
+_COMPILED: list[tuple[tuple[Tree, ...], CompiledTrees]] = []
+
+
+def compiled_trees(trees: tuple[Tree, ...]) -> CompiledTrees:
+    """The trees compiled (`CompiledTrees`), held per tuple of trees by identity (a few models at most)."""
+    for known, found in _COMPILED:
         if known is trees:
-            return total, share
+            return found
     found = _compile(trees)
     del _COMPILED[:-3]
-    _COMPILED.append((trees, *found))
+    _COMPILED.append((trees, found))
     return found
 
 
-def _compile(trees: Sequence[Tree]) -> tuple[TreeSum, TreeShare]:
+def _compile(trees: Sequence[Tree]) -> CompiledTrees:
+    reads = tuple(sorted({f for t in trees for f in t.feature if f >= 0}))
     numbers = [v for t in trees for v in (*t.threshold, *t.value)]
     if not all(math.isfinite(v) for v in numbers):  # repr() would not read back: walk the arrays
-        return (
-            lambda x: sum(t.output(x) for t in trees),
-            lambda x, into: sum(t.share(x, into) for t in trees),
-        )
-    total = ["def total(x):", "    z = 0.0"]
-    share = ["def share(x, s):", "    z = 0.0"]
+        return _walked(trees, reads)
+    column = {f: k for k, f in enumerate(reads)}
+    # The inputs and the shares are local variables (x0, s0, …): cheaper than indexing lists.
+    inputs = "".join(f"x{k}, " for k in range(len(reads)))
+    total = ["def total(x):", f"    ({inputs}) = x", "    z = 0.0"]
+    share = ["def share(x):", f"    ({inputs}) = x", "    z = 0.0"]
+    share += [f"    s{k} = 0.0" for k in range(len(reads))]
     for t in trees:
-        _emit(t, 0, 1, total, share=False)
-        _emit(t, 0, 1, share, share=True)
+        _emit(t, 0, 1, total, column, share=False)
+        _emit(t, 0, 1, share, column, share=True)
     total.append("    return z")
-    share.append("    return z")
+    share.append(f"    return z, ({''.join(f's{k}, ' for k in range(len(reads)))})")
     scope: dict[str, Any] = {}
     exec(compile("\n".join(total) + "\n" + "\n".join(share), "<complaint-model trees>", "exec"), scope)
-    return scope["total"], scope["share"]
+    return CompiledTrees(reads, scope["total"], scope["share"])
 
 
-def _emit(t: Tree, i: int, depth: int, lines: list[str], *, share: bool) -> None:
+def _walked(trees: Sequence[Tree], reads: tuple[int, ...]) -> CompiledTrees:
+    """`CompiledTrees` that walk the arrays (trees with numbers `repr` cannot write back)."""
+    width = max(reads, default=-1) + 1
+
+    def spread(x: Sequence[float]) -> list[float]:
+        full = [0.0] * width
+        for i, v in zip(reads, x, strict=True):
+            full[i] = v
+        return full
+
+    def total(x: Sequence[float]) -> float:
+        full = spread(x)
+        return sum(t.output(full) for t in trees)
+
+    def share(x: Sequence[float]) -> tuple[float, list[float]]:
+        full, into = spread(x), [0.0] * width
+        z = sum(t.share(full, into) for t in trees)
+        return z, [into[i] for i in reads]
+
+    return CompiledTrees(reads, total, share)
+
+
+def _emit(t: Tree, i: int, depth: int, lines: list[str], column: Mapping[int, int], *, share: bool) -> None:
     pad = "    " * depth
     f = t.feature[i]
     if f < 0:
         lines.append(f"{pad}z += {t.value[i]!r}")
         return
+    c = column[f]
     for branch, child in (("if", t.left[i]), ("else", t.right[i])):
-        lines.append(f"{pad}if x[{f}] <= {t.threshold[i]!r}:" if branch == "if" else f"{pad}else:")
+        lines.append(f"{pad}if x{c} <= {t.threshold[i]!r}:" if branch == "if" else f"{pad}else:")
         if share:
-            lines.append(f"{pad}    s[{f}] += {t.value[child] - t.value[i]!r}")
-        _emit(t, child, depth + 1, lines, share=share)
+            lines.append(f"{pad}    s{c} += {t.value[child] - t.value[i]!r}")
+        _emit(t, child, depth + 1, lines, column, share=share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,8 +289,9 @@ class ComplaintModel:
         """The uncalibrated log-odds (what the fitter calibrates)."""
         z = self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
         if self.trees:
-            x = [features.get(name, 0.0) for name in self.tree_features]
-            z += compiled_trees(self.trees)[0](x)
+            plan = _plan(self)
+            x = [features.get(name, 0.0) for name in plan.tree_inputs]
+            z += plan.trees.total(x)
         return z
 
     def calibrate(self, z: float) -> float:
@@ -282,13 +320,19 @@ class ComplaintModel:
         }
         z = self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
         if self.trees:
-            x = [features.get(name, 0.0) for name in self.tree_features]
-            shares = [0.0] * len(x)
-            z += compiled_trees(self.trees)[1](x, shares)
-            for name, value, share in zip(self.tree_features, x, shares, strict=True):
+            plan = _plan(self)
+            names = plan.tree_inputs
+            x = [features.get(name, 0.0) for name in names]
+            part, shares = plan.trees.share(x)
+            z += part
+            for name, value, share in zip(names, x, shares, strict=True):
                 if value and share:
                     contributions[name] = contributions.get(name, 0.0) + share
         return Prediction(self.calibrate(z), contributions)
+
+    def reads(self) -> frozenset[str]:
+        """The inputs this model reads: a weight above 0 or a split on it (the others cannot move it)."""
+        return _plan(self).reads
 
     def risk_score(self, probability: float) -> int:
         """The 0–100 risk of a probability: piecewise linear through (0, 0), (medium cut-off, 30),
@@ -331,6 +375,34 @@ def _leaf_range(tree: Tree, node: int) -> tuple[float, float]:
         else:
             stack += [tree.left[i], tree.right[i]]
     return low, high
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How one model reads its inputs: its compiled trees, the names of the inputs they split on (in the
+    order the compiled code takes them), and every input it reads."""
+
+    model: ComplaintModel
+    trees: CompiledTrees
+    tree_inputs: tuple[str, ...]
+    reads: frozenset[str]
+
+
+_PLANS: dict[int, _Plan] = {}
+"""Per model by identity (the plan keeps its model alive, so the id stays its own)."""
+
+
+def _plan(model: ComplaintModel) -> _Plan:
+    found = _PLANS.get(id(model))
+    if found is not None and found.model is model:
+        return found
+    trees = compiled_trees(model.trees)
+    tree_inputs = tuple(model.tree_features[i] for i in trees.reads)
+    reads = frozenset(tree_inputs) | {name for name, w in model.weights.items() if w > 0}
+    if len(_PLANS) > 7:
+        _PLANS.clear()
+    found = _PLANS[id(model)] = _Plan(model, trees, tree_inputs, reads)
+    return found
 
 
 def model_of(weights: ProfileWeights) -> ComplaintModel:

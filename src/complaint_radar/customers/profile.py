@@ -281,7 +281,8 @@ def signal_hits(h: History) -> tuple[list[SignalHit], float]:
 def _score(h: History, model: ComplaintModel, *, explain: bool = True) -> _Scored:
     """The score and what it rests on; `explain=False` skips the features' shares (the trend's view)."""
     hits, repeat_count = signal_hits(h)
-    features = model_inputs(h, {hit.code: hit for hit in hits}, explain=explain)
+    counts = None if h.weights.all_inputs else model.reads()
+    features = model_inputs(h, {hit.code: hit for hit in hits}, explain=explain, counts=counts)
     values = {name: f.value for name, f in features.items()}
     prediction = model.predict(values) if explain else Prediction(model.probability(values), {})
     probability = 1.0 if _filed(h, model) else prediction.probability

@@ -175,6 +175,9 @@ class ProfileWeights(_Section):
     version: str
     model_file: str | None = None
     """A complaint-model JSON replacing the bundled `data/complaint_model.json` (customers/likelihood.py)."""
+    all_inputs: bool = False
+    """Work out every activity count the 7-day model could read (fitting a model), not only those the model
+    in use reads (the others cannot move its probability, and cost time on every profile)."""
     messages: MessageWeights
     trend: TrendWeights
     repeat: RepeatWeights

@@ -77,7 +77,7 @@ def replay_rows(
     for name, rows in (("messages", journeys.messages), ("events", journeys.events)):
         paths[name].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     weights_file = work / "weights.yaml"
-    weights_file.write_text(yaml.safe_dump({"model_file": str(model_file)}), "utf-8")
+    weights_file.write_text(yaml.safe_dump({"model_file": str(model_file), "all_inputs": True}), "utf-8")
     settings = assessor.analyzer.settings.model_copy(update={"profile_weights_file": weights_file})
     found: list[ProfileRow] = []
 
