@@ -7,7 +7,15 @@ import random
 
 from profile_helpers import NOW, ev, msg
 
-from complaint_radar.customers.activity import KINDS, REASON, activity_features, count_name, recency_name
+from complaint_radar.customers import compute_profile
+from complaint_radar.customers.activity import (
+    COUNT_FEATURES,
+    KINDS,
+    REASON,
+    activity_features,
+    count_name,
+    recency_name,
+)
 from complaint_radar.customers.explain import _texts
 from complaint_radar.customers.features import FEATURES, SOOTHING, reason_of
 from complaint_radar.customers.history import History
@@ -111,3 +119,21 @@ def test_a_model_reads_only_the_inputs_it_splits_on_and_profiles_skip_the_other_
     # Every input left out is one the model cannot be moved by: its probability is the same either way.
     values = {name: f.value for name, f in every.items()}
     assert model.probability(values) == model.probability({n: v for n, v in values.items() if n in reads})
+
+
+def test_fitting_sees_every_count_and_the_profile_the_same_probability() -> None:
+    """`all_inputs` (what the fitter replays with) works out every count; the profile's probability, score
+    and reasons are the same as with only the counts the model reads."""
+    messages, events = _busy_timeline()
+    lean = compute_profile("c1", messages, events, [], NOW, ProfileWeights.default())
+    full = compute_profile(
+        "c1", messages, events, [], NOW, ProfileWeights.load(overrides={"all_inputs": True})
+    )
+    assert set(lean.features) < set(full.features)
+    assert set(full.features) - set(lean.features) <= set(COUNT_FEATURES)
+    assert (lean.complaint_probability_7d, lean.risk_score, lean.trend_delta, lean.reasons) == (
+        full.complaint_probability_7d,
+        full.risk_score,
+        full.trend_delta,
+        full.reasons,
+    )

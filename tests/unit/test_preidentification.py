@@ -15,6 +15,7 @@ from complaint_radar.customers.boosting import (
     Boosting,
     classifier,
     constraints,
+    cross_validate_trees,
     export,
     fit_trees,
     isotonic_knots,
@@ -33,6 +34,7 @@ from complaint_radar.customers.journey_writer import TEMPO
 from complaint_radar.customers.journeys import ARCHETYPE_SHARES, COMPLAINING, JOURNEY_START, generate_journeys
 from complaint_radar.customers.likelihood import ComplaintModel, check_monotone
 from complaint_radar.customers.model_fit import (
+    Dataset,
     FlagCurve,
     ProfileRow,
     build_dataset,
@@ -380,6 +382,22 @@ def test_exported_trees_compute_what_scikit_learn_fitted_and_survive_the_artifac
     assert np.allclose(tree_logit(baseline, trees, x), fitted.decision_function(x), atol=1e-6)
     model, _ = _tree_model()
     assert ComplaintModel.from_dict(model.to_dict()) == model
+
+
+def test_cross_validation_takes_the_cheapest_setting_within_one_standard_error_of_the_best() -> None:
+    rng = np.random.default_rng(3)
+    n = 2000
+    x = rng.random((n, 2))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-2.0 + 4.0 * x[:, 0])))).astype(float)
+    customers = np.array([f"c{i % 200}" for i in range(n)])
+    data = Dataset(["latent_now", "branch_wait"], x, y, customers, np.zeros(n), np.zeros(n, dtype=bool))
+    # A near-constant model (clearly worse), then 20 and 40 trees: the 40 fit a little better out of fold,
+    # by less than one standard error, so the cheaper 20 are taken.
+    grid = (Boosting(1, 2, 0.01, 20), Boosting(20, 3, 0.1, 40), Boosting(40, 3, 0.1, 40))
+    cv = cross_validate_trees(data, grid, folds=5)
+    (worst, _), (cheap, _), (lowest, sd) = (cv.scores[s] for s in grid)
+    assert lowest < cheap <= lowest + sd / np.sqrt(5) < worst
+    assert cv.setting == grid[1]
 
 
 def test_inputs_are_constrained_unless_a_study_frees_them() -> None:
