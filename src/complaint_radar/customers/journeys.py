@@ -48,7 +48,7 @@ ARCHETYPE_SHARES: dict[str, float] = {
     "one_off_vent": 0.06,
 }
 COMPLAINING = frozenset(COMPLAINER_EPISODES)
-TRAIN_SEEDS = (101, 102, 103, 104)
+TRAIN_SEEDS = (101, 102, 103, 104, 105, 106, 107, 108)
 EVAL_SEEDS = (211, 212, 213)
 DEV_SEEDS = (301, 302, 303)
 JOURNEY_START = datetime(2025, 1, 1, tzinfo=UTC)
