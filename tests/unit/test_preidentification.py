@@ -398,6 +398,10 @@ def test_cross_validation_takes_the_cheapest_setting_within_one_standard_error_o
     (worst, _), (cheap, _), (lowest, sd) = (cv.scores[s] for s in grid)
     assert lowest < cheap <= lowest + sd / np.sqrt(5) < worst
     assert cv.setting == grid[1]
+    # The setting × fold fits on two processes: the same scores, setting and out-of-fold log-odds.
+    parallel = cross_validate_trees(data, grid, folds=5, jobs=2)
+    assert parallel.setting == cv.setting and parallel.scores == cv.scores
+    assert np.array_equal(parallel.oof_logit, cv.oof_logit)
 
 
 def test_inputs_are_constrained_unless_a_study_frees_them() -> None:

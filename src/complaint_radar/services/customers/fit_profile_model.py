@@ -49,6 +49,7 @@ from complaint_radar.customers.model_fit import (
     flag_curve,
     fold_metrics,
 )
+from complaint_radar.customers.parallel import default_jobs, fork_map, state
 from complaint_radar.services.assessment.assessing import Assessor
 from complaint_radar.services.intake.ingest import ItemOutcome
 from complaint_radar.services.intake.replay import replay_files
@@ -108,6 +109,14 @@ def replay_rows(
     return found
 
 
+def _replay_seed(index: int) -> list[ProfileRow]:
+    """The rows of one seed's replay (a job of `fork_map`: the journeys, assessor, model file and work
+    folders are its shared state)."""
+    journeys, assessor, model_file, works = state()
+    works[index].mkdir()
+    return replay_rows(journeys[index], assessor, model_file, works[index])
+
+
 @dataclass(frozen=True, slots=True)
 class Fit:
     model: ComplaintModel
@@ -117,11 +126,11 @@ class Fit:
     fold_figures: dict[str, tuple[float, float]]
 
 
-def fit(rows: Sequence[ProfileRow], truth: Sequence[dict[str, object]]) -> Fit:
-    """Cross-validate, calibrate, choose the cut-off, refit on all rows; the version is a digest of the
-    parameters (the same data give the same model and version)."""
+def fit(rows: Sequence[ProfileRow], truth: Sequence[dict[str, object]], jobs: int = 1) -> Fit:
+    """Cross-validate (on up to `jobs` processes), calibrate, choose the cut-off, refit on all rows; the
+    version is a digest of the parameters (the same data give the same model and version, whatever `jobs`)."""
     data = build_dataset(rows, truth)
-    cv = cross_validate_trees(data, GRID, FOLDS)
+    cv = cross_validate_trees(data, GRID, FOLDS, jobs)
     fitted = ~data.ruled
     knots = isotonic_knots(cv.oof_logit[fitted], data.y[fitted])
     probability = np.interp(cv.oof_logit, [k[0] for k in knots], [k[1] for k in knots])
@@ -267,9 +276,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the model deciding levels (and so cases) in round one (default: a neutral one that raises "
         "no level); with the bundled model, one round gives rows like a second round's",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="processes replaying seeds and fitting folds at once (default: the cores available); the "
+        "model is the same whatever the number",
+    )
     args = parser.parse_args(argv)
-    if args.customers < 10 or args.rounds < 1:
-        parser.error("--customers must be ≥ 10 and --rounds ≥ 1")
+    if args.customers < 10 or args.rounds < 1 or args.jobs < 1:
+        parser.error("--customers must be ≥ 10, --rounds ≥ 1 and --jobs ≥ 1")
     if not args.out.parent.is_dir():
         parser.error(f"--out: folder {args.out.parent} does not exist")
     assessor = Assessor.load(Settings())
@@ -280,13 +296,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         start = NEUTRAL if args.start_model is None else ComplaintModel.load(args.start_model)
         model_file.write_text(json.dumps(start.to_dict()), "utf-8")
         for round_ in range(1, args.rounds + 1):
-            rows: list[ProfileRow] = []
-            for seed, j in zip(args.seeds, journeys, strict=True):
-                work = Path(tmp, f"r{round_}-s{seed}")
-                work.mkdir()
-                rows += replay_rows(j, assessor, model_file, work)
-                print(f"round {round_}: seed {seed} replayed ({len(rows):,} rows so far)", flush=True)
-            result = fit(rows, truth)
+            works = [Path(tmp, f"r{round_}-s{seed}") for seed in args.seeds]
+            replayed = fork_map(
+                _replay_seed, range(len(works)), args.jobs, (journeys, assessor, model_file, works)
+            )
+            rows = [row for seed_rows in replayed for row in seed_rows]
+            print(f"round {round_}: {len(args.seeds)} seeds replayed ({len(rows):,} rows)", flush=True)
+            result = fit(rows, truth, args.jobs)
             model_file = Path(tmp, f"model-r{round_}.json")
             model_file.write_text(json.dumps(result.model.to_dict(), indent=2) + "\n", "utf-8")
             print(f"round {round_}: {result.cv.setting.label()}, cut-offs {result.model.cutoffs}", flush=True)
