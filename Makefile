@@ -89,7 +89,8 @@ lint: $(TSTAMP)
 	$(BIN)/lint-imports
 
 ## models: rebuild every bundled model from ../shared/data (deterministic), then the customer profile's
-## 7-day complaint model on synthetic training journeys read by those models (about an hour on 2 cores)
+## 7-day complaint model on synthetic training journeys read by those models (about an hour on 2 cores; the
+## fitter runs its seeds and folds on every core, `--jobs`)
 models: $(TSTAMP)
 	$(BIN)/python -m complaint_radar.models.train --data $(SHARED) --out src/complaint_radar/models/artifacts
 	$(BIN)/python -m complaint_radar.services.customers.fit_profile_model
