@@ -14,7 +14,8 @@ never read here, nor the development split's.
 
 Run: python -m complaint_radar.services.customers.fit_profile_model [--customers 400]
      [--seeds 101 102 ...] [--rounds 2] [--out src/complaint_radar/customers/data/complaint_model.json]
-     [--report docs/model_cards/complaint_probability_7d.md]
+     [--report docs/model_cards/complaint_probability_7d.md] [--jobs N (default: the cores available; seeds
+     and folds run in forked processes, the same model whatever N)]
 """
 
 from __future__ import annotations
