@@ -25,8 +25,13 @@ recall@24h of the catchable complainers among the cut-offs whose precision of *h
 chosen on the development rows (an upper bound per model, comparable across rows). The rows are one per
 item of a customer's timeline before filing, not the replay's profile rows; no SPEC stage floor applies.
 
+Two more readers (unless `--no-hybrids`) say where the assessor's gap sits: its reading with SPEC's stage
+in place of its own on the latent line (passing remarks, problem reports, negated threats; cues and customer
+type as read), and with SPEC's whole reading there.
+
 Run: .venv/bin/python bench/preidentify_reader_ceiling.py [--customers 400]
      [--train-seeds 101 102 103 104] [--dev-seeds 301 302 303] [--out docs/benchmarks_preidentify_reader.md]
+     [--no-hybrids]
 """
 
 from __future__ import annotations
@@ -143,6 +148,34 @@ READERS = (
     Reader("SPEC stages, remarks apart", _spec_remarks_apart),
     Reader("bundled assessor", _assessor, needs_assessor=True),
 )
+
+LATENT_LINE = frozenset({"remark", "latent", "negated"})
+"""Templates SPEC.md §2.3 puts at latent grumble that the assessor most often reads higher: passing
+remarks, problem reports and negated threats (the per-template table of the report)."""
+
+
+def _latent_line_stage(message: Mapping[str, Any], template: str, reading: Any) -> list[str]:
+    """The assessor's reading, with SPEC's stage in place of its stage on the latent line only: its cues
+    and customer type stay as read."""
+    tokens = _assessor(message, template, reading)
+    if template in LATENT_LINE:
+        tokens = [t for t in tokens if t != "public" and not t.startswith("stage:")]
+        tokens = _public(message, [SPEC_READING[template][0], *tokens])
+    return tokens
+
+
+def _latent_line_spec(message: Mapping[str, Any], template: str, reading: Any) -> list[str]:
+    """The assessor's reading, with SPEC's whole reading (stage, no cues, no type) on the latent line."""
+    if template in LATENT_LINE:
+        return _spec(message, template, None)
+    return _assessor(message, template, reading)
+
+
+HYBRIDS = (
+    Reader("assessor, SPEC stage on the latent line", _latent_line_stage, needs_assessor=True),
+    Reader("assessor, SPEC reading on the latent line", _latent_line_spec, needs_assessor=True),
+)
+"""Unless --no-hybrids: where the gap between the assessor and SPEC's reading sits (issue 18 studies)."""
 
 
 def event_tokens(event: Mapping[str, Any]) -> list[str]:
@@ -286,9 +319,11 @@ def score(rows: Rows, probability: np.ndarray, seeds: Sequence[int]) -> tuple[di
     return pooled, per_seed
 
 
-def study(train: Sequence[Seed], dev: Sequence[Seed], dev_seeds: Sequence[int]) -> list[Result]:
+def study(
+    train: Sequence[Seed], dev: Sequence[Seed], dev_seeds: Sequence[int], readers: Sequence[Reader] = READERS
+) -> list[Result]:
     results: list[Result] = []
-    for reader in READERS:
+    for reader in readers:
         fit_timelines = timelines(train, reader)
         seen = Counter(token for its in fit_timelines.items.values() for _, token in its)
         vocabulary = sorted(token for token, n in seen.items() if n >= 30)
@@ -353,6 +388,13 @@ ABOUT = (
 )
 
 
+HYBRID_ABOUT = (
+    " Two hybrid readers: the assessor's reading with SPEC's stage in place of its own on the "
+    "latent line (passing remarks, problem reports and negated threats; the cues and customer type it read "
+    "there kept), and with SPEC's whole reading there (stage only)."
+)
+
+
 def report(results: Sequence[Result], dev: Sequence[Seed], args: argparse.Namespace, seconds: float) -> str:
     head = (
         "| reader | model | recall@24h at precision ≥ 0.90 (cut-off) | per dev seed, mean ± sd "
@@ -374,11 +416,12 @@ def report(results: Sequence[Result], dev: Sequence[Seed], args: argparse.Namesp
             "## Pre-identification: what message reading costs (development journeys)",
             "",
             f"Command: `.venv/bin/python bench/preidentify_reader_ceiling.py --customers {args.customers} "
-            f"--train-seeds {seeds[0]} --dev-seeds {seeds[1]}`. Machine: {cpu_model()}, "
+            f"--train-seeds {seeds[0]} --dev-seeds {seeds[1]}{'' if args.hybrids else ' --no-hybrids'}`. "
+            f"Machine: {cpu_model()}, "
             f"{os.cpu_count()} CPUs, Python {platform.python_version()}; {seconds / 60:.0f} minutes; "
             f"1-minute load {load:.1f} at the end.",
             "",
-            ABOUT,
+            ABOUT + (HYBRID_ABOUT if args.hybrids else ""),
             "",
             head,
             *rows,
@@ -401,12 +444,18 @@ def main() -> None:
     parser.add_argument("--dev-seeds", type=int, nargs="+", default=list(DEV_SEEDS))
     parser.add_argument("--data", type=Path, help="unused (make bench passes it to every section)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_preidentify_reader.md")
+    parser.add_argument(
+        "--hybrids",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also the assessor's reading with SPEC's stage, or SPEC's whole reading, on the latent line",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     assessor = Assessor.load(Settings())
     train = [load_seed("train", s, args.customers, assessor) for s in args.train_seeds]
     dev = [load_seed("dev", s, args.customers, assessor) for s in args.dev_seeds]
-    results = study(train, dev, args.dev_seeds)
+    results = study(train, dev, args.dev_seeds, READERS + HYBRIDS if args.hybrids else READERS)
     args.out.write_text(report(results, dev, args, time.perf_counter() - started), encoding="utf-8")
     print(f"wrote {args.out}")
 

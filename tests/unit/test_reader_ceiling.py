@@ -76,3 +76,21 @@ def test_monotone_directions_follow_r1(study: ModuleType) -> None:
     signs = dict(zip(study.column_names(vocabulary), study.monotone(vocabulary), strict=True))
     assert signs["stage:2@7d"] == 1 and signs["stage:2@since"] == -1
     assert signs["event:purchase@7d"] == -1 and signs["event:purchase@since"] == 1
+
+
+def test_hybrid_readers_change_the_latent_line_only(study: ModuleType) -> None:
+    """SPEC's stage replaces the assessor's on a passing remark (its cues and type kept, `public` following
+    the new stage); SPEC's whole reading drops them; other templates keep the assessor's reading."""
+    post = {"channel": "social_post"}
+    reading = (2, ("long_wait",), "rational", -0.6)
+    assert study._latent_line_stage(post, "remark", reading) == [
+        "stage:1",
+        "cue:long_wait",
+        "type:rational",
+        "public",
+    ]
+    assert study._latent_line_spec(post, "remark", reading) == ["stage:1", "public"]
+    calm_read = (0, (), "rational", 0.5)
+    assert study._latent_line_stage(post, "latent", calm_read)[-1] == "public"  # lifted to stage 1
+    for reader in (study._latent_line_stage, study._latent_line_spec):
+        assert reader(post, "explicit", reading) == study._assessor(post, "explicit", reading)
